@@ -28,15 +28,19 @@ import os
 import re
 import tempfile
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
+from scalinglaws import schedules
 from scalinglaws.errors import DataError
 
-__all__ = ["DatasetInfo", "SourceFile", "dataset_info", "list_datasets", "load"]
+__all__ = [
+    "DatasetInfo", "SourceFile", "dataset_info", "list_datasets", "load", "mpl_curves", "mpl_learning_rates"
+]
 
 DATA_DIR_ENV = "SCALINGLAWS_DATA_DIR"
 CACHE_DIR_ENV = "SCALINGLAWS_CACHE_DIR"
@@ -104,6 +108,54 @@ def _chinchilla(files: Mapping[str, Path]) -> pl.DataFrame:
 _MPL_SCHEDULES = ("constant_24000", "constant_72000", "cosine_24000", "cosine_72000", "wsd_20000_24000",
                   "wsdcon_18", "wsdcon_3", "wsdcon_9", "wsdld_20000_24000")
 _MPL_SIZES = (25, 100, 400)
+
+
+def mpl_learning_rates(schedule: str) -> np.ndarray:
+    """Per-step learning rates of a ``mpl_lr_schedules`` schedule (its ``group`` column), rebuilt in
+    closed form as the authors' data loader does (``src/data_loader.py``): 2,160 linear warmup steps
+    to 3e-4, cosine and WSD cooldowns to 3e-5, and ``wsdcon_X`` switching to X e-5 at step 8,000 of
+    16,000. The logged ``lr`` column has one value per 128 steps only.
+
+    Raises
+    ------
+    ValueError
+        If ``schedule`` is not one of the data set's schedules.
+    """
+    if schedule not in _MPL_SCHEDULES:
+        raise ValueError(f"`schedule` must be one of {list(_MPL_SCHEDULES)}. Got {schedule!r} instead.")
+    peak, final, warmup = 3e-4, 3e-5, 2160
+    kind, _, rest = schedule.partition("_")
+    if kind == "constant":
+        return schedules.constant(int(rest), peak, warmup)
+    if kind == "cosine":
+        return schedules.cosine(int(rest), peak, final, warmup)
+    if kind == "wsdcon":
+        return schedules.step_decay(16000, peak, int(rest) * 1e-5, warmup, 8000)
+    cooldown = "linear" if kind == "wsdld" else "exponential"
+    return schedules.warmup_stable_decay(24000, peak, final, warmup, 20000, cooldown)
+
+
+def mpl_curves(
+    size: int, names: Sequence[str], n_blocks: int | None = 32, data_dir: str | Path | None = None
+) -> pl.DataFrame:
+    """Loss curves of ``mpl_lr_schedules`` for one model size (25, 100 or 400, millions of parameters)
+    and the schedules ``names`` (values of its ``group`` column), with the inputs of the multi-power law added (see
+    :func:`scalinglaws.schedules.with_schedule_inputs`). As in the authors' loader, the 24,000-step
+    runs lose their last point.
+
+    Raises
+    ------
+    ValueError
+        If ``size`` or a schedule is not in the data set.
+    """
+    if size not in _MPL_SIZES:
+        raise ValueError(f"`size` must be one of {list(_MPL_SIZES)}. Got {size!r} instead.")
+    rates = {f"{size}M_{name}": mpl_learning_rates(name) for name in names}
+    runs = load("mpl_lr_schedules", data_dir=data_dir).filter(
+        pl.col("run_id").is_in(list(rates)),
+        ~(pl.col("group").str.ends_with("24000") & (pl.col("step") == 24000)),
+    )
+    return schedules.with_schedule_inputs(runs, rates, run="run_id", n_blocks=n_blocks)
 
 
 def _mpl(files: Mapping[str, Path]) -> pl.DataFrame:
@@ -175,10 +227,25 @@ def _datablations_curves(files: Mapping[str, Path]) -> pl.DataFrame:
     )
 
 
+_NOT_IN_MUENNIGHOFF_FIT = frozenset({
+    "2b84b4b", "2b88b4b", "2b812b4b", "2b816b4b", "2b824b4b", "2b855b1b25", "2b8100m100m",
+    "14m7b5100m", "14m300b100m", "1b12b7100m", "1b13b9100m", "1b15b9100m", "1b17b5100m",
+    "619m3b9100m", "619m5b9100m", "619m7b5100m", "2b84b8100m", "1b58b8100m", "1b112b100m",
+    "619m22b100m", "421m300b1b5", "221m91b400m", "221m174b400m", "3b926b1b5", "2b836b1b5",
+    "2b836b400m", "2b836b100m", "2b246b400m", "2b246b100m", "1b566b1b5", "1b566b100m",
+    "1b191b400m", "1b191b1b5", "1b1250b1b5", "1b5174b1b5", "2b291b1b5", "2b2174b1b5", "2b877b1b5"
+})
+"""Contour runs that the authors' parametric fit leaves out: not in the 182-run list of the cell
+"Custom data loading with outliers removed" of huggingface/datablations utils/parametric_fit.ipynb
+@ 13701315 (early checkpoints of the 2.8B-on-4B runs, 2b855b1b25, and runs of models >= 0.6B on 100M,
+400M or 1.5B unique tokens)."""
+
+
 def _datablations_final(files: Mapping[str, Path]) -> pl.DataFrame:
-    raw = pl.read_csv(files["datablations_contour_losses.csv"])
+    raw = pl.read_csv(files["datablations_contour_losses.csv"], infer_schema_length=None)
+    run_id = pl.col("model_args").str.extract(r"'name':\s*'([^']+)'")
     return raw.select(
-        run_id=pl.col("model_args").str.extract(r"'name':\s*'([^']+)'"),
+        run_id=run_id,
         group=pl.col("data"),
         n_params=pl.col("num_params").cast(pl.Float64),
         n_tokens=pl.col("token_num").cast(pl.Float64),
@@ -187,6 +254,7 @@ def _datablations_final(files: Mapping[str, Path]) -> pl.DataFrame:
         flops=pl.col("flops").cast(pl.Float64),
         flops_convention=pl.lit("6nd"),
         loss=pl.col("openLM_loss").cast(pl.Float64),
+        in_authors_fit=~run_id.is_in(_NOT_IN_MUENNIGHOFF_FIT),
     )
 
 
@@ -332,7 +400,8 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="datablations_final",
             folder="datablations_muennighoff_trainregion",
             description="Final losses of the data-constrained contour runs: run_id, group (data), "
-                        "n_params, n_tokens, n_unique_tokens, epochs, flops (6ND), loss. Curated subset "
+                        "n_params, n_tokens, n_unique_tokens, epochs, flops (6ND), loss, in_authors_fit "
+                        "(the run is in the authors' 182-run parametric fit). Curated subset "
                         "(N < 4.2e9, D < 6e11).",
             citation="Muennighoff et al. 2023, Scaling Data-Constrained Language Models (arXiv:2305.16264).",
             license="MIT (ColPret tables); Apache-2.0 upstream",

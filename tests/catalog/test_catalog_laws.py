@@ -17,17 +17,13 @@ LAWS = [law for module in (nd, curves, hparams, architecture, mixtures) for law 
 IDS = [law.name for law in LAWS]
 
 # Laws whose parameters the data of `synthetic_runs` (60 runs, 1% noise) cannot pin down, by design:
-# BNSL breaks trade off with each other and with the floor (and the multistart stops short on 3
-# breaks); the loss-to-loss shift E_x trades off with E_y (the recipe fixes E_x from another fit);
-# the rectified law's outer exponent trades off with E and B. Their predictions are still checked.
-WEAKLY_IDENTIFIED = {"bnsl2", "bnsl3", "brandfonbrener", "lin_rectified"}
-# Known engine limitations (reported on issue 3), each with the exception it raises today, so the
-# strict xfail turns into a failure once the engine is fixed and the marker can go:
-ENGINE_BLOCKED: dict[str, tuple[type[BaseException], ...]] = {
-    # Ten nonlinear parameters: the default multistart (16,384 Sobol points, 64 polished) still ends
-    # in a local optimum; the law is marked EXPERIMENTAL in its description.
-    "bnsl3": (AssertionError,),
-}
+# BNSL breaks trade off with each other and with the floor; the loss-to-loss shift E_x trades off
+# with E_y (the recipe fixes E_x from another fit);
+# the rectified law's outer exponent trades off with E and B; with exponents of ~0.1-0.15 Krajewski's
+# floor c trades off with both of them (seeds 0-2 give c = 0.2-0.9 for 0.47); Farseer's nine
+# parameters are nearly redundant (condition number ~1e10; its authors fit ~1,000 runs piecewise).
+# Their predictions are still checked.
+WEAKLY_IDENTIFIED = {"bnsl2", "bnsl3", "brandfonbrener", "lin_rectified", "krajewski_moe", "farseer"}
 # Parameters whose effect on the design is small (ParScale's gain k only acts on P > 1 runs through
 # a power of ~0.2; a mixture coefficient through proportions of ~1/3): 30% instead of 10%.
 LOOSE = {("parscale", "k"), ("ye_mixing3", "t1"), ("ye_mixing3", "t2")}
@@ -75,22 +71,7 @@ def test_law_is_finite_and_has_exact_derivatives(law: Law) -> None:
         np.testing.assert_allclose(numeric, exact, rtol=1e-5, atol=floor, err_msg=name)
 
 
-@pytest.mark.parametrize(
-    "law",
-    [
-        pytest.param(
-            law,
-            marks=pytest.mark.xfail(
-                raises=ENGINE_BLOCKED[law.name], strict=True,
-                reason="known engine limitation, see ENGINE_BLOCKED",
-            ),
-        )
-        if law.name in ENGINE_BLOCKED
-        else law
-        for law in LAWS
-    ],
-    ids=IDS,
-)
+@pytest.mark.parametrize("law", LAWS, ids=IDS)
 def test_planted_law_is_recovered(law: Law) -> None:
     frame = synthetic_runs(law, noise=0.01, seed=0)
     result = sl.fit(frame, law=law)

@@ -7,6 +7,7 @@ skips when that folder is absent.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import polars as pl
 import pytest
 
 import scalinglaws as sl
+from scalinglaws import datasets
 from scalinglaws.laws.catalog.nd import muennighoff
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -127,39 +129,83 @@ def test_porian_exponents_from_isoflop_optima(
 
 # --- Muennighoff et al. 2023: data-constrained scaling -----------------------------------------
 
-def test_muennighoff_repetition_constants_on_the_small_scale_region() -> None:
-    raw = pl.read_csv(
-        DATA / "datablations_muennighoff_trainregion" / "datablations_contour_losses.csv",
-        infer_schema_length=None,
-    )
-    runs = raw.select(
-        pl.col("num_params").cast(pl.Float64).alias("N"),
-        pl.col("token_num").cast(pl.Float64).alias("D"),
-        pl.col("unique_tokens_U").cast(pl.Float64).alias("U"),
-        pl.col("openLM_loss").alias("loss"),
-    ).filter(pl.col("D") / pl.col("U") <= 100)  # up to 100 epochs, the range Fig. 3 fits
-    # Step 2 of the authors' recipe: the Chinchilla part (A, B, alpha, beta) frozen at the
-    # published step-1 values, the repetition constants fitted. E is refitted too: step 1 came from
-    # Hoffmann's C4 IsoFLOP figure, and this table's eval loss sits ~12% above it at one epoch.
-    published = muennighoff.presets["muennighoff2023"]
+# Step 2 of the authors' recipe (huggingface/datablations utils/parametric_fit.ipynb @ 13701315,
+# section "Fit default", cell Ho_nSiv68OeM, "Samples: 182") fits the 182 runs that the cell
+# "Custom data loading with outliers removed" lists (column `in_authors_fit` of the data set). 21 of
+# them are the withheld runs (4.2B and 8.7B params, or D >= 6e11), so 161 remain.
+
+
+def _muennighoff_step2_law(starts: tuple[float, float] | None, **fixed: float) -> sl.Law:
+    """The law with A, B, E, alpha, beta (and any of R_D, R_N in ``fixed``) frozen at the preset."""
+    values = {**muennighoff.presets["muennighoff2023"], **fixed}
     formula = muennighoff.formula
-    for name in ("A", "B", "alpha", "beta"):
-        formula = re.sub(rf"\b{name}\b", repr(published[name]), formula)
-    step2 = sl.Law.from_formula(
-        formula, inputs=("N", "D", "U"), params={n: muennighoff.spec(n) for n in ("E", "R_N", "R_D")}
+    for name in ("E", "A", "B", "alpha", "beta", *fixed):
+        formula = re.sub(rf"\b{name}\b", repr(values[name]), formula)
+    specs = {}
+    for name in ("R_D", "R_N"):
+        if name not in fixed:
+            spec = muennighoff.spec(name)
+            if starts is not None:
+                spec = replace(spec, init=starts, init_scale="linear")
+            specs[name] = spec
+    return sl.Law.from_formula(formula, inputs=("N", "D", "U"), params=specs)
+
+
+def test_muennighoff_repetition_constants_on_the_small_scale_region() -> None:
+    runs = datasets.load("datablations_final", data_dir=DATA).filter("in_authors_fit").select(
+        N="n_params", D="n_tokens", U="n_unique_tokens", loss="loss"  # the notebook's val losses
     )
-    result = sl.fit(runs, law=step2)
-    assert result.status is sl.FitStatus.CONVERGED
-    r_d, r_n = result.params["R_D"], result.params["R_N"]
-    # The exact constants (R*_D = 15.4, R*_N = 5.3) need the withheld large runs and the C4
-    # step-1 data, so check the paper's findings instead, with the fitted values:
-    # (1) the half-life of repeated data is of order 15 epochs: R*_D within a factor 2.5 of 15.4;
-    assert 15.4 / 2.5 < r_d < 15.4 * 2.5
-    # (2) excess parameters lose value faster than repeated data (R*_N < R*_D), with R*_N of the
-    #     published order (within a factor 2.5 of 5.3);
+    assert runs.height == 182 - 21  # nothing else missing
+    published = muennighoff.presets["muennighoff2023"]  # R*_D = 15.387756, R*_N = 5.309743
+    # The authors' step 2: a, b, e, alpha, beta frozen at step 1 (`params.grad[:5] = 0`, so E
+    # too); Huber (delta = 1e-3, summed) on log loss; U_N = min(N, N_opt(U)), R_D = max(D/U - 1, 0)
+    # and R_N = max(N/U_N - 1, 0), as in the law; all epochs; L-BFGS from ep_star, n_star in
+    # linspace(0, 20, 4): the zero starts give NaN and are never kept, which leaves 3 x 3 starts.
+    objective = {"loss": "huber", "delta": 1e-3, "space": "log"}
+    authors_starts = _muennighoff_step2_law((20 / 3, 20.0))
+    authors = sl.fit(runs, law=authors_starts, n_grid=9, n_polish=9, **objective)
+    assert authors.status is sl.FitStatus.CONVERGED
+    r_d, r_n = authors.params["R_D"], authors.params["R_N"]
+    # (1) This replicates the procedure: the authors' notebook code itself (PyTorch L-BFGS,
+    #     float32), re-run on these 161 runs, ends at R*_D = 13.700, R*_N = 5.804 (best of its 8
+    #     finite starts; 7 of them end there). That is 11% below and 9% above the published pair:
+    #     the 21 withheld runs make the difference.
+    assert r_d == pytest.approx(13.70, rel=0.01)
+    assert r_n == pytest.approx(5.80, rel=0.01)
+    # (2) The small-scale region fixes a ridge, not a point: R*_D and R*_N trade off. The same
+    #     objective's global minimum (the engine's default multi-start) lies far along it, at
+    #     R*_D = 57.3, R*_N = 2.28, and only 0.19% below the authors' local minimum. The authors'
+    #     start grid (all starts <= 20) is what picks the basin next to the published pair.
+    best = sl.fit(runs, law=_muennighoff_step2_law(None), **objective)
+    assert best.status is sl.FitStatus.CONVERGED
+    assert best.params["R_D"] > 2 * published["R_D"]
+    assert best.params["R_N"] < published["R_N"] / 2
+    assert best.objective <= authors.objective < 1.01 * best.objective
+
+    def abs_log_residuals(params: dict[str, float]) -> np.ndarray:
+        inputs = {c: runs[c].to_numpy() for c in "NDU"}
+        predicted = muennighoff.predict({**published, **params}, inputs)
+        return np.abs(np.log(predicted) - np.log(runs["loss"].to_numpy()))
+
+    # (3) So the published pair fits this region almost as well as the best pair. Huber with a
+    #     delta this small is an L1 fit, i.e. Laplace errors; the likelihood-ratio statistic of the
+    #     published pair against the global minimum, 2 * (sum |r_pub| - sum |r_fit|) / mean |r_fit|,
+    #     is 0.71 (0.11 against the authors' local minimum), inside the 68% region for 2
+    #     parameters (chi2 quantile 2.30). Residuals are correlated (the frozen step-1 law misses
+    #     this table by ~9%), which makes this region too narrow, not too wide: the check is strict.
+    fitted = abs_log_residuals(best.params)
+    at_published = abs_log_residuals({"R_D": published["R_D"], "R_N": published["R_N"]})
+    assert 2 * (at_published.sum() - fitted.sum()) / fitted.mean() < 2.30
+    # (4) ... and lies on the ridge: fixing one published constant, the other comes out at
+    #     R*_N = 5.35 (published 5.31) and R*_D = 15.51 (published 15.39). The tolerance is a
+    #     regression guard on those numbers; each alone is loose (standard errors 2.6 and 9.4).
+    on_ridge_n = sl.fit(runs, law=_muennighoff_step2_law(None, R_D=published["R_D"]), **objective)
+    on_ridge_d = sl.fit(runs, law=_muennighoff_step2_law(None, R_N=published["R_N"]), **objective)
+    assert on_ridge_n.params["R_N"] == pytest.approx(published["R_N"], rel=0.02)
+    assert on_ridge_d.params["R_D"] == pytest.approx(published["R_D"], rel=0.02)
+    # (5) The paper's findings hold for the replicated constants: excess parameters lose value
+    #     faster than repeated data (R*_N < R*_D), and up to ~4 epochs repeated tokens are worth
+    #     almost as much as unique ones: D' of 4 epochs is 92% of 4U (93% with the published pair).
     assert r_n < r_d
-    assert 5.3 / 2.5 < r_n < 5.3 * 2.5
-    # (3) up to ~4 epochs, repeated tokens are worth almost as much as unique ones: D' of 4 epochs
-    #     is above 90% of 4U (the published constants give 93%).
     worth = (1 + r_d * (1 - np.exp(-3 / r_d))) / 4
     assert worth > 0.9

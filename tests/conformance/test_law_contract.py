@@ -215,25 +215,7 @@ def test_hessian_omits_only_zero_entries(law: Law) -> None:
 # Synthetic data from the planted law is fittable end to end (recovery accuracy lives in tests/recovery).
 
 
-KNOWN_FAILURES = {
-    "bnsl2": "engine: on 24 noise-free runs the two-break BNSL stops in a wrong basin (objective "
-    "~4e-5 where the truth gives 0); with 60 noisy runs it is recovered (tests/recovery)",
-    "bnsl3": "engine: on noise-free data the three-break BNSL stops abnormal in a wrong basin "
-    "(objective ~2e-3 where the truth gives 0)",
-}
-"""Laws whose noise-free fit the engine does not yet make exact; strict, so a fix is noticed."""
-
-
-@pytest.mark.parametrize(
-    "law",
-    [
-        pytest.param(law, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[law.name]))
-        if law.name in KNOWN_FAILURES
-        else law
-        for law in LAWS
-    ],
-    ids=law_id,
-)
+@pytest.mark.parametrize("law", LAWS, ids=law_id)
 def test_noise_free_runs_are_fitted_exactly(law: Law) -> None:
     runs = sl.testing.synthetic_runs(law, n_runs=24, noise=0.0, seed=0)
     assert runs.height == 24

@@ -21,10 +21,28 @@ from scalinglaws import FitResult, FitStatus, Law
 from scalinglaws.testing import PLANTED, synthetic_runs
 
 CORE = ("chinchilla", "kaplan_nd", "power", "bnsl")
-OTHER = tuple(law.name for law in sl.list_laws() if law.name not in CORE)
+UNIDENTIFIABLE = {
+    "farseer": (
+        "60 runs at 0.5% noise cannot separate its 9 parameters (condition number ~1e10; recovered or "
+        "not depending on the seed); Li et al. fit ~1,000 runs piecewise and report that end-to-end fits "
+        "fail (App. H). tests/catalog checks its fitted predictions."
+    ),
+}
+"""Catalog laws left out of planted-parameter recovery, with the reason."""
+OTHER = tuple(
+    law.name for law in sl.list_laws() if law.name not in CORE and law.name not in UNIDENTIFIABLE
+)
 
 NOISE = 0.005
 """Log-normal noise of the synthetic losses: 0.5%, small next to the curvature the laws describe."""
+
+DESIGNS = {
+    # A loss curve is logged densely and smoothly: Luo et al.'s curves have ~170 points each and the
+    # published fit's error is ~0.1% of the loss. At 60 points and 0.5% the drop's shape (C, beta,
+    # gamma) is not identified; at 180 points and 0.2% it is (all of seeds 1-4, both log losses).
+    "multi_power": (180, 0.002),
+}
+"""Laws recovered from their own number of runs and noise instead of 60 runs at ``NOISE``."""
 
 Z_LIMIT = {
     # Squared loss in log space is the correctly specified model for log-normal noise: its Gauss-Newton
@@ -48,16 +66,6 @@ the highest-leverage edge point plus Huber's ~1.25x lower efficiency. A fit in a
 many times the noise."""
 
 ALL = frozenset({("huber", "log"), ("squared", "log"), ("huber", "linear"), ("squared", "linear")})
-KNOWN_FAILURES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
-    "bnsl3": (
-        ALL,
-        (
-            "engine: the 12-parameter three-break BNSL ends abnormal in a wrong basin (objective ~13x the "
-            "truth's)"
-        ),
-    ),
-}
-"""Catalog laws x (loss, space) the engine does not yet fit; strict, so a fix is noticed."""
 
 
 def linear_space_is_sensible(name: str) -> bool:
@@ -73,24 +81,21 @@ def cases(names: tuple[str, ...], combos: tuple[tuple[str, str], ...]) -> list[o
         for loss, space in combos:
             if space == "linear" and not linear_space_is_sensible(name):
                 continue
-            failing, reason = KNOWN_FAILURES.get(name, (frozenset(), ""))
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=reason)] if (loss, space) in failing else []
-            )
-            out.append(pytest.param(name, loss, space, marks=marks, id=f"{name}-{loss}-{space}"))
+            out.append(pytest.param(name, loss, space, id=f"{name}-{loss}-{space}"))
     return out
 
 
-def delta_for(space: str, runs: pl.DataFrame) -> float:
+def delta_for(space: str, runs: pl.DataFrame, noise: float = NOISE) -> float:
     """Huber's threshold is in the units of the residuals. 1e-3 in log space (Hoffmann's choice) is
     0.2 noise widths; the same ratio in linear space is 0.2 * noise * the typical target."""
-    return 1e-3 if space == "log" else 0.2 * NOISE * float(np.median(runs["loss"].to_numpy()))
+    return 1e-3 if space == "log" else 0.2 * noise * float(np.median(runs["loss"].to_numpy()))
 
 
 def fit_and_check(name: str, loss: str, space: str, seed: int) -> None:
     law = sl.get_law(name)
-    runs = synthetic_runs(law, noise=NOISE, seed=seed)
-    delta = delta_for(space, runs)
+    n_runs, noise = DESIGNS.get(name, (60, NOISE))
+    runs = synthetic_runs(law, n_runs=n_runs, noise=noise, seed=seed)
+    delta = delta_for(space, runs, noise)
     result = sl.fit(runs, law, loss=loss, space=space, delta=delta)  # type: ignore[arg-type]
     assert_recovered(result, law, runs, loss, space, delta)
 

@@ -132,6 +132,20 @@ def test_one_input_law_in_linear_space_has_one_curve_and_linear_y() -> None:
     assert lo < ye[-1] < hi
 
 
+def test_loss_curve_law_is_drawn_at_the_observed_points_per_curve() -> None:
+    runs = sl.testing.synthetic_runs("multi_power", n_runs=45, noise=0.005, seed=2)
+    result = sl.fit(runs, "multi_power")
+    ax = plot_fit(result, runs)
+    curves = [line for line in ax.lines if str(line.get_gid()).startswith("fit curve")]
+    # The synthetic design has three schedules, logged one after another.
+    assert len(curves) == 3
+    drawn = np.concatenate([line.get_ydata() for line in curves])
+    np.testing.assert_allclose(drawn, result.predict(runs), rtol=1e-12)
+    assert ax.get_xlabel() == "S1"
+    with pytest.raises(ValueError, match="needs that point's whole learning-rate schedule"):
+        plot_fit(result, runs, target={"S1": 1.0})
+
+
 def test_grouped_fit_draws_each_group_with_its_own_parameters() -> None:
     a = sl.testing.synthetic_runs("chinchilla", seed=1).with_columns(pl.lit("web").alias("family"))
     b = sl.testing.synthetic_runs("chinchilla", seed=2).with_columns(

@@ -44,6 +44,10 @@ from scalinglaws.laws import COLUMN_ALIASES, Law, ParamSpec, get_law
 from scalinglaws.laws._formula import formula_names, parse_formula
 
 _MULTISTART_POLISH = 32
+_SCREEN_ITERATIONS = 60
+"""Iterations of the short polish that ranks the starts grown from a nested law's optima."""
+_SAME_OPTIMUM = 0.02
+"""End points of a nested fit closer than this, in units of the start ranges, are one optimum."""
 
 
 def package_version() -> str:
@@ -137,8 +141,11 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
 
 
 def _check_rows(name: str, role: str, values: np.ndarray, bad: np.ndarray, rule: str, fix: str) -> None:
-    rows = np.flatnonzero(bad)
+    """Raise naming the bad rows; a row of a history input is bad when any of its entries is."""
+    rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
     if rows.size:
+        values = np.where(bad, values, np.nan).reshape(bad.shape[0], -1)
+        values = values[np.arange(values.shape[0]), np.argmax(bad.reshape(bad.shape[0], -1), axis=1)]
         raise DataError(
             f"column {name!r} ({role}) must be {rule}; {_bad_rows_message(rows, values)} are not "
             f"(row numbers count from 0). {fix} Nothing was dropped."
@@ -293,14 +300,24 @@ def _candidate_starts(problem: Problem, config: FitConfig) -> tuple[np.ndarray, 
     With linear parameters, the grid covers only the nonlinear ones and each cell gets the exactly
     solved linear ones (two reweighting passes; the polish finishes the job); the best cells from
     distinct basins are polished. Without, a multi-start over all parameters.
+
+    A law with a nested special case is grown from it: the grid covers only the parameters the
+    nested law lacks, once around each distinct optimum of the nested fit; the best cells of all
+    grids get a short polish, which ranks them far better than their starting values do, and the
+    best ``n_polish`` of those are polished fully.
     """
     linear, nonlinear = linear_structure(problem)
     use_projection = linear.size > 0 and (
         active_set_count(problem.lower[linear], problem.upper[linear]) <= MAX_ACTIVE_SETS
     )
     searched = nonlinear if use_projection else np.arange(problem.n_params)
+    nested = problem.law.nested
+    bases, n_scored = np.zeros((1, problem.n_params)), 0
+    if nested is not None:
+        bases, fixed, n_scored = _nested_optima(problem, nested, config)
+        searched = searched[~fixed[searched]]
     # Past three searched dimensions a grid becomes a sparse Sobol sample: each extra dimension doubles
-    # it (up to 16x) and adds eight polished starts. Multi-break BNSLs need this to find their basin.
+    # it (up to 16x) and adds eight polished starts. A one-break BNSL needs this to find its basin.
     extra = max(0, searched.size - 3)
     theta = start_points(
         problem.init_lower[searched],
@@ -309,19 +326,53 @@ def _candidate_starts(problem: Problem, config: FitConfig) -> tuple[np.ndarray, 
         config.n_grid * 2 ** min(extra, 4),
         config.seed,
     )
-    candidates = np.zeros((theta.shape[0], problem.n_params))
-    candidates[:, searched] = theta
     if use_projection:
-        candidates = project_linear(problem, linear, candidates, n_iter=2)
         keep = config.n_polish + 8 * extra
     else:
         keep = max(config.n_polish, _MULTISTART_POLISH) + 8 * extra
-    values = problem.objective(candidates)
     spacing = 1.0 / max(1.0, theta.shape[0] ** (1.0 / max(searched.size, 1)) - 1.0)
-    chosen = _distinct_best(
-        values, _unit_coordinates(problem, candidates, searched), keep, 1.5 * spacing
+    chosen = []
+    for base in bases:
+        candidates = np.tile(base, (theta.shape[0], 1))
+        candidates[:, searched] = theta
+        if use_projection:
+            candidates = project_linear(problem, linear, candidates, n_iter=2)
+        values = problem.objective(candidates)
+        kept = _distinct_best(
+            values, _unit_coordinates(problem, candidates, searched), keep, 1.5 * spacing
+        )
+        chosen.append(candidates[kept])
+        n_scored += candidates.shape[0]
+    starts = np.concatenate(chosen)
+    if nested is None:
+        return starts, n_scored
+    screened = levenberg_marquardt(problem, starts, max_iter=_SCREEN_ITERATIONS)
+    best = np.argsort(screened.objective, kind="stable")[: config.n_polish]
+    return screened.params[best], n_scored + screened.nfev
+
+
+def _nested_optima(
+    problem: Problem, nested: Law, config: FitConfig
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Up to ``n_polish`` distinct optima of ``nested`` fitted to the same data with this fit's
+    bounds and start ranges, best first, as points of this problem; the mask of the parameters they
+    set; and the evaluations the nested fit took."""
+    law = problem.law
+    nested = nested.with_specs({n: law.spec(n) for n in nested.param_names})
+    sub = _build_problem(nested, problem.x, problem.y, problem.weights, None, (), config)
+    solution = _solve(sub, config)
+    distinct = _distinct_best(
+        solution.start_objectives,
+        _unit_coordinates(sub, solution.starts, np.arange(sub.n_params)),
+        config.n_polish,
+        _SAME_OPTIMUM,
     )
-    return candidates[chosen], candidates.shape[0]
+    index = np.array([problem.names.index(n) for n in sub.names])
+    bases = np.zeros((distinct.size, problem.n_params))
+    bases[:, index] = solution.starts[distinct]
+    fixed = np.zeros(problem.n_params, dtype=bool)
+    fixed[index] = True
+    return bases, fixed, solution.nfev
 
 
 def _solve(problem: Problem, config: FitConfig, starts: np.ndarray | None = None) -> _Solution:
@@ -339,18 +390,32 @@ def _solve(problem: Problem, config: FitConfig, starts: np.ndarray | None = None
             + " Check the formula, the bounds and the initial ranges."
         )
     solved = levenberg_marquardt(problem, starts, max_iter=config.max_iter)
+    params = _sorted_exchangeable(problem, solved.params)
     best = int(np.argmin(solved.objective))
     return _Solution(
-        params=solved.params[best],
+        params=params[best],
         objective=float(solved.objective[best]),
         converged=bool(solved.converged[best]),
         n_iter=int(solved.n_iter[best]),
         max_iter_hit=bool(solved.n_iter[best] >= config.max_iter),
         nfev=solved.nfev + n_scored,
-        starts=solved.params,
+        starts=params,
         start_objectives=solved.objective,
         n_converged=int(np.sum(solved.converged)),
     )
+
+
+def _sorted_exchangeable(problem: Problem, params: np.ndarray) -> np.ndarray:
+    """Rows of ``params`` with the law's exchangeable groups sorted by their first parameter: the
+    same fits, one labelling. Left alone in a grouped fit where each group has its own copies."""
+    groups = problem.law.exchangeable
+    if not groups or not all(n in problem.names for group in groups for n in group):
+        return params
+    index = np.array([[problem.names.index(n) for n in group] for group in groups])
+    order = np.argsort(params[:, index[:, 0]], axis=1, kind="stable")
+    out = params.copy()
+    out[:, index] = np.take_along_axis(params[:, index], order[:, :, None], axis=1)
+    return out
 
 
 def _covariance(problem: Problem, params: np.ndarray) -> tuple[np.ndarray | None, float]:
@@ -448,6 +513,8 @@ def prepare(
         raise ValueError("`shared` of fit needs `group`: parameters are shared across groups.")
 
     x = {name: _float_column(columns, col, f"input `{name}`") for name, col in input_columns.items()}
+    if law.compiled.history_inputs:
+        law.check_history_shapes(x, "fit")
     y = _float_column(columns, target, "target")
     w = _float_column(columns, weights, "weights") if weights else np.ones_like(y)
     for name, col in input_columns.items():
@@ -577,7 +644,7 @@ def fit(
         data_digest=digest,
         version=package_version(),
         groups=groups,
-        input_ranges={n: (float(np.min(v)), float(np.max(v))) for n, v in x.items()},
+        input_ranges={n: (float(np.min(v)), float(np.max(v))) for n, v in x.items() if v.ndim == 1},
         diagnostics=diagnose(problem, solution.params, covariance),
     )
     if strict and status is not FitStatus.CONVERGED:

@@ -173,6 +173,8 @@ class FitResult:
                     f"data to predict. Available columns: {sorted(columns)}."
                 )
             inputs[name] = np.asarray(columns[column], dtype=float)
+        if self.law.compiled.history_inputs:
+            self.law.check_history_shapes(inputs, "predict")
         if self.groups is None:
             return inputs, None
         group_column = self.config.group or ""
@@ -282,7 +284,9 @@ class FitResult:
         inputs, _ = self._inputs(data)
         distance = np.zeros(next(iter(inputs.values())).shape[0]) if inputs else np.zeros(0)
         for name, values in inputs.items():
-            lo, hi = self.input_ranges.get(name, (np.nan, np.nan))
+            if name not in self.input_ranges:
+                continue
+            lo, hi = self.input_ranges[name]
             with np.errstate(all="ignore"):
                 if lo > 0 and hi > 0:
                     beyond = np.maximum(np.log10(values / hi), np.log10(lo / values))

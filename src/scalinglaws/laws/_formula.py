@@ -7,8 +7,9 @@ reserves (``E``, ``N``, ``S``, ``beta``...) are plain symbols here and nothing i
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -16,6 +17,27 @@ import numpy as np
 import sympy as sp
 
 from scalinglaws.errors import LawSpecError
+
+
+class history_sum(sp.Function):  # type: ignore[misc]  # sympy is untyped
+    """Sum of its argument over each point's history (axis 0 of the history inputs).
+
+    A history input holds, for each point, one value per earlier step (e.g. per learning-rate step of
+    a loss curve). The sum is linear, so derivatives pass through it.
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        return sp.S.Zero if arg.is_zero else None
+
+    def _eval_derivative(self, symbol: sp.Symbol) -> sp.Expr:
+        return history_sum(self.args[0].diff(symbol))
+
+    def _latex(self, printer: Any) -> str:
+        return r"\sum_{k \leq t} \left(" + printer._print(self.args[0]) + r"\right)"
+
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "exp": sp.exp,
@@ -28,6 +50,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": sp.Max,
     "tanh": sp.tanh,
     "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
+    "history_sum": history_sum,
 }
 """Functions a formula may call, by the name it uses."""
 
@@ -40,16 +63,39 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
 }
 
 
+def _sides(formula: str) -> list[str]:
+    """An expression, or the sides of an equation ``lhs = rhs`` (an implicit law): split at each
+    ``=`` outside brackets that is not part of ``==``, ``<=``, ``>=`` or ``!=``."""
+    text = formula.replace("^", "**").strip()
+    cuts, depth = [], 0
+    for i, char in enumerate(text):
+        depth += (char in "([{") - (char in ")]}")
+        alone = text[i - 1 : i] not in ("=", "<", ">", "!") and text[i + 1 : i + 2] != "="
+        if char == "=" and depth == 0 and alone:
+            cuts.append(i)
+    return [text[a + 1 : b].strip() for a, b in itertools.pairwise([-1, *cuts, len(text)])]
+
+
+def is_equation(formula: str) -> bool:
+    """Whether ``formula`` is an equation ``lhs = rhs`` (an implicit law) rather than an expression."""
+    return len(_sides(formula)) > 1
+
+
 def parse_formula(formula: str) -> sp.Expr:
-    """Return the sympy expression of ``formula``.
+    """Return the sympy expression of ``formula``; for an equation ``lhs = rhs``, of ``lhs - rhs``.
 
     Raises
     ------
     LawSpecError
-        If ``formula`` is not an arithmetic expression over names, numbers and the functions in
-        ``FUNCTIONS``.
+        If ``formula`` is not an arithmetic expression (or one equation) over names, numbers and the
+        functions in ``FUNCTIONS``.
     """
-    text = formula.replace("^", "**").strip()
+    sides = _sides(formula)
+    if len(sides) > 2:
+        raise LawSpecError(f"`formula` {formula!r} has more than one '='; a law is one equation.")
+    if len(sides) == 2:
+        return parse_formula(sides[0]) - parse_formula(sides[1])
+    text = sides[0]
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
@@ -101,17 +147,35 @@ def _to_sympy(node: ast.AST, formula: str) -> Any:
 
 def formula_names(formula: str) -> tuple[str, ...]:
     """Return the free names of ``formula`` in order of first appearance."""
-    tree = ast.parse(formula.replace("^", "**").strip(), mode="eval")
-    names = sorted(
-        (node.col_offset, node.id)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS
-    )
+    names = []
+    for side in _sides(formula):
+        tree = ast.parse(side, mode="eval")
+        names += sorted(
+            (node.col_offset, node.id)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id not in FUNCTIONS
+        )
     return tuple(dict.fromkeys(name for _, name in names))
 
 
+_NUMERIC = {"history_sum": lambda x: np.sum(x, axis=0)}
+
+
 def _lambdify(args: Sequence[sp.Symbol], expr: sp.Expr) -> Callable[..., Any]:
-    return sp.lambdify(args, _without_impulses(expr), modules="numpy", cse=True)
+    return sp.lambdify(args, _without_impulses(expr), modules=[_NUMERIC, "numpy"], cse=True)
+
+
+def history_symbols(expr: sp.Expr) -> set[str]:
+    """Names that appear inside a ``history_sum``."""
+    return {str(s) for node in expr.atoms(history_sum) for s in node.free_symbols}
+
+
+def as_history_argument(values: np.ndarray, batched: bool) -> np.ndarray:
+    """A history input of shape ``(n_points, n_history)`` as evaluators take it, to be summed over its
+    first axis: ``(n_history, 1, n_points)`` against ``(batch, 1)`` parameters, ``(n_history,
+    n_points)`` against scalars."""
+    swapped = np.asarray(values).T
+    return swapped[:, None, :] if batched else swapped
 
 
 def _without_impulses(expr: sp.Expr) -> sp.Expr:
@@ -135,8 +199,9 @@ def _linear_names(expr: sp.Expr, params: Sequence[sp.Symbol]) -> tuple[sp.Symbol
 class CompiledFormula:
     """A formula analysed for the engine: linear parameters, exact derivatives, NumPy evaluators.
 
-    All evaluators take the inputs first (arrays of shape ``(n,)``) and then the parameters (scalars or
-    arrays of shape ``(batch, 1)``) and broadcast to ``(batch, n)``.
+    All evaluators take the inputs first (arrays of shape ``(n,)``, or ``(n, n_history)`` for history
+    inputs) and then the parameters (scalars or arrays of shape ``(batch, 1)``) and broadcast to
+    ``(batch, n)``.
     """
 
     expr: sp.Expr
@@ -152,6 +217,27 @@ class CompiledFormula:
         return tuple(sp.Symbol(n, real=True) for n in self.params)
 
     @cached_property
+    def history_inputs(self) -> tuple[str, ...]:
+        """Inputs summed over inside ``history_sum``: per point, one value per earlier step."""
+        inside = history_symbols(self.expr)
+        return tuple(n for n in self.inputs if n in inside)
+
+    def _compile(self, args: Sequence[sp.Symbol], expr: sp.Expr) -> Callable[..., Any]:
+        function = _lambdify(args, expr)
+        positions = [i for i, n in enumerate(self.inputs) if n in self.history_inputs]
+        if not positions:
+            return function
+
+        def with_history(*values: Any) -> Any:
+            shaped = list(values)
+            batched = any(np.ndim(v) > 0 for v in values[len(self.inputs) :])
+            for i in positions:
+                shaped[i] = as_history_argument(shaped[i], batched)
+            return function(*shaped)
+
+        return with_history
+
+    @cached_property
     def linear_params(self) -> tuple[str, ...]:
         """Parameters that enter the formula linearly (solved exactly by variable projection)."""
         return tuple(str(p) for p in _linear_names(self.expr, self._param_symbols))
@@ -162,13 +248,13 @@ class CompiledFormula:
 
     @cached_property
     def value(self) -> Callable[..., Any]:
-        return _lambdify((*self._input_symbols, *self._param_symbols), self.expr)
+        return self._compile((*self._input_symbols, *self._param_symbols), self.expr)
 
     @cached_property
     def gradient(self) -> tuple[Callable[..., Any], ...]:
         """Exact first derivatives, one evaluator per parameter, in ``params`` order."""
         args = (*self._input_symbols, *self._param_symbols)
-        return tuple(_lambdify(args, sp.diff(self.expr, p)) for p in self._param_symbols)
+        return tuple(self._compile(args, sp.diff(self.expr, p)) for p in self._param_symbols)
 
     @cached_property
     def hessian(self) -> dict[tuple[int, int], Callable[..., Any]]:
@@ -179,7 +265,7 @@ class CompiledFormula:
             for j in range(i, len(self._param_symbols)):
                 second = _without_impulses(sp.diff(self.expr, p, self._param_symbols[j]))
                 if second != 0:
-                    out[(i, j)] = _lambdify(args, second)
+                    out[(i, j)] = self._compile(args, second)
         return out
 
     @cached_property
@@ -192,11 +278,139 @@ class CompiledFormula:
         nonlinear = [sp.Symbol(n, real=True) for n in self.nonlinear_params]
         args = (*self._input_symbols, *nonlinear)
         offset = self.expr.subs(dict.fromkeys(linear, 0))
-        columns = tuple(_lambdify(args, sp.diff(self.expr, c)) for c in linear)
-        return _lambdify(args, offset), columns
+        columns = tuple(self._compile(args, sp.diff(self.expr, c)) for c in linear)
+        return self._compile(args, offset), columns
 
 
 def evaluate(function: Callable[..., Any], *args: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Call a compiled evaluator and broadcast its result (constants come back as scalars) to ``shape``."""
     with np.errstate(all="ignore"):
         return np.broadcast_to(np.asarray(function(*args), dtype=float), shape)
+
+
+_BISECTIONS, _NEWTON_STEPS = 16, 4
+"""Halvings of the bracket (to 1.5e-5 of it), then Newton steps (quadratic from there, kept inside)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ImplicitFormula(CompiledFormula):
+    """A law ``F(y, inputs, params) = 0`` solved for ``y`` inside ``bracket`` (expressions in the
+    parameters and inputs), where ``F`` increases with ``y``.
+
+    The value comes from bisection; derivatives from the implicit function theorem, with ``F``'s exact
+    partial derivatives. No parameter is solved by projection (none enters the solution linearly).
+    """
+
+    solve_for: str = ""
+    bracket: tuple[sp.Expr, sp.Expr] = (sp.S.Zero, sp.S.One)
+    _last_solution: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The latest solution and its arguments: a gradient and a Hessian evaluate at the same point."""
+
+    @cached_property
+    def _y(self) -> sp.Symbol:
+        return sp.Symbol(self.solve_for, real=True)
+
+    @cached_property
+    def _args(self) -> tuple[sp.Symbol, ...]:
+        return (*self._input_symbols, *self._param_symbols)
+
+    @cached_property
+    def history_inputs(self) -> tuple[str, ...]:
+        return ()
+
+    @cached_property
+    def linear_params(self) -> tuple[str, ...]:
+        return ()
+
+    @cached_property
+    def _residual(self) -> Callable[..., Any]:
+        return _lambdify((self._y, *self._args), self.expr)
+
+    @cached_property
+    def _limits(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        low, high = self.bracket
+        return _lambdify(self._args, low), _lambdify(self._args, high)
+
+    def _solve(self, *values: Any) -> np.ndarray:
+        key = tuple((np.shape(v), np.asarray(v, dtype=float).tobytes()) for v in values)
+        if self._last_solution.get("key") != key:
+            self._last_solution.update(key=key, y=self._bisect_then_newton(values))
+        return np.asarray(self._last_solution["y"])
+
+    def _bisect_then_newton(self, values: Sequence[Any]) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            low, high = (np.asarray(limit(*values), dtype=float) for limit in self._limits)
+            low, high = (a.copy() for a in np.broadcast_arrays(low, high))
+            valid = low < high
+            for _ in range(_BISECTIONS):
+                middle = 0.5 * (low + high)
+                above = np.asarray(self._residual(middle, *values)) > 0
+                high = np.where(above, middle, high)
+                low = np.where(above, low, middle)
+            y = 0.5 * (low + high)
+            slope = self._partials[(self._y,)]
+            for _ in range(_NEWTON_STEPS):
+                y = np.clip(y - self._residual(y, *values) / slope(y, *values), low, high)
+            return np.where(valid, y, np.nan)
+
+    @cached_property
+    def _partials(self) -> dict[tuple[sp.Symbol, ...], Callable[..., Any]]:
+        """``F``'s partial derivatives in ``y`` and the parameters, up to second order."""
+        variables = (self._y, *self._param_symbols)
+        out: dict[tuple[sp.Symbol, ...], Callable[..., Any]] = {}
+        for i, a in enumerate(variables):
+            out[(a,)] = _lambdify((self._y, *self._args), sp.diff(self.expr, a))
+            for b in variables[i:]:
+                out[(a, b)] = _lambdify((self._y, *self._args), sp.diff(self.expr, a, b))
+        return out
+
+    def _slopes(self, values: Sequence[Any]) -> tuple[np.ndarray, Callable[..., np.ndarray], list[np.ndarray]]:
+        """The solution, a partial-derivative evaluator at it, and ``dy/dparam`` for each parameter."""
+        y = self._solve(*values)
+
+        def partial(*symbols: sp.Symbol) -> np.ndarray:
+            key = symbols if symbols in self._partials else symbols[::-1]
+            with np.errstate(all="ignore"):
+                return np.asarray(self._partials[key](y, *values), dtype=float)
+
+        f_y = partial(self._y)
+        with np.errstate(all="ignore"):
+            slopes = [-partial(p) / f_y for p in self._param_symbols]
+        return y, partial, slopes
+
+    @cached_property
+    def value(self) -> Callable[..., Any]:
+        return self._solve
+
+    @cached_property
+    def gradient(self) -> tuple[Callable[..., Any], ...]:
+        def slope(j: int) -> Callable[..., Any]:
+            return lambda *values: self._slopes(values)[2][j]
+
+        return tuple(slope(j) for j in range(len(self.params)))
+
+    @cached_property
+    def hessian(self) -> dict[tuple[int, int], Callable[..., Any]]:
+        """``d2y/dpi dpj = -(F_ij + F_iy y_j + F_jy y_i + F_yy y_i y_j) / F_y``."""
+
+        def second(i: int, j: int) -> Callable[..., Any]:
+            def evaluate_at(*values: Any) -> np.ndarray:
+                _, partial, slopes = self._slopes(values)
+                p, q, y = self._param_symbols[i], self._param_symbols[j], self._y
+                with np.errstate(all="ignore"):
+                    total = (
+                        partial(p, q)
+                        + partial(p, y) * slopes[j]
+                        + partial(q, y) * slopes[i]
+                        + partial(y, y) * slopes[i] * slopes[j]
+                    )
+                    return -total / partial(y)
+
+            return evaluate_at
+
+        n = len(self.params)
+        return {(i, j): second(i, j) for i in range(n) for j in range(i, n)}
+
+    @cached_property
+    def basis(self) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
+        return self._solve, ()

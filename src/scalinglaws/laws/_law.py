@@ -11,8 +11,17 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
-from scalinglaws.errors import LawSpecError
-from scalinglaws.laws._formula import CompiledFormula, evaluate, formula_names, parse_formula
+from scalinglaws.errors import DataError, LawSpecError
+from scalinglaws.laws._formula import (
+    CompiledFormula,
+    ImplicitFormula,
+    evaluate,
+    formula_names,
+    history_sum,
+    history_symbols,
+    is_equation,
+    parse_formula,
+)
 
 COLUMN_ALIASES: Mapping[str, str] = {
     "N": "n_params",
@@ -133,6 +142,17 @@ class Law:
         Input name -> how it is counted (e.g. ``"N": "total parameters incl. embeddings"``).
     presets
         Named published constants, usable for prediction without a fit.
+    nested
+        A special case of this law on the same inputs and a subset of its parameters (a BNSL with
+        its last break removed). The fit fits it first and searches only the other parameters around
+        its optima.
+    exchangeable
+        Groups of parameters that can trade places as wholes without changing the law (a BNSL's
+        breaks). Fits report them sorted by the first parameter of each group.
+    solve_for, bracket
+        For an implicit law, written as an equation ``lhs = rhs``: the name it is solved for (the
+        prediction), and two expressions (in parameters and inputs) between which the solution lies.
+        ``lhs - rhs`` must increase with it there.
     """
 
     formula: str
@@ -143,16 +163,33 @@ class Law:
     reference: str = ""
     conventions: Mapping[str, str] = field(default_factory=dict)
     presets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    nested: Law | None = None
+    exchangeable: tuple[tuple[str, ...], ...] = ()
+    solve_for: str = ""
+    bracket: tuple[str, str] = ("", "")
 
     def __post_init__(self) -> None:
         if self.formula:
-            parse_formula(self.formula)  # a LawSpecError, not a SyntaxError, for Law(...) and from_dict
+            # A LawSpecError, not a SyntaxError, for Law(...) and from_dict.
+            self._check_history_sums(parse_formula(self.formula))
         names = formula_names(self.formula) if self.formula else ()
         declared = (*self.inputs, *self.param_names)
         if len(set(declared)) != len(declared):
             duplicated = sorted({n for n in declared if declared.count(n) > 1})
             raise LawSpecError(f"law {self.label!r} declares {duplicated} more than once.")
-        missing = [n for n in names if n not in declared]
+        if bool(self.solve_for) != is_equation(self.formula) or (self.solve_for and self.solve_for not in names):
+            raise LawSpecError(
+                f"law {self.label!r}: an implicit law is an equation 'lhs = rhs' with `solve_for` naming "
+                f"the variable it is solved for, which appears in it (got solve_for={self.solve_for!r})."
+            )
+        if self.solve_for:
+            bracket_names = {n for side in self.bracket if side for n in formula_names(side)}
+            if not all(self.bracket) or not bracket_names <= set(declared):
+                raise LawSpecError(
+                    f"law {self.label!r}: `bracket` must give two expressions in its parameters and "
+                    f"inputs between which {self.solve_for!r} lies. Got {self.bracket!r}."
+                )
+        missing = [n for n in names if n not in declared and n != self.solve_for]
         unused = [n for n in declared if n not in names]
         if missing or unused:
             raise LawSpecError(
@@ -165,6 +202,49 @@ class Law:
                     f"preset {preset!r} of law {self.label!r} must give exactly {list(self.param_names)}. "
                     f"Got {sorted(values)} instead."
                 )
+        nested = self.nested
+        if nested is not None and (
+            nested.inputs != self.inputs or not set(nested.param_names) < set(self.param_names)
+        ):
+            raise LawSpecError(
+                f"`nested` law {nested.label!r} of law {self.label!r} must have the inputs "
+                f"{list(self.inputs)} and some but not all of the parameters "
+                f"{list(self.param_names)}. Got inputs {list(nested.inputs)} and parameters "
+                f"{list(nested.param_names)}."
+            )
+        grouped = [n for group in self.exchangeable for n in group]
+        sizes = {len(group) for group in self.exchangeable}
+        if (
+            len(sizes) > 1
+            or 0 in sizes
+            or len(set(grouped)) != len(grouped)
+            or not set(grouped) <= set(self.param_names)
+        ):
+            raise LawSpecError(
+                f"`exchangeable` of law {self.label!r} must be groups of the same size, each "
+                f"naming different parameters of {list(self.param_names)}. "
+                f"Got {self.exchangeable!r} instead."
+            )
+
+    def _check_history_sums(self, expr: sp.Expr) -> None:
+        """Each ``history_sum`` is weighted by a history input, and history inputs stay inside them."""
+        sums = expr.atoms(history_sum)
+        for node in sums:
+            (summand,) = node.args
+            weights = [f for f in sp.Mul.make_args(summand) if f.is_Symbol and str(f) in self.inputs]
+            if summand.has(history_sum) or not weights:
+                raise LawSpecError(
+                    f"law {self.label!r}: the argument of history_sum must be a product with a history "
+                    f"input as one factor (e.g. history_sum(gap*(1 - exp(-k*area)))), with no history_sum "
+                    f"inside. Got history_sum({summand})."
+                )
+        inside = history_symbols(expr) & set(self.inputs)
+        outside = {str(s) for s in expr.subs(dict.fromkeys(sums, 0)).free_symbols} & inside
+        if outside:
+            raise LawSpecError(
+                f"law {self.label!r}: history inputs {sorted(outside)} appear outside history_sum; a "
+                "history input has one value per earlier step and can only be summed over."
+            )
 
     @classmethod
     def from_formula(
@@ -191,7 +271,7 @@ class Law:
         if absent:
             raise LawSpecError(f"`inputs` {absent} do not appear in formula {formula!r}.")
         specs = dict(params or {})
-        param_names = [n for n in names if n not in inputs]
+        param_names = [n for n in names if n not in inputs and n != metadata.get("solve_for")]
         unknown = [n for n in specs if n not in param_names]
         if unknown:
             raise LawSpecError(
@@ -208,6 +288,15 @@ class Law:
     @property
     def label(self) -> str:
         return self.name or self.formula
+
+    def equation(self, target: str) -> str:
+        """The law as text: ``target = formula``, or an implicit law's own equation."""
+        return self.formula if self.solve_for else f"{target} = {self.formula}"
+
+    @property
+    def point_inputs(self) -> tuple[str, ...]:
+        """Inputs with one value per point: all but the history inputs."""
+        return tuple(n for n in self.inputs if n not in self.compiled.history_inputs)
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -228,7 +317,11 @@ class Law:
     @cached_property
     def compiled(self) -> CompiledFormula:
         """The parsed formula: linear parameters, exact derivatives and NumPy evaluators."""
-        return CompiledFormula(parse_formula(self.formula), self.inputs, self.param_names)
+        expr = parse_formula(self.formula)
+        if not self.solve_for:
+            return CompiledFormula(expr, self.inputs, self.param_names)
+        low, high = (parse_formula(side) for side in self.bracket)
+        return ImplicitFormula(expr, self.inputs, self.param_names, self.solve_for, (low, high))
 
     @cached_property
     def positive_inputs(self) -> tuple[str, ...]:
@@ -246,16 +339,33 @@ class Law:
         missing = [n for n in self.param_names if n not in params]
         if missing:
             raise LawSpecError(f"`params` of Law.predict lacks {missing} for law {self.label!r}.")
-        columns = [np.asarray(inputs[n], dtype=float) for n in self.inputs]
-        shape = np.broadcast_shapes(*(c.shape for c in columns)) if columns else ()
-        return np.array(
-            evaluate(
-                self.compiled.value,
-                *columns,
-                *(float(params[n]) for n in self.param_names),
-                shape=shape,
+        columns = {n: np.asarray(inputs[n], dtype=float) for n in self.inputs}
+        values = [float(params[n]) for n in self.param_names]
+        history = self.compiled.history_inputs
+        if not history:
+            shape = np.broadcast_shapes(*(c.shape for c in columns.values())) if columns else ()
+            return np.array(evaluate(self.compiled.value, *columns.values(), *values, shape=shape))
+        n_points = self.check_history_shapes(columns, "Law.predict")
+        return np.array(evaluate(self.compiled.value, *columns.values(), *values, shape=(n_points,)))
+
+    def check_history_shapes(self, columns: Mapping[str, np.ndarray], where: str) -> int:
+        """The number of points, after checking that history inputs are ``(n_points, n_history)``
+        arrays and the other inputs ``(n_points,)`` arrays."""
+        history = self.compiled.history_inputs
+        n_points = {c.shape[0] for c in columns.values() if c.ndim >= 1}
+        wrong = [
+            f"{n} {columns[n].shape}"
+            for n in self.inputs
+            if columns[n].ndim != (2 if n in history else 1)
+        ]
+        if wrong or len(n_points) != 1:
+            raise DataError(
+                f"inputs of {where} for law {self.label!r} have the wrong shapes: {wrong or 'lengths differ'}. "
+                f"History inputs {list(history)} need one row per point and one column per history step, "
+                "shape (n_points, n_history); the other inputs one value per point. Add them to a run table with "
+                "scalinglaws.schedules.with_schedule_inputs."
             )
-        )
+        return n_points.pop()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -267,6 +377,10 @@ class Law:
             "reference": self.reference,
             "conventions": dict(self.conventions),
             "presets": {k: dict(v) for k, v in self.presets.items()},
+            "nested": self.nested.to_dict() if self.nested is not None else None,
+            "exchangeable": [list(group) for group in self.exchangeable],
+            "solve_for": self.solve_for,
+            "bracket": list(self.bracket),
         }
 
     @classmethod
@@ -280,6 +394,10 @@ class Law:
             reference=data.get("reference", ""),
             conventions=dict(data.get("conventions", {})),
             presets={k: dict(v) for k, v in data.get("presets", {}).items()},
+            nested=cls.from_dict(data["nested"]) if data.get("nested") is not None else None,
+            exchangeable=tuple(tuple(group) for group in data.get("exchangeable", ())),
+            solve_for=data.get("solve_for", ""),
+            bracket=tuple(data.get("bracket", ("", ""))),
         )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from scalinglaws.errors import LawSpecError
 from scalinglaws.laws._law import Law
-from scalinglaws.laws.catalog import architecture, core, curves, hparams, mixtures, nd
+from scalinglaws.laws.catalog import architecture, core, curves, hparams, mixtures, nd, schedules
 
 _REGISTRY: dict[str, Law] = {
     law.name: law
-    for module in (core, nd, curves, architecture, hparams, mixtures)
+    for module in (core, nd, curves, architecture, hparams, mixtures, schedules)
     for law in module.LAWS
 }
 

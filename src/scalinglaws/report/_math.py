@@ -7,12 +7,16 @@ import io
 import re
 
 from scalinglaws.laws import Law
+from scalinglaws.laws._formula import parse_formula
 
 
 def law_latex(law: Law, target: str = "loss") -> str:
     """``L = E + A N^{-\\alpha} + ...``: the law's formula as LaTeX, with the target on the left."""
     import sympy
 
+    if law.solve_for:  # an implicit law: its own equation
+        lhs, rhs = (sympy.latex(parse_formula(side)) for side in law.formula.split("="))
+        return f"{lhs} = {rhs}"
     left = "L" if target == "loss" else r"\mathrm{" + target.replace("_", r"\_") + "}"
     return f"{left} = {sympy.latex(law.compiled.expr)}"
 

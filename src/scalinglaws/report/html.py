@@ -122,7 +122,7 @@ def _law_section(result: FitResult) -> str:
             f'<div class="sl-math"><img src="{svg_data_uri(svg)}" alt="{h.esc(law.formula)}"></div>'
         )
     else:
-        math = f'<div class="sl-math"><code>{h.esc(result.config.target)} = {h.esc(law.formula)}</code></div>'
+        math = f'<div class="sl-math"><code>{h.esc(law.equation(result.config.target))}</code></div>'
     inputs = [
         [
             f"<code>{h.esc(n)}</code>",
@@ -397,7 +397,7 @@ def _figures_section(
             "fit",
         )
     )
-    inputs = result.law.inputs
+    inputs = result.law.point_inputs
 
     def residuals(fig: Figure) -> None:
         axes = fig.subplots(1, len(inputs), sharey=True, squeeze=False)[0]

@@ -45,7 +45,7 @@ def fit_html(result: FitResult, prob: float = 0.95) -> str:
     return (
         f'<div class="sl-fit" style="{_BOX}">'
         f"<div><b>FitResult</b> · {h.esc(result.law.label)} {h.status_badge(result.status.value)}</div>"
-        f"<div><code>{h.esc(config.target)} = {h.esc(result.law.formula)}</code></div>"
+        f"<div><code>{h.esc(result.law.equation(config.target))}</code></div>"
         + h.table(header, rows, numeric=[False, True, True] + ([False] if intervals else []))
         + f"<div style='color:#57606a'>{result.n_points} runs · {h.esc(config.loss)} loss in "
         f"{h.esc(config.space)} space · objective {h.number(result.objective, 5)} · "

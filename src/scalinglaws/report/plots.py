@@ -375,6 +375,8 @@ def plot_fit(
     columns = columns_of(data, function)
     require_matplotlib()
     ax = _new_axes((7.5, 4.5)) if ax is None else ax
+    if result.law.compiled.history_inputs:
+        return _plot_curves(result, data, columns, ax, target, x)
     x_name = _choose_x(result, columns, x, function)
     x_column = _column_of(result, x_name)
     others = [n for n in result.law.inputs if n != x_name]
@@ -423,6 +425,53 @@ def plot_fit(
     ax.set_xscale("log" if log_x else "linear")
     ax.set_yscale("log" if log_y else "linear")
     ax.set_xlabel(_name(x_name, x_column))
+    ax.set_ylabel(result.config.target)
+    _style(ax)
+    _plain_log_labels(ax)
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def _plot_curves(
+    result: FitResult,
+    data: Any,
+    columns: Mapping[str, np.ndarray],
+    ax: Axes,
+    target: Mapping[str, Any] | None,
+    x: str | None,
+) -> Axes:
+    """A loss-curve law (with history inputs) at the observed points: each curve (a run of rows along
+    which ``x`` keeps growing) as observed points and the law's values there. Its values need a
+    schedule up to each point, so there is no curve between or beyond them."""
+    function = "plot_fit"
+    point_inputs = result.law.point_inputs
+    if target is not None:
+        raise ValueError(
+            f"`target` of {function} cannot be drawn for law {result.law.label!r}: its value at a "
+            "point needs that point's whole learning-rate schedule. Predict the target's rows "
+            "(with their history inputs) with FitResult.predict instead."
+        )
+    x_name = point_inputs[0] if x is None else x
+    if x_name not in point_inputs and x_name not in columns:
+        raise ValueError(
+            f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead."
+        )
+    x_column = _column_of(result, x_name) if x_name in point_inputs else x_name
+    x_values = np.asarray(columns[x_column], dtype=float)
+    y_values = _target_values(result, columns, function)
+    predicted = result.predict(data)
+    starts = np.flatnonzero(np.diff(x_values) < 0) + 1
+    pieces = np.split(np.arange(x_values.size), starts)
+    colours = _colours(len(pieces))
+    for i, rows in enumerate(pieces):
+        ax.scatter(x_values[rows], y_values[rows], s=10, color=colours[i], zorder=3, gid="data")
+        ax.plot(
+            x_values[rows], predicted[rows], color=colours[i], linewidth=1.4, zorder=2,
+            label="fitted law" if i == 0 else None, gid=f"fit curve {i}",
+        )
+    ax.set_xscale("log" if np.all(x_values > 0) else "linear")
+    ax.set_yscale("log" if np.all(y_values > 0) and result.config.space == "log" else "linear")
+    ax.set_xlabel(x_column)
     ax.set_ylabel(result.config.target)
     _style(ax)
     _plain_log_labels(ax)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
+from scalinglaws import schedules
 from scalinglaws.laws import COLUMN_ALIASES, Law, get_law
 
 PLANTED: Mapping[str, Mapping[str, float]] = {
@@ -60,6 +61,23 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     "ye_mixing2": {"c": 1.8, "k": 1.5, "t1": -1.2},
     "ye_mixing3": {"c": 2.0, "k": 1.2, "t1": -1.0, "t2": 0.5},
     "ye_mixing5": {"c": 2.0, "k": 1.0, "t1": -1.5, "t2": 0.6, "t3": -0.4, "t4": 0.9},
+    # Starts near eps_0 at the smallest x and levels off near eps_inf, so every parameter shows.
+    "alabdulmohsin_m4": {"eps_inf": 0.2, "eps_0": 1.0, "alpha": 0.5, "beta": 30.0, "c": -0.4},
+    # Li et al. Eq. 15 rounded, with N in billions as the catalog law takes it.
+    "farseer": {
+        "a1": -1.586, "alpha": 0.123, "b1": 0.424, "a2": 11.08, "beta": -0.1, "b2": -6.287,
+        "a3": -0.697, "gamma": 0.169, "b3": -0.091,
+    },
+    "krajewski_moe": {
+        "c": 0.47, "a": 18.1, "alpha": 0.115, "b": 30.8, "beta": 0.147, "g": 2.1, "gamma": 0.58,
+    },
+    # Of the order reported in summaries of the paper; not its constants (which are unverified).
+    "ouyang_qid": {"k": 0.02, "alpha": 0.23, "beta": 0.53, "gamma": 5.5},
+    "power_lines_tau": {"c": 1.0, "m": -0.5},
+    "multi_power": {
+        "L0": 3.0405, "A": 0.52469, "alpha": 0.50787, "B": 363.79, "C": 2.0656, "beta": 0.58279,
+        "gamma": 0.64142,
+    },
 }
 """Realistic parameter values for each catalog law, used when none are given."""
 
@@ -87,12 +105,21 @@ def _special_design(
 ) -> dict[str, np.ndarray] | None:
     """Designs for laws whose inputs are not plain scales; None for the generic designs."""
     inputs = set(law.inputs)
+    if law.compiled.history_inputs:
+        return _schedule_design(n_runs)
     if inputs == {"N", "D", "U"}:
         # Repetition up to 60 epochs, and models both below and above the frontier size for U.
         unique = np.exp(rng.uniform(np.log(1e8), np.log(1e11), n_runs))
         epochs = np.exp(rng.uniform(0.0, np.log(60.0), n_runs))
         n_params = np.exp(rng.uniform(np.log(1e7), np.log(1e10), n_runs))
         return {"N": np.round(n_params), "D": np.round(unique * epochs), "U": np.round(unique)}
+    if inputs in ({"N", "D", "G"}, {"N", "D", "P"}):
+        # MoE granularity 1-16 (Krajewski) or quantized bit widths 2-4 (Ouyang's Pythia checkpoints).
+        levels = [1.0, 2.0, 4.0, 8.0, 16.0] if "G" in inputs else [2.0, 3.0, 4.0]
+        extra = "G" if "G" in inputs else "P"
+        n_params = np.exp(rng.uniform(np.log(1e8), np.log(1e11), n_runs))
+        tokens = np.exp(rng.uniform(np.log(1e9), np.log(3e11), n_runs))
+        return {"N": np.round(n_params), "D": np.round(tokens), extra: rng.choice(levels, n_runs)}
     if inputs and all(re.fullmatch(r"r\d+", name) for name in inputs):
         # Mixture proportions: a flat Dirichlet over the inputs plus the implicit last domain.
         shares = rng.dirichlet(np.ones(len(inputs) + 1), n_runs)
@@ -111,6 +138,34 @@ def _special_design(
     return design
 
 
+def _schedule_design(n_runs: int) -> dict[str, np.ndarray]:
+    """Points along three 4,000-step loss curves (cosine, warmup-stable-decay, step decay), half of
+    each decaying curve's points after its decay starts, where the drop takes shape."""
+    total, peak, warmup = 4000, 3e-4, 200
+    sizes = [len(part) for part in np.array_split(np.arange(n_runs), 3)]
+
+    def steps(n: int, change: int) -> np.ndarray:
+        before = np.linspace(300, change - 1, n - n // 2)
+        after = change + np.geomspace(4, total - 1 - change, n // 2)
+        return np.unique(np.concatenate([before, after]).round())
+
+    return schedules.stack_histories(
+        [
+            schedules.schedule_history(
+                schedules.cosine(total, peak, peak / 10, warmup),
+                np.linspace(300, total - 1, sizes[0]).round(), n_blocks=16,
+            ),
+            schedules.schedule_history(
+                schedules.warmup_stable_decay(total, peak, peak / 10, warmup, 3000),
+                steps(sizes[1], 3000), n_blocks=16,
+            ),
+            schedules.schedule_history(
+                schedules.step_decay(total, peak, peak / 5, warmup, 2000), steps(sizes[2], 2000), n_blocks=16
+            ),
+        ]
+    )
+
+
 def _design(law: Law, n_runs: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     special = _special_design(law, n_runs, rng)
     if special is not None:
@@ -119,16 +174,23 @@ def _design(law: Law, n_runs: int, rng: np.random.Generator) -> dict[str, np.nda
         grid = _design_nd(n_runs, rng)
         return {"N_avg": grid["N"], "D": grid["D"]}
     if set(law.inputs) == {"N", "D"}:
-        return _design_nd(n_runs, rng)
+        return _design_nd(n_runs, rng, *_ND_SIZES.get(law.name, (2e7, 2e9)))
     if len(law.inputs) == 1:
         return {law.inputs[0]: np.geomspace(1e3, 1e9, n_runs)}
     return {name: np.exp(rng.uniform(np.log(1e6), np.log(1e10), n_runs)) for name in law.inputs}
 
 
-def _design_nd(n_runs: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Model sizes 2e7-2e9 crossed with 5-200 tokens per parameter, slightly jittered."""
+_ND_SIZES: Mapping[str, tuple[float, float]] = {"farseer": (2e8, 6.4e9)}
+"""Model-size ranges of N-D laws fitted on other sizes: Farseer's stretched exponentials of N are
+steep below its fitted 201M-6.4B range (Li et al. App. F)."""
+
+
+def _design_nd(
+    n_runs: int, rng: np.random.Generator, smallest: float = 2e7, largest: float = 2e9
+) -> dict[str, np.ndarray]:
+    """Model sizes (2e7-2e9 unless given) crossed with 5-200 tokens per parameter, slightly jittered."""
     n_sizes = max(2, int(np.ceil(np.sqrt(n_runs))))
-    sizes = np.geomspace(2e7, 2e9, n_sizes)
+    sizes = np.geomspace(smallest, largest, n_sizes)
     ratios = np.geomspace(5, 200, int(np.ceil(n_runs / n_sizes)))
     grid = np.array([(n, n * r) for n in sizes for r in ratios])[:n_runs]
     jitter = np.exp(rng.normal(0.0, 0.02, grid.shape))

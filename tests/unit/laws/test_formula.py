@@ -89,6 +89,7 @@ def test_every_known_function_is_tested() -> None:
         "log10",
         "log2",
         "sigmoid",
+        "history_sum",  # evaluated against a step-by-step sum in tests/unit/schedules
     }
 
 
@@ -111,7 +112,7 @@ def test_formula_names_in_order_of_first_appearance() -> None:
         ),
         ("E +* A", r"cannot be parsed"),
         ("", r"`formula` '' cannot be parsed"),
-        ("foo(x)", r"calls unknown function 'foo'\. Known functions: abs, exp, log"),
+        ("foo(x)", r"calls unknown function 'foo'\. Known functions: abs, exp, history_sum, log"),
         ("__import__('os')", r"calls unknown function '__import__'"),
         (
             "__import__('os').system('true')",

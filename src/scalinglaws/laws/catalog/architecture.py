@@ -1,4 +1,5 @@
-"""Architecture-specific laws: parallel scaling (ParScale) and vocabulary size (Tao et al.)."""
+"""Architecture-specific laws: parallel scaling (ParScale), vocabulary size (Tao et al.), fine-grained
+mixture of experts (Krajewski et al.) and low-bit quantization (Ouyang et al.)."""
 
 from __future__ import annotations
 
@@ -125,4 +126,70 @@ tao_nv_opt = Law.from_formula(
     presets={"tao2024": {"k": math.exp(-1.58903), "gamma": 0.41636}},
 )
 
-LAWS = (parscale, tao_vocab_loss, tao_nnv_opt, tao_nv_opt)
+krajewski_moe = Law.from_formula(
+    "c + (g/G**gamma + a)/N**alpha + b/D**beta",
+    inputs=("N", "D", "G"),
+    params={
+        "c": ParamSpec("c", 0.0, math.inf, init=(0.0, 2.0), description="irreducible loss"),
+        "a": ParamSpec("a", 0.0, math.inf, description="parameter amplitude at infinite granularity"),
+        "alpha": ParamSpec("alpha", 0.0, 2.0, init=(0.02, 0.5), description="parameter exponent"),
+        "b": ParamSpec("b", 0.0, math.inf, description="data amplitude"),
+        "beta": ParamSpec("beta", 0.0, 2.0, init=(0.02, 0.5), description="data exponent"),
+        "g": ParamSpec("g", 0.0, math.inf, description="extra parameter amplitude of coarse experts"),
+        "gamma": ParamSpec("gamma", 0.0, 5.0, init=(0.1, 2.0), description="granularity exponent"),
+    },
+    name="krajewski_moe",
+    description=(
+        "Fine-grained MoE law L(N, D, G) = c + (g/G^gamma + a)/N^alpha + b/D^beta (Eq. 9): "
+        "Chinchilla's form in which only the parameter amplitude depends on the granularity G. "
+        "Fitted with Huber (delta = 0.1) and BFGS at expansion rate E = 64. Target: loss in "
+        "nats/token (C4)."
+    ),
+    reference=(
+        "Krajewski, Ludziejewski et al. 2024, 'Scaling Laws for Fine-Grained Mixture of Experts', "
+        "arXiv:2402.07871, Sec. 5, Eq. 9 and Table 1"
+    ),
+    conventions={
+        "N": "total non-embedding parameters over all experts, d_model^2 (8E + 4) n_blocks (Sec. 6.1); "
+        "an 'E x N_act' model has N = (8E + 4)/12 N_act",
+        "D": "training tokens",
+        "G": "granularity d_ff/d_expert (G = 1 is the standard MoE whose experts match the FFN)",
+    },
+    presets={
+        # Table 1, MoE row (fitted at E = 64; the dense row is c + a/N^alpha + b/D^beta).
+        "krajewski2024": {
+            "c": 0.47, "a": 18.1, "alpha": 0.115, "b": 30.8, "beta": 0.147, "g": 2.1, "gamma": 0.58,
+        },
+    },
+)
+
+ouyang_qid = Law.from_formula(
+    "k*D**beta/(N**alpha*P**gamma)",
+    inputs=("N", "D", "P"),
+    params={
+        "k": ParamSpec("k", 0.0, math.inf, description="coefficient"),
+        "alpha": ParamSpec("alpha", 0.0, 3.0, init=(0.05, 1.0), description="model-size exponent"),
+        "beta": ParamSpec("beta", 0.0, 3.0, init=(0.1, 1.5), description="training-token exponent"),
+        "gamma": ParamSpec("gamma", 0.0, 20.0, init=(1.0, 10.0), description="bit-width exponent"),
+    },
+    name="ouyang_qid",
+    description=(
+        "EXPERIMENTAL: the form and constants were not checked against the paper text. "
+        "Quantization-induced degradation Delta_q L(N, D, P) = k D^beta/(N^alpha P^gamma), the rise in "
+        "loss after low-bit post-training weight quantization (GPTQ on Pythia checkpoints). The "
+        "abstract fixes the directions (grows with D, shrinks with N and bit width); the power-law "
+        "product form is from secondary summaries that agree with each other. No preset: the fitted "
+        "constants are unverified. Target: quantized minus 16-bit cross-entropy, in nats/token."
+    ),
+    reference=(
+        "Ouyang et al. 2024, 'Low-Bit Quantization Favors Undertrained LLMs', arXiv:2411.17691 "
+        "(ACL 2025), unified law; form from secondary sources"
+    ),
+    conventions={
+        "N": "non-embedding parameters",
+        "D": "training tokens of the 16-bit checkpoint",
+        "P": "weight bit width after quantization (2, 3, 4, ...)",
+    },
+)
+
+LAWS = (parscale, tao_vocab_loss, tao_nnv_opt, tao_nv_opt, krajewski_moe, ouyang_qid)

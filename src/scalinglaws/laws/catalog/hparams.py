@@ -1,5 +1,5 @@
 """Hyper-parameter and allocation laws: critical batch size, optimal learning rate and batch size,
-and compute-optimal model and data scale."""
+the optimal AdamW timescale, and compute-optimal model and data scale."""
 
 from __future__ import annotations
 
@@ -157,6 +157,27 @@ deepseek_data = Law.from_formula(
     presets={"deepseek2024": {"k": 5.8316, "b": 0.4757}},
 )
 
+power_lines_tau = Law.from_formula(
+    "c*(D/N)**m",
+    inputs=("N", "D"),
+    params={
+        "c": _coefficient("c", "optimal timescale at one token per parameter"),
+        "m": ParamSpec("m", -3.0, 3.0, init=(-1.0, 0.0), description="exponent of D/N"),
+    },
+    name="power_lines_tau",
+    description=(
+        "Power Lines optimal AdamW timescale tau_opt = c (D/N)^m, a power law in tokens per "
+        "parameter; with tau = B/(eta lambda D) it gives lambda_opt = B/(eta D tau_opt). The "
+        "paper's optimal and critical batch sizes are power laws in D alone: fit steplaw_batch to "
+        "them. No preset: the fitted constants were not verified. Target: tau_opt, dimensionless."
+    ),
+    reference="Bergsma et al. 2025, 'Power Lines', arXiv:2505.13738, abstract (form only)",
+    conventions={
+        "N": "parameters (muP models, 111M-3.3B)",
+        "D": "training tokens",
+    },
+)
+
 LAWS = (
     kaplan_bcrit,
     steplaw_lr,
@@ -165,4 +186,5 @@ LAWS = (
     deepseek_batch,
     deepseek_model_scale,
     deepseek_data,
+    power_lines_tau,
 )

@@ -1,6 +1,6 @@
 """Laws of loss in parameters, data and compute: Kaplan's single-variable trends, Muennighoff's
 data-constrained law, Gadre's over-training law, Jin's average-parameter law, Henighan and Hestness,
-and Porian's compute-optimal model size."""
+Porian's compute-optimal model size and the Farseer surface."""
 
 from __future__ import annotations
 
@@ -213,6 +213,39 @@ jin_avg_params = Law.from_formula(
     },
 )
 
+alabdulmohsin_m4 = Law.from_formula(
+    "(L - eps_inf)/(eps_0 - L)**alpha = beta*x**c",
+    inputs=("x",),
+    params={
+        "eps_inf": ParamSpec("eps_inf", 0.0, math.inf, init=(0.0, 2.0), description="loss at infinite x"),
+        "eps_0": ParamSpec(
+            "eps_0", 0.0, math.inf, init=(1.0, 10.0), init_scale="log",
+            description="loss at the start (random guessing), above every observed loss",
+        ),
+        "alpha": ParamSpec(
+            "alpha", 0.0, 10.0, init=(0.1, 2.0), description="shape of the transition from eps_0"
+        ),
+        "beta": ParamSpec("beta", 0.0, math.inf, init=(1e-2, 1e3), init_scale="log", description="scale"),
+        "c": ParamSpec("c", -5.0, 0.0, init=(-1.0, -0.05), description="scaling exponent (negative)"),
+    },
+    name="alabdulmohsin_m4",
+    solve_for="L",
+    bracket=("eps_inf", "eps_0"),
+    description=(
+        "Alabdulmohsin et al. estimator M4, an implicit law: the excess loss over eps_inf, divided by "
+        "the remaining gap to eps_0 to the power alpha, is a power law in x: (L - eps_inf)/(eps_0 - "
+        "L)^alpha = beta x^c. The loss L is solved from it between eps_inf and eps_0; alpha = 0 is a "
+        "power law plus constant. The authors fit log-ratios by alternating least squares; here the loss "
+        "itself is fitted like any law. Target: loss or error rate (lower is better)."
+    ),
+    reference=(
+        "Alabdulmohsin, Neyshabur & Zhai 2022, 'Revisiting Neural Scaling Laws in Language and Vision', "
+        "arXiv:2209.06640; google-research/google-research revisiting_neural_scaling_laws/methods/m4.py "
+        "@ 1d4d2f1a"
+    ),
+    conventions={"x": "training data size (examples or tokens), or model size or compute"},
+)
+
 henighan = Law.from_formula(
     "L_inf + (x_0/x)**alpha",
     inputs=("x",),
@@ -315,16 +348,69 @@ porian_n_opt = Law.from_formula(
     presets=_PORIAN_PRESETS,
 )
 
+_FARSEER = (
+    "Li et al. 2025, 'Predictable Scale: Part II, Farseer', arXiv:2506.10972, Eq. 3 (form) and "
+    "Eq. 15 (fitted law), App. F (N counts non-embedding parameters)"
+)
+_FARSEER_EQ15 = {
+    "a1": -0.124, "alpha": 0.123, "b1": 0.424, "a2": 88.01, "beta": -0.1, "b2": -6.287,
+    "a3": -0.021, "gamma": 0.169, "b3": -0.091,
+}
+"""Eq. 15 as printed (2-4 digits), with N in parameters; fitted on 201M-6.4B parameter models."""
+
+_FARSEER_LI2025 = {
+    **_FARSEER_EQ15,
+    "a1": _FARSEER_EQ15["a1"] * 1e9 ** _FARSEER_EQ15["alpha"],
+    "a2": _FARSEER_EQ15["a2"] * 1e9 ** _FARSEER_EQ15["beta"],
+    "a3": _FARSEER_EQ15["a3"] * 1e9 ** _FARSEER_EQ15["gamma"],
+}
+"""Eq. 15 with N in billions: each amplitude absorbs 1e9 to the power it multiplies."""
+
+farseer = Law.from_formula(
+    "exp(a3*(N/1e9)**gamma + b3) + exp(a2*(N/1e9)**beta + b2)*D**(-exp(a1*(N/1e9)**alpha + b1))",
+    inputs=("N", "D"),
+    params={
+        "a1": ParamSpec("a1", -20.0, 20.0, init=(-3.0, 0.0), description="data-exponent scale at 1B"),
+        "alpha": ParamSpec("alpha", -1.0, 1.0, init=(0.05, 0.3), description="data-exponent power of N"),
+        "b1": ParamSpec("b1", -20.0, 20.0, init=(-1.0, 1.0), description="data-exponent offset"),
+        "a2": ParamSpec("a2", -100.0, 100.0, init=(1.0, 30.0), description="data-coefficient scale at 1B"),
+        "beta": ParamSpec("beta", -1.0, 1.0, init=(-0.3, -0.02), description="data-coefficient power of N"),
+        "b2": ParamSpec("b2", -50.0, 50.0, init=(-10.0, 0.0), description="data-coefficient offset"),
+        "a3": ParamSpec("a3", -20.0, 20.0, init=(-2.0, 0.0), description="model-term scale at 1B"),
+        "gamma": ParamSpec("gamma", -1.0, 1.0, init=(0.05, 0.3), description="model-term power of N"),
+        "b3": ParamSpec("b3", -20.0, 20.0, init=(-1.0, 1.0), description="model-term offset"),
+    },
+    name="farseer",
+    description=(
+        "Farseer L(N, D) = exp(a3 n^gamma + b3) + exp(a2 n^beta + b2) D^-exp(a1 n^alpha + b1) with "
+        "n = N/1e9: the data coefficient B(N) and the data exponent A(N) are stretched exponentials "
+        "of N, so the law is not separable. The paper writes N in parameters; measuring it in "
+        "billions only rescales each amplitude (a = a_paper 1e9^power, so the preset is Eq. 15 "
+        "exactly) and keeps an amplitude and its power from being nearly redundant. The authors "
+        "fit it piecewise (finite differences in D per N, then A(N) and B(N), then the N-only "
+        "residual) and report that an end-to-end fit finds worse optima; here it is fitted end to "
+        "end like any law. Target: bits per character (BPC) on the authors' validation set."
+    ),
+    reference=_FARSEER,
+    conventions={
+        "N": "non-embedding parameters (App. G: excluding embeddings extrapolates better)",
+        "D": "training tokens (BPE vocabulary of 65,536)",
+    },
+    presets={"li2025": _FARSEER_LI2025},
+)
+
 LAWS = (
     kaplan_n,
     kaplan_d,
     kaplan_c,
     kaplan_ns,
     muennighoff,
+    alabdulmohsin_m4,
     gadre_overtrain,
     jin_avg_params,
     henighan,
     hestness,
     hestness_model_size,
     porian_n_opt,
+    farseer,
 )
