@@ -142,12 +142,12 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
 
 def _check_rows(name: str, role: str, values: np.ndarray, bad: np.ndarray, rule: str, fix: str) -> None:
     """Raise naming the bad rows; a row of a history input is bad when any of its entries is."""
-    rows = np.flatnonzero(bad.reshape(bad.shape[0], -1).any(axis=1))
+    per_row = bad.reshape(bad.shape[0], -1)
+    rows = np.flatnonzero(per_row.any(axis=1))
     if rows.size:
-        values = np.where(bad, values, np.nan).reshape(bad.shape[0], -1)
-        values = values[np.arange(values.shape[0]), np.argmax(bad.reshape(bad.shape[0], -1), axis=1)]
+        first_bad = values.reshape(per_row.shape)[np.arange(per_row.shape[0]), np.argmax(per_row, axis=1)]
         raise DataError(
-            f"column {name!r} ({role}) must be {rule}; {_bad_rows_message(rows, values)} are not "
+            f"column {name!r} ({role}) must be {rule}; {_bad_rows_message(rows, first_bad)} are not "
             f"(row numbers count from 0). {fix} Nothing was dropped."
         )
 

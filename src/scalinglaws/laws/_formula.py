@@ -217,6 +217,11 @@ class CompiledFormula:
         return tuple(sp.Symbol(n, real=True) for n in self.params)
 
     @cached_property
+    def _args(self) -> tuple[sp.Symbol, ...]:
+        """What the evaluators take: the inputs, then the parameters."""
+        return (*self._input_symbols, *self._param_symbols)
+
+    @cached_property
     def history_inputs(self) -> tuple[str, ...]:
         """Inputs summed over inside ``history_sum``: per point, one value per earlier step."""
         inside = history_symbols(self.expr)
@@ -248,24 +253,22 @@ class CompiledFormula:
 
     @cached_property
     def value(self) -> Callable[..., Any]:
-        return self._compile((*self._input_symbols, *self._param_symbols), self.expr)
+        return self._compile(self._args, self.expr)
 
     @cached_property
     def gradient(self) -> tuple[Callable[..., Any], ...]:
         """Exact first derivatives, one evaluator per parameter, in ``params`` order."""
-        args = (*self._input_symbols, *self._param_symbols)
-        return tuple(self._compile(args, sp.diff(self.expr, p)) for p in self._param_symbols)
+        return tuple(self._compile(self._args, sp.diff(self.expr, p)) for p in self._param_symbols)
 
     @cached_property
     def hessian(self) -> dict[tuple[int, int], Callable[..., Any]]:
         """Exact second derivatives ``(i, j) -> evaluator`` for ``i <= j``, omitting those equal to 0."""
-        args = (*self._input_symbols, *self._param_symbols)
         out = {}
         for i, p in enumerate(self._param_symbols):
             for j in range(i, len(self._param_symbols)):
                 second = _without_impulses(sp.diff(self.expr, p, self._param_symbols[j]))
                 if second != 0:
-                    out[(i, j)] = self._compile(args, second)
+                    out[(i, j)] = self._compile(self._args, second)
         return out
 
     @cached_property
@@ -309,10 +312,6 @@ class ImplicitFormula(CompiledFormula):
     @cached_property
     def _y(self) -> sp.Symbol:
         return sp.Symbol(self.solve_for, real=True)
-
-    @cached_property
-    def _args(self) -> tuple[sp.Symbol, ...]:
-        return (*self._input_symbols, *self._param_symbols)
 
     @cached_property
     def history_inputs(self) -> tuple[str, ...]:

@@ -385,7 +385,6 @@ def plot_fit(
     goal = target_columns(result, target, function) if target is not None else None
     every_x = np.concatenate([x_values, [goal[x_column]] if goal else []])
     log_x = bool(np.all(every_x > 0))
-    log_y = bool(np.all(y_values > 0)) and result.config.space == "log"
 
     rows, fixed = _series(result, columns, others, max_series, function)
     colours = _colours(len(fixed))
@@ -422,9 +421,16 @@ def plot_fit(
     if goal is not None:
         _draw_target(ax, result, goal, x_column, x_values, log_x, prob, kind)
 
+    return _finish_fit_axes(ax, result, _name(x_name, x_column), log_x, y_values)
+
+
+def _finish_fit_axes(ax: Axes, result: FitResult, x_label: str, log_x: bool, y_values: np.ndarray) -> Axes:
+    """Scales, labels, style and legend of a fit plot: a log loss axis for positive targets fitted in
+    log space."""
     ax.set_xscale("log" if log_x else "linear")
+    log_y = bool(np.all(y_values > 0)) and result.config.space == "log"
     ax.set_yscale("log" if log_y else "linear")
-    ax.set_xlabel(_name(x_name, x_column))
+    ax.set_xlabel(x_label)
     ax.set_ylabel(result.config.target)
     _style(ax)
     _plain_log_labels(ax)
@@ -469,14 +475,7 @@ def _plot_curves(
             x_values[rows], predicted[rows], color=colours[i], linewidth=1.4, zorder=2,
             label="fitted law" if i == 0 else None, gid=f"fit curve {i}",
         )
-    ax.set_xscale("log" if np.all(x_values > 0) else "linear")
-    ax.set_yscale("log" if np.all(y_values > 0) and result.config.space == "log" else "linear")
-    ax.set_xlabel(x_column)
-    ax.set_ylabel(result.config.target)
-    _style(ax)
-    _plain_log_labels(ax)
-    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ax
+    return _finish_fit_axes(ax, result, x_column, bool(np.all(x_values > 0)), y_values)
 
 
 def _draw_target(
