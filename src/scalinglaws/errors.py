@@ -11,6 +11,30 @@ class ToolkitError(Exception):
     """Base class of every scalinglaws error."""
 
 
+class ArgumentError(ToolkitError, ValueError):
+    """An argument of a public function (or an option of a command) has a value it cannot take.
+
+    ``argument`` names it and ``function`` the function it was passed to, so the command line can name
+    its own option instead (``--train-fraction`` for ``train_fractions`` of ``backtest``). ``rule`` and
+    ``value`` (when given) are the two halves of the message: "must be <rule>. Got <value> instead."
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        function: str | None = None,
+        rule: str | None = None,
+        value: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.function = function
+        self.rule = rule
+        self.value = value
+
+
 class DataError(ToolkitError, ValueError):
     """The input table cannot be used as it is: bad values, wrong types or missing columns."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scalinglaws.errors import DataError, MissingColumnError
+from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
 
 _PADDING = {"gap": 0.0, "eta": 1.0, "area": 1.0}
 """History entries past a point's own history: ``gap = 0`` makes them add nothing to a sum."""
@@ -46,7 +46,7 @@ def warmup_stable_decay(
     elif cooldown == "exponential":
         decay = peak ** (1 - progress) * final**progress
     else:
-        raise ValueError(f"`cooldown` must be 'linear' or 'exponential'. Got {cooldown!r} instead.")
+        raise ArgumentError(f"`cooldown` must be 'linear' or 'exponential'. Got {cooldown!r} instead.")
     return np.concatenate([_warmup(peak, warmup), np.full(decay_start - warmup, peak), decay])
 
 

@@ -40,7 +40,7 @@ def test_describe_runs_on_any_table() -> None:
 @pytest.mark.parametrize("module", [
     "scalinglaws.data.accounting", "scalinglaws.data.filters", "scalinglaws.data.io",
     "scalinglaws.data.schema", "scalinglaws.data.summary", "scalinglaws.data.validate",
-    "scalinglaws.datasets",
+    "scalinglaws.data.datasets",
 ])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from scalinglaws.cli import app
-from scalinglaws.cli import report as report_module
 
 runner = CliRunner()
 
@@ -72,7 +71,9 @@ def test_report_without_figures_or_backtest(runs_csv: Path, tmp_path: Path) -> N
 def test_report_warns_and_goes_on_without_matplotlib(
     monkeypatch: pytest.MonkeyPatch, runs_csv: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(report_module, "has_matplotlib", lambda: False)
+    import scalinglaws.report
+
+    monkeypatch.setattr(scalinglaws.report, "has_matplotlib", lambda: False)
     out = tmp_path / "nofig.html"
     result = run("report", runs_csv, "--no-backtest", "--bootstrap", "0", "-o", out)
     assert result.exit_code == 0, result.stderr

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.console import Console
@@ -20,7 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from scalinglaws.errors import ToolkitWarning
-from scalinglaws.fit import FitResult
+
+if TYPE_CHECKING:
+    from scalinglaws.fit import FitResult
 
 
 @cache

@@ -7,9 +7,10 @@ code meaning
 1    the command ran but its result is not usable: the fit is not ``CONVERGED`` under
      ``--strict`` (:class:`ConvergenceError`), no start had a finite objective
      (:class:`NonFiniteFitError`), or the table has bad rows or values (:class:`DataError`)
-2    usage, configuration or I/O error: a bad option value (typer's ``BadParameter``), a missing
-     or unreadable file, an unknown law or unparsable formula (:class:`LawSpecError`), a column
-     named by the command (or needed by the law) that the table lacks (:class:`MissingColumnError`)
+2    usage, configuration or I/O error: a bad option value (typer's ``BadParameter``, or the
+     library's :class:`ArgumentError`, reported under the option's name), a missing or unreadable
+     file, an unknown law or unparsable formula (:class:`LawSpecError`), a column named by the
+     command (or needed by the law) that the table lacks (:class:`MissingColumnError`)
 101  unexpected internal error (a bug); ``scalinglaws --debug ...`` prints the traceback
 ==== =====================================================================================
 
@@ -28,6 +29,7 @@ from typer.core import TyperGroup
 
 from scalinglaws.cli import _console
 from scalinglaws.errors import (
+    ArgumentError,
     DataError,
     FitError,
     LawSpecError,
@@ -42,6 +44,7 @@ INTERNAL = 101
 
 _EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
     # Order matters: the first class the exception is an instance of decides.
+    (ArgumentError, USAGE),  # fix the command: an option's value
     (MissingColumnError, USAGE),  # fix the command: --map, --target, --weights, --group
     (LawSpecError, USAGE),  # fix the command: --law, --param, --init, --shared
     (DataError, FAILURE),  # fix the table: bad rows or values
@@ -58,6 +61,38 @@ until 0.2x and carries its own copy of it since (so ``import click`` is neither 
 _FRAMEWORK = (typer.Exit, typer.Abort, _CLICK_EXCEPTION)
 
 
+OPTION_OF_ARGUMENT = {
+    "mapping": "map_",
+    "bounds": "param",
+    "fixed": "fix",
+    "train_fractions": "train_fraction",
+    "n_boot": "bootstrap",
+    "prob": "interval",
+}
+"""Library argument -> the command's parameter, where their names differ."""
+
+
+def option_name(command: Any, argument: str | None) -> str | None:
+    """The flag of ``command`` that carries the library's ``argument`` (``--train-fraction``)."""
+    if command is None or argument is None:
+        return None
+    wanted = {argument, OPTION_OF_ARGUMENT.get(argument, argument)}
+    for param in getattr(command, "params", ()):
+        if param.name in wanted and getattr(param, "opts", None):
+            return str(max(param.opts, key=len))
+    return None
+
+
+def message_for(exc: Exception, command: Any) -> str:
+    """The error line for an exception, naming the option for an argument error."""
+    if isinstance(exc, ArgumentError):
+        option = option_name(command, exc.argument)
+        if option is not None:
+            detail = f"must be {exc.rule}. Got {exc.value!r} instead." if exc.rule is not None else str(exc)
+            return f"Invalid value for '{option}': {detail}"
+    return str(exc)
+
+
 def exit_code(exc: Exception) -> int:
     """The exit code for an exception that escaped a command."""
     for kind, code in _EXIT_CODES:
@@ -66,7 +101,20 @@ def exit_code(exc: Exception) -> int:
     return INTERNAL
 
 
-class ExitCodeGroup(TyperGroup):
+_COMMAND = "scalinglaws.command"
+"""Key in the (shared) click context ``meta`` of the command being run."""
+
+
+class CommandGroup(TyperGroup):
+    """A command group that records which command it runs, so errors can name that command's flags."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_COMMAND] = command
+        return name, command, rest
+
+
+class ExitCodeGroup(CommandGroup):
     """The top-level command group: runs a command, shows warnings and maps its errors to exit codes."""
 
     def invoke(self, ctx: Any) -> Any:
@@ -92,5 +140,5 @@ class ExitCodeGroup(TyperGroup):
                     f"internal error: {type(exc).__name__}: {exc}. This is a bug in scalinglaws; {hint}."
                 )
             else:
-                _console.error(str(exc))
+                _console.error(message_for(exc, ctx.meta.get(_COMMAND)))
             raise typer.Exit(code) from exc

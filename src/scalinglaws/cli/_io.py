@@ -7,16 +7,20 @@ so they are never confused with bad rows in a table that was read (``DataError``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import typer
 
 import scalinglaws as sl
-from scalinglaws.data.io import read_runs, write_runs
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def read_table(path: Path, argument: str = "DATA") -> pl.DataFrame:
     """Read a table of runs (CSV, Parquet or JSON lines, by suffix)."""
+    from scalinglaws.data.io import read_runs
+
     try:
         return read_runs(path)
     except sl.DataError as exc:  # no such file, unknown suffix, or not parsable: the file is wrong
@@ -48,14 +52,19 @@ def check_output(path: Path | None, option: str = "--out") -> None:
 
 
 def write_text(text: str, path: Path, option: str = "--out") -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed over it)."""
+    from scalinglaws.data.io import write_text as write_whole
+
     try:
-        path.write_text(text)
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot write {str(path)!r}: {exc}", param_hint=f"'{option}'") from exc
+        write_whole(path, text)
+    except sl.DataError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from exc
 
 
 def write_table(frame: pl.DataFrame, path: Path, option: str = "--out") -> None:
     """Write ``frame`` in the format its suffix names (.csv, .parquet, .jsonl...), as ``write_runs``."""
+    from scalinglaws.data.io import write_runs
+
     try:
         write_runs(frame, path)
     except sl.DataError as exc:  # unknown suffix, or the file cannot be written

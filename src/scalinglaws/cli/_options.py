@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import typer
+
+from scalinglaws._validation import Rule
 
 
 class LossName(enum.StrEnum):
@@ -28,7 +31,7 @@ class SpaceName(enum.StrEnum):
 
 
 class BootstrapName(enum.StrEnum):
-    """Values of ``--bootstrap-method``; the same strings as ``scalinglaws.fit.bootstrap.Method``."""
+    """Values of ``--bootstrap-method``; the same strings as ``scalinglaws.fit.resampling.Method``."""
 
     pairs = "pairs"
     cluster = "cluster"
@@ -134,8 +137,34 @@ def parse_init(values: Sequence[str] | None) -> dict[str, tuple[float, float] | 
     return dict(out)
 
 
+def parse_fix(values: Sequence[str] | None) -> dict[str, float]:
+    """``--fix NAME=VALUE`` (repeatable) -> ``{name: value}``."""
+    form = "NAME=VALUE with a finite number, e.g. E=1.69"
+    out = []
+    for text in values or ():
+        name, value = _split_name("--fix", form, text)
+        number = _number("--fix", form, text, value)
+        if not math.isfinite(number):
+            raise _bad("--fix", form, text, "the value must be finite")
+        out.append((name, number))
+    _no_repeats("--fix", [name for name, _ in out])
+    return dict(out)
+
+
+def checked(rules: Mapping[str, Rule], argument: str) -> Callable[[Any], Any]:
+    """An option callback that runs the library's rule for ``argument``: the same words either way."""
+    rule = rules[argument]
+
+    def callback(value: Any) -> Any:
+        if value is not None and not rule(value):
+            raise typer.BadParameter(f"must be {rule.description}. Got {value!r} instead.")
+        return value
+
+    return callback
+
+
 def positive(value: float) -> float:
-    """Callback for options that take a positive finite number (``--delta``, ``--asymmetry``)."""
+    """Callback for options that take a positive finite number."""
     if not (math.isfinite(value) and value > 0):
         raise typer.BadParameter(f"must be a positive number. Got {value!r} instead.")
     return value

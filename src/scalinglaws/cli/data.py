@@ -9,25 +9,28 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import polars as pl
 import typer
 
 from scalinglaws.cli import _console
-from scalinglaws.data import check_runs, describe_runs, read_runs, write_runs
-from scalinglaws.data.adapters import read_mlflow, read_tensorboard, read_wandb, read_wandb_export
+from scalinglaws.cli._errors import CommandGroup
 from scalinglaws.errors import ToolkitError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["data_app"]
 
 data_app = typer.Typer(
     name="data",
+    cls=CommandGroup,
     help="Validate, describe and import tables of training runs.",
     no_args_is_help=True,
     add_completion=False,
 )
 import_app = typer.Typer(
+    cls=CommandGroup,
     help="Import runs from an experiment tracker into a runs table file.",
     no_args_is_help=True,
     add_completion=False,
@@ -79,6 +82,8 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def _read(file: Path) -> pl.DataFrame:
+    from scalinglaws.data import read_runs
+
     try:
         return read_runs(file)
     except ToolkitError as exc:
@@ -120,6 +125,8 @@ def validate(
     Problems are bad rows (missing, NaN, infinite or out-of-range values, duplicate keys, mixed
     conventions), wrong dtypes and missing columns; nothing is changed. Exit 2 if FILE cannot be read.
     """
+    from scalinglaws.data import check_runs
+
     df = _read(file)
     try:
         problems = check_runs(df, target=target, metrics=metric or (), require=require or ())
@@ -147,6 +154,8 @@ def describe(
     as_json: JsonFlag = False,
 ) -> None:
     """Summarise FILE: runs, checkpoints per run and the scales covered."""
+    from scalinglaws.data import describe_runs
+
     df = _read(file)
     summary = describe_runs(df, target=target)
     if as_json:
@@ -171,6 +180,8 @@ def describe(
 
 
 def _write(df: pl.DataFrame, out: Path, as_json: bool, source: str) -> None:
+    from scalinglaws.data import write_runs
+
     try:
         write_runs(df, out)
     except ToolkitError as exc:
@@ -202,6 +213,8 @@ def import_tensorboard(
     """Read every scalar of the runs under LOGDIR and write a runs table to --out."""
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
     _console.note(f"reading TensorBoard event files under {logdir}")
+    from scalinglaws.data.adapters import read_tensorboard
+
     try:
         df = read_tensorboard(logdir, tags=tag, columns=columns, on_duplicate=dup)
     except (ToolkitError, ImportError) as exc:
@@ -227,6 +240,8 @@ def import_mlflow(
     """Read the runs and metric histories of EXPERIMENT and write a runs table to --out."""
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
     _console.note(f"reading MLflow experiment(s) {', '.join(experiment)}")
+    from scalinglaws.data.adapters import read_mlflow
+
     try:
         df = read_mlflow(experiment, tracking_uri=tracking_uri, metrics=metric,
                          params="none" if no_params else "all", columns=columns,
@@ -250,6 +265,8 @@ def import_wandb(
     """Read W&B runs from an exported file or through the public API and write a runs table to --out."""
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
     _console.note(f"reading W&B runs from {source}")
+    from scalinglaws.data.adapters import read_wandb, read_wandb_export
+
     try:
         if Path(source).is_file():
             df = read_wandb_export(source, kind=kind, run_id=run_id, columns=columns,  # type: ignore[arg-type]

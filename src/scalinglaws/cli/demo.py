@@ -7,16 +7,17 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
-import polars as pl
 import typer
 
 import scalinglaws as sl
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli.report import compute_plan, figures_available, recorded_warnings
-from scalinglaws.report import render_report
+
+if TYPE_CHECKING:
+    import polars as pl
 
 LAW = "chinchilla"
 NOISE = 0.01
@@ -137,6 +138,8 @@ def demo_command(
 
     Needs no files; takes a few seconds.
     """
+    from scalinglaws.report import render_report
+
     _io.check_output(out, "--out")
     draw = figures_available()
     with (

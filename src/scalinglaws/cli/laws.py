@@ -11,7 +11,6 @@ import typer
 
 import scalinglaws as sl
 from scalinglaws.cli import _console
-from scalinglaws.laws import COLUMN_ALIASES
 
 EPILOG = """\
 Examples:
@@ -51,17 +50,15 @@ def laws_command(
 
 def describe(law: sl.Law) -> str:
     """Everything a user needs to fit ``law`` from the command line, as text."""
+    from scalinglaws.laws import ColumnMap
+
     linear = set(law.compiled.linear_params)
     lines = [f"{law.name}: {law.description}" if law.description else law.label, ""]
     lines += [f"formula:    {law.formula}", f"reference:  {law.reference or '-'}", "", "inputs:"]
     lines += _indent(_table(
         ("symbol", "column", "convention"),
         [
-            (
-                n,
-                f"{n}, else {COLUMN_ALIASES[n]}" if n in COLUMN_ALIASES else n,
-                law.conventions.get(n, ""),
-            )
+            (n, ColumnMap().describe(n), law.conventions.get(n, ""))
             for n in law.inputs
         ],
     ))

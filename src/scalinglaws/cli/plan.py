@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._options import probability
-from scalinglaws.errors import ToolkitError
-from scalinglaws.plan import (
-    allocate,
-    compare_frontiers,
-    isoflop_profiles,
-    suggest_runs,
-)
 
 PLAN_EPILOG = """\
 Examples:
@@ -52,17 +42,6 @@ Examples:
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
 
 
-@contextmanager
-def _arguments() -> Iterator[None]:
-    """The library's argument errors (plain ``ValueError``) are usage errors here: exit code 2."""
-    try:
-        yield
-    except ValueError as exc:
-        if isinstance(exc, ToolkitError):
-            raise
-        raise typer.BadParameter(str(exc)) from exc
-
-
 def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
@@ -93,21 +72,21 @@ def plan_command(
 
     Intervals come from the fit's bootstrap draws (`scalinglaws fit --bootstrap N`).
     """
+    from scalinglaws.plan import allocate
+
     path = Path(source)
     if path.is_file():
         if preset is not None:
             raise typer.BadParameter("is only for a law name, not a fit file; drop it.", param_hint="'--preset'")
         fitted = _io.read_fit(path)
-        with _arguments():
-            allocation = allocate(fitted, flops=compute, cost=cost, prob=interval)
+        allocation = allocate(fitted, flops=compute, cost=cost, prob=interval)
     else:
         if preset is None:
             raise typer.BadParameter(
                 f"must be a fit file or a catalog law with --preset. Got {source!r}, which is not a file; "
                 "add --preset (see `scalinglaws laws NAME`).", param_hint="'FIT|LAW'",
             )
-        with _arguments():
-            allocation = allocate(law=source, preset=preset, flops=compute, cost=cost, prob=interval)
+        allocation = allocate(law=source, preset=preset, flops=compute, cost=cost, prob=interval)
     if json_:
         _console.result(json.dumps(allocation.to_dict()))
         return
@@ -120,6 +99,8 @@ def plan_command(
         ),
     ]
     _console.result("\n".join(lines))
+    import polars as pl
+
     frame = pl.DataFrame({
         "flops": allocation.flops, "n_params": allocation.n_params, "n_tokens": allocation.n_tokens,
         "tokens_per_param": allocation.tokens_per_param, "predicted_loss": allocation.predicted_loss,
@@ -154,11 +135,14 @@ def suggest_command(
     json_: _JSON = False,
 ) -> None:
     """Propose the next runs (N, D) that shrink the target prediction's interval most per FLOP."""
+    import polars as pl
+
+    from scalinglaws.plan import suggest_runs
+
     result = _io.read_fit(fit)
-    with _arguments():
-        suggestion = suggest_runs(
-            result, budget=budget, target_flops=target_compute, max_runs=max_runs, shapes=shapes
-        )
+    suggestion = suggest_runs(
+        result, budget=budget, target_flops=target_compute, max_runs=max_runs, shapes=shapes
+    )
     for note in suggestion.notes:
         _console.warn(note)
     if json_:
@@ -201,20 +185,22 @@ def isoflop_command(
     """Chinchilla Approach 2: minimise each budget's loss profile and fit N_opt ∝ C^a, D_opt ∝ C^b."""
     if method not in ("cubic", "parabola", "akima"):
         raise typer.BadParameter(f"must be cubic, parabola or akima. Got {method!r} instead.", param_hint="'--method'")
+    import polars as pl
+
+    from scalinglaws.plan import allocate, compare_frontiers, isoflop_profiles
+
     frame = _io.read_table(data)
-    with _arguments():
-        result = isoflop_profiles(
-            frame, method=method, flops=flops_column, n_params=n_params_column,  # type: ignore[arg-type]
-            loss=loss_column, n_boot=bootstrap, prob=interval, seed=seed,
-        )
+    result = isoflop_profiles(
+        frame, method=method, flops=flops_column, n_params=n_params_column,  # type: ignore[arg-type]
+        loss=loss_column, n_boot=bootstrap, prob=interval, seed=seed,
+    )
     edge = result.budgets.filter(~pl.col("interior"))["flops"].to_list()
     if edge:
         _console.warn(f"minimum at the edge of the sweep (left out of the frontier) at budgets {edge}")
     comparison = None
     if compare is not None:
         fitted = _io.read_fit(compare)
-        with _arguments():
-            comparison = compare_frontiers(result, allocate(fitted, flops=result.budgets["flops"].to_numpy()))
+        comparison = compare_frontiers(result, allocate(fitted, flops=result.budgets["flops"].to_numpy()))
     if json_:
         out = result.to_dict()
         if comparison is not None:

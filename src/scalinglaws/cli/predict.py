@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from scalinglaws.cli import _console, _io
@@ -64,6 +63,8 @@ def predict_command(
     The output is the input rows with one more column, `prediction` (and `lower`, `upper`,
     `interval_method` with --interval).
     """
+    import polars as pl
+
     _io.check_output(out)
     result = _io.read_fit(fit)
     frame = _io.read_table(data)

@@ -10,18 +10,41 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 
 import scalinglaws as sl
-from scalinglaws import plan as planning
 from scalinglaws.cli import _console, _io
-from scalinglaws.cli._options import LossName, SpaceName, parse_map, positive, probability
+from scalinglaws.cli._fit_options import (
+    ASYMMETRY,
+    DEFAULT_LOSS,
+    DEFAULT_SPACE,
+    DEFAULTS,
+    DELTA,
+    FIX,
+    GROUP,
+    INIT,
+    LAW,
+    LOSS,
+    MAP,
+    MAX_ITER,
+    N_GRID,
+    N_POLISH,
+    PARAM,
+    SEED,
+    SHARED,
+    SPACE,
+    TARGET,
+    WEIGHTS,
+    fit_config,
+)
+from scalinglaws.cli._options import probability
 from scalinglaws.errors import ToolkitWarning
-from scalinglaws.report import has_matplotlib, render_report
-from scalinglaws.report.plots import PLOT_EXTRA
+
+if TYPE_CHECKING:
+    from scalinglaws import plan as planning
 
 EPILOG = """\
 Examples:
@@ -116,6 +139,8 @@ def compute_plan(
     warning when the law has no N and D to allocate."""
     if not budgets:
         return None, None
+    from scalinglaws import plan as planning
+
     try:
         table = planning.allocate(result, flops=list(budgets), prob=prob)
         dense = np.geomspace(min(budgets) / 100.0, max(budgets), 40)
@@ -127,6 +152,9 @@ def compute_plan(
 
 def figures_available() -> bool:
     """Whether figures can be drawn; warns once (naming the extra) when they cannot."""
+    from scalinglaws.report import has_matplotlib
+    from scalinglaws.report.plots import PLOT_EXTRA
+
     if has_matplotlib():
         return True
     _console.warn(f"figures need matplotlib ({PLOT_EXTRA}); writing the report without them.")
@@ -136,9 +164,7 @@ def figures_available() -> bool:
 def report_command(
     ctx: typer.Context,
     data: _DATA,
-    law: Annotated[
-        str, typer.Option("--law", "-l", help="Catalog name or formula, as in `fit`.")
-    ] = "chinchilla",
+    law: LAW = "chinchilla",
     out: Annotated[
         Path,
         typer.Option(
@@ -188,33 +214,28 @@ def report_command(
             help="Backtest training share of the axis values; repeat for several cuts (default 0.75).",
         ),
     ] = None,
-    map_: Annotated[
-        list[str] | None,
-        typer.Option("--map", metavar="SYMBOL=COLUMN", help="As in `fit` (repeatable)."),
-    ] = None,
-    target: Annotated[str, typer.Option("--target", help="The column to predict.")] = "loss",
-    loss: Annotated[
-        LossName, typer.Option("--loss", help="Fitting loss, as in `fit`.")
-    ] = LossName.huber,
-    delta: Annotated[
-        float, typer.Option("--delta", callback=positive, help="Huber threshold.")
-    ] = 1e-3,
-    space: Annotated[
-        SpaceName, typer.Option("--space", help="Residual space, as in `fit`.")
-    ] = SpaceName.log,
-    group: Annotated[
-        str | None,
-        typer.Option(
-            "--group", metavar="COLUMN", help="Fit one parameter set per value of COLUMN."
-        ),
-    ] = None,
+    map_: MAP = None,
+    target: TARGET = DEFAULTS.target,
+    param: PARAM = None,
+    init: INIT = None,
+    fix: FIX = None,
+    loss: LOSS = DEFAULT_LOSS,
+    delta: DELTA = DEFAULTS.delta,
+    space: SPACE = DEFAULT_SPACE,
+    asymmetry: ASYMMETRY = DEFAULTS.asymmetry,
+    weights: WEIGHTS = DEFAULTS.weights,
+    group: GROUP = DEFAULTS.group,
+    shared: SHARED = None,
+    n_grid: N_GRID = DEFAULTS.n_grid,
+    n_polish: N_POLISH = DEFAULTS.n_polish,
+    max_iter: MAX_ITER = DEFAULTS.max_iter,
     interval: Annotated[
         float,
         typer.Option(
             "--interval", metavar="PROB", callback=probability, help="Interval probability."
         ),
     ] = 0.95,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random choice.")] = 0,
+    seed: SEED = DEFAULTS.seed,
     title: Annotated[str | None, typer.Option("--title", help="Heading of the report.")] = None,
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="Draw figures (needs matplotlib).")
@@ -234,19 +255,17 @@ def report_command(
 
     Prints the path of the report on stdout.
     """
+    from scalinglaws.report import render_report
+
     goal = parse_at(at)
-    mapping = parse_map(map_)
+    config = fit_config(
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+    )
     _io.check_output(out)
     draw = figures and figures_available()
     frame = _io.read_table(data)
-    options: dict[str, Any] = {
-        "loss": loss.value,
-        "delta": delta,
-        "space": space.value,
-        "target": target,
-        "mapping": mapping,
-        "group": group,
-    }
     budgets = [float(c) for c in flops or ()]
     if any(c <= 0 for c in budgets):
         raise typer.BadParameter(
@@ -257,7 +276,7 @@ def report_command(
         recorded_warnings() as notes,
         _console.progress(steps, f"fitting {law!r} to {frame.height} runs") as advance,
     ):
-        result = sl.fit(frame, law, seed=seed, **options)
+        result = sl.fit(frame, law, config=config)
         if bootstrap:
             advance(f"bootstrap: refitting on {bootstrap} resamples")
             draws = sl.bootstrap(result, frame, n_boot=bootstrap, seed=seed)
@@ -276,8 +295,7 @@ def report_command(
                 train_fractions=tuple(train_fraction or (0.75,)),
                 prob=interval,
                 n_boot=min(bootstrap, 200),
-                seed=seed,
-                **options,
+                config=config,
             )
         if budgets:
             advance(f"plan: {len(budgets)} budget(s)")

@@ -11,7 +11,30 @@ import typer
 
 import scalinglaws as sl
 from scalinglaws.cli import _console, _io
-from scalinglaws.cli._options import LossName, SpaceName, parse_map, positive
+from scalinglaws.cli._fit_options import (
+    ASYMMETRY,
+    DEFAULT_LOSS,
+    DEFAULT_SPACE,
+    DEFAULTS,
+    DELTA,
+    FIX,
+    GROUP,
+    INIT,
+    LAW,
+    LOSS,
+    MAP,
+    MAX_ITER,
+    N_GRID,
+    N_POLISH,
+    PARAM,
+    SEED,
+    SHARED,
+    SPACE,
+    TARGET,
+    WEIGHTS,
+    fit_config,
+)
+from scalinglaws.cli._options import probability
 
 BACKTEST_EPILOG = """\
 Examples:
@@ -43,14 +66,10 @@ _FRACTIONS = Annotated[
         "backtest over several cuts (default 0.75).",
     ),
 ]
-_MAP = Annotated[list[str] | None, typer.Option("--map", metavar="SYMBOL=COLUMN", help="As in `fit`.")]
-_TARGET = Annotated[str, typer.Option("--target", help="The column to predict.")]
-_LOSS = Annotated[LossName, typer.Option("--loss", help="Fitting loss, as in `fit`.")]
-_DELTA = Annotated[float, typer.Option("--delta", callback=positive, help="Huber threshold.")]
-_SPACE = Annotated[SpaceName, typer.Option("--space", help="Residual space, as in `fit`.")]
-_INTERVAL = Annotated[float, typer.Option("--interval", metavar="PROB", help="Prediction-interval probability.")]
+_INTERVAL = Annotated[
+    float, typer.Option("--interval", metavar="PROB", callback=probability, help="Prediction-interval probability.")
+]
 _BOOT = Annotated[int, typer.Option("--bootstrap", min=0, metavar="N", help="Draws for the intervals (0: delta method).")]
-_SEED = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
@@ -60,17 +79,27 @@ def _frame_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 def backtest_command(
     data: _DATA,
-    law: Annotated[str, typer.Option("--law", "-l", help="Catalog name or formula.")] = "chinchilla",
+    law: LAW = "chinchilla",
     split_by: _SPLIT = "C",
     train_fraction: _FRACTIONS = None,
-    map_: _MAP = None,
-    target: _TARGET = "loss",
-    loss: _LOSS = LossName.huber,
-    delta: _DELTA = 1e-3,
-    space: _SPACE = SpaceName.log,
+    map_: MAP = None,
+    target: TARGET = DEFAULTS.target,
+    param: PARAM = None,
+    init: INIT = None,
+    fix: FIX = None,
+    loss: LOSS = DEFAULT_LOSS,
+    delta: DELTA = DEFAULTS.delta,
+    space: SPACE = DEFAULT_SPACE,
+    asymmetry: ASYMMETRY = DEFAULTS.asymmetry,
+    weights: WEIGHTS = DEFAULTS.weights,
+    group: GROUP = DEFAULTS.group,
+    shared: SHARED = None,
+    n_grid: N_GRID = DEFAULTS.n_grid,
+    n_polish: N_POLISH = DEFAULTS.n_polish,
+    max_iter: MAX_ITER = DEFAULTS.max_iter,
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 200,
-    seed: _SEED = 0,
+    seed: SEED = DEFAULTS.seed,
     json_: _JSON = False,
 ) -> None:
     """Fit on the smaller part of an ordered axis, predict the larger part, and score the forecast.
@@ -78,12 +107,16 @@ def backtest_command(
     Prints one row per split (cut, sizes, mean absolute relative error, R², interval coverage, signed
     bias, fit status) and the held-out points.
     """
+    config = fit_config(
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+    )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
         result = sl.backtest(
             frame, law, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, seed=seed, loss=loss.value, delta=delta,
-            space=space.value, target=target, mapping=parse_map(map_),
+            prob=interval, n_boot=bootstrap, config=config,
         )
         done("")
     if json_:
@@ -117,14 +150,24 @@ def select_command(
     ],
     split_by: _SPLIT = "C",
     train_fraction: _FRACTIONS = None,
-    map_: _MAP = None,
-    target: _TARGET = "loss",
-    loss: _LOSS = LossName.huber,
-    delta: _DELTA = 1e-3,
-    space: _SPACE = SpaceName.log,
+    map_: MAP = None,
+    target: TARGET = DEFAULTS.target,
+    param: PARAM = None,
+    init: INIT = None,
+    fix: FIX = None,
+    loss: LOSS = DEFAULT_LOSS,
+    delta: DELTA = DEFAULTS.delta,
+    space: SPACE = DEFAULT_SPACE,
+    asymmetry: ASYMMETRY = DEFAULTS.asymmetry,
+    weights: WEIGHTS = DEFAULTS.weights,
+    group: GROUP = DEFAULTS.group,
+    shared: SHARED = None,
+    n_grid: N_GRID = DEFAULTS.n_grid,
+    n_polish: N_POLISH = DEFAULTS.n_polish,
+    max_iter: MAX_ITER = DEFAULTS.max_iter,
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 100,
-    seed: _SEED = 0,
+    seed: SEED = DEFAULTS.seed,
     json_: _JSON = False,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
@@ -132,12 +175,16 @@ def select_command(
     names = [n.strip() for n in laws.split(separator) if n.strip()]
     if len(names) < 2:
         raise typer.BadParameter(f"needs at least two laws. Got {names!r}.", param_hint="'--laws'")
+    config = fit_config(
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+    )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:
         result = sl.select(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, seed=seed, loss=loss.value, delta=delta,
-            space=space.value, target=target, mapping=parse_map(map_),
+            prob=interval, n_boot=bootstrap, config=config,
         )
         done("")
     if result.warning:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from scalinglaws.errors import DataError
 
-__all__ = ["FileFormat", "read_runs", "write_runs"]
+__all__ = ["FileFormat", "columns_of", "read_runs", "read_text", "write_runs", "write_text"]
 
 FileFormat = Literal["csv", "parquet", "jsonl", "json"]
 """File formats understood by :func:`read_runs` and :func:`write_runs`."""
@@ -193,4 +196,75 @@ def write_runs(df: pl.DataFrame, path: str | Path, *, format: FileFormat | None 
             df.write_json(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise DataError(f"`path` of write_runs: could not write {str(path)!r}: {_first_line(exc)}") from exc
+    return path
+
+
+def columns_of(data: Any, function: str) -> dict[str, np.ndarray]:
+    """``data`` as NumPy columns: a mapping of column -> values, a polars or pandas DataFrame, or
+    anything else :func:`read_runs` reads (a path, a LazyFrame, a pyarrow Table).
+
+    Counts past 2**63 (FLOPs) arrive from polars as 128-bit integers, which NumPy lacks; they become
+    float64, the precision every computation here uses anyway.
+
+    Raises
+    ------
+    DataError
+        If ``data`` is none of those, or a file cannot be read.
+    """
+    if isinstance(data, Mapping):
+        return {str(k): np.asarray(v) for k, v in data.items()}
+    readable = isinstance(data, str | Path | pl.DataFrame | pl.LazyFrame) or type(data).__module__.startswith(
+        ("pandas", "pyarrow")
+    )
+    if not readable:
+        raise DataError(
+            f"`data` of {function} must be a polars or pandas DataFrame or a mapping of column -> values. "
+            f"Got {type(data).__name__} instead."
+        )
+    frame = read_runs(data)
+    wide = [c for c, t in frame.schema.items() if t in (pl.Int128, pl.UInt128)]
+    frame = frame.with_columns(pl.col(wide).cast(pl.Float64)) if wide else frame
+    return {c: frame[c].to_numpy() for c in frame.columns}
+
+
+def read_text(path: str | Path, function: str) -> str:
+    """The text of ``path`` (the argument ``path`` of ``function``).
+
+    Raises
+    ------
+    DataError
+        If there is no file there or it cannot be read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"`path` of {function}: no file at {str(path)!r}.")
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"`path` of {function}: could not read {str(path)!r}: {_first_line(exc)}") from exc
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all: into a temporary file beside it, then renamed
+    over it, so an interrupted write never leaves a truncated file.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be written (its folder is missing, or is not writable).
+    """
+    path = Path(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise DataError(f"`path`: could not write {str(path)!r}: {_first_line(exc)}") from exc
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise DataError(f"`path`: could not write {str(path)!r}: {_first_line(exc)}") from exc
+        raise
     return path

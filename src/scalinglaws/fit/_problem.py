@@ -6,13 +6,14 @@ Evaluation is batched: a parameter array of shape ``(batch, n_params)`` gives pr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.fit.layout import ParamLayout
 from scalinglaws.fit.losses import Loss, Space, irls_weight, psi, psi_slope, rho, side_weight
-from scalinglaws.laws import Law
-from scalinglaws.laws._formula import evaluate
+from scalinglaws.laws import Law, ParamSpec, evaluate
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Block:
 
 @dataclass(frozen=True, eq=False)
 class Problem:
+    """A law on arrays: inputs ``x``, target ``y``, point weights, and the expanded parameter vector
+    (``names``, bounds, start ranges; a fixed parameter has equal bounds) with its per-group blocks."""
+
     law: Law
     x: dict[str, np.ndarray]
     y: np.ndarray
@@ -48,6 +52,11 @@ class Problem:
     @property
     def n_params(self) -> int:
         return len(self.names)
+
+    @property
+    def free(self) -> np.ndarray:
+        """Positions of the parameters that are fitted (all but the fixed ones)."""
+        return np.flatnonzero(self.lower < self.upper)
 
     def _inputs(self, rows: np.ndarray) -> list[np.ndarray]:
         return [self.x[name][rows] for name in self.law.inputs]
@@ -172,3 +181,54 @@ class Problem:
                 params, per_prediction
             )
         return grad, exact, irls
+
+
+def build_problem(
+    law: Law,
+    x: dict[str, np.ndarray],
+    y: np.ndarray,
+    w: np.ndarray,
+    layout: ParamLayout,
+    labels: np.ndarray | None,
+    loss: Loss,
+    delta: float,
+    space: Space,
+    asymmetry: float,
+) -> Problem:
+    """The problem of fitting ``law`` to arrays, with one block of rows per group of ``layout``."""
+    blocks = []
+    for group, index in layout.blocks():
+        rows = np.arange(y.size) if group is None else np.flatnonzero(labels == group)
+        blocks.append(Block(rows, index))
+    specs = [law.spec(name) for name in layout.base_names]
+    ranges = [init_range(s, x) for s in specs]
+    fixed = [s.fixed for s in specs]
+    return Problem(
+        law=law,
+        x=x,
+        y=y,
+        weights=w,
+        names=layout.names,
+        lower=np.array([s.lower if f is None else f for s, f in zip(specs, fixed, strict=True)]),
+        upper=np.array([s.upper if f is None else f for s, f in zip(specs, fixed, strict=True)]),
+        init_lower=np.array([r[0] for r in ranges]),
+        init_upper=np.array([r[1] for r in ranges]),
+        init_log=np.array([r[2] for r in ranges], dtype=bool),
+        blocks=tuple(blocks),
+        loss=loss,
+        delta=delta,
+        space=space,
+        asymmetry=asymmetry,
+    )
+
+
+def init_range(spec: ParamSpec, x: Mapping[str, np.ndarray]) -> tuple[float, float, bool]:
+    """The start range of a parameter on this data: its own, or an input's observed range."""
+    lo, hi = spec.init_range
+    log = spec.init_scale == "log"
+    if spec.init_from is not None and spec.fixed is None:
+        values = x[spec.init_from]
+        lo, hi = float(np.min(values)), float(np.max(values))
+        lo, hi = max(lo, spec.lower), min(hi, spec.upper)
+        log = log and lo > 0
+    return lo, hi, log and spec.fixed is None

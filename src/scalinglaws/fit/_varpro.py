@@ -13,18 +13,20 @@ import numpy as np
 
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.losses import irls_weight, side_weight
-from scalinglaws.laws._formula import evaluate
+from scalinglaws.laws import evaluate
 
 MAX_ACTIVE_SETS = 128
 """Above this many bound combinations, linear parameters are fitted like the nonlinear ones."""
 
 
 def linear_structure(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (into the expanded parameter vector) of the linear and the nonlinear parameters."""
+    """Indices (into the expanded parameter vector) of the free linear and the free nonlinear
+    parameters; fixed parameters are in neither."""
     law_linear = set(problem.law.compiled.linear_params)
     positions = [j for j, n in enumerate(problem.law.param_names) if n in law_linear]
-    linear = sorted({int(b.index[j]) for b in problem.blocks for j in positions})
-    nonlinear = [i for i in range(problem.n_params) if i not in linear]
+    free = set(problem.free.tolist())
+    linear = sorted({int(b.index[j]) for b in problem.blocks for j in positions} & free)
+    nonlinear = [i for i in sorted(free) if i not in linear]
     return np.array(linear, dtype=int), np.array(nonlinear, dtype=int)
 
 
@@ -49,9 +51,12 @@ def _basis(problem: Problem, linear: np.ndarray, theta_full: np.ndarray) -> tupl
         shape = (m, block.rows.size)
         offset[:, block.rows] = evaluate(offset_fn, *inputs, *values, shape=shape)
         for fn, pos in zip(column_fns, lin_pos, strict=True):
-            columns[:, block.rows, column_of[int(block.index[pos])]] = evaluate(
-                fn, *inputs, *values, shape=shape
-            )
+            position = int(block.index[pos])
+            column = evaluate(fn, *inputs, *values, shape=shape)
+            if position in column_of:
+                columns[:, block.rows, column_of[position]] = column
+            else:  # a fixed linear parameter: its term is part of the offset
+                offset[:, block.rows] += theta_full[:, position, None] * column
     return offset, columns
 
 

@@ -38,8 +38,10 @@ class Diagnostic:
 
 
 def at_bound(problem: Problem, params: np.ndarray) -> list[str]:
+    """Free parameters that ended on one of their bounds (a fixed parameter sits on both by design)."""
     scale = np.maximum(1.0, np.abs(params))
     hit = (np.abs(params - problem.lower) <= 1e-9 * scale) | (np.abs(params - problem.upper) <= 1e-9 * scale)
+    hit &= problem.lower < problem.upper
     return [n for n, h in zip(problem.names, hit, strict=True) if h]
 
 
@@ -75,6 +77,7 @@ def diagnose(problem: Problem, params: np.ndarray, covariance: np.ndarray | None
             "if it is not physical, or report the fit as constrained.",
         ))
     jac, r, w = information(problem, params)
+    jac = jac[:, problem.free]
     condition, _ = condition_number(jac, w)
     if condition > CONDITION_LIMIT:
         found.append(Diagnostic(
@@ -85,8 +88,8 @@ def diagnose(problem: Problem, params: np.ndarray, covariance: np.ndarray | None
     if covariance is not None:
         sd = np.sqrt(np.maximum(np.diag(covariance), 1e-300))
         corr = covariance / np.outer(sd, sd)
-        for i in range(len(problem.names)):
-            for j in range(i + 1, len(problem.names)):
+        for i in problem.free:
+            for j in problem.free[problem.free > i]:
                 if abs(corr[i, j]) > CORRELATION_LIMIT:
                     found.append(Diagnostic(
                         "correlated",

@@ -1,13 +1,56 @@
-"""Start points: a full grid in few dimensions, a scrambled Sobol sequence in many."""
+"""Start strategies: where the polish starts from (numpyro's ``init_to_*`` idea).
+
+A strategy takes the problem and the fit's settings and returns :class:`Starts`, the points to
+polish and how many evaluations chose them. The engine picks :func:`auto`; the others are the pieces
+it is made of, and a caller may pass any of them (or its own) to :func:`scalinglaws.fit.api.solve`.
+
+- :func:`grid`: a full grid over the searched parameters in up to three dimensions, a scrambled Sobol
+  sample beyond; parameters that enter linearly are solved exactly in each cell (variable projection)
+  instead of searched; the best cells from distinct basins are kept.
+- :func:`nested`: for a law with a nested special case (a BNSL without its last break), fit the nested
+  law first and search only the missing parameters around each of its distinct optima.
+- :func:`values`: given points.
+- :func:`from_groups`: for a grouped fit, each group fitted alone, combined.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import qmc
+
+from scalinglaws.fit._problem import Problem, build_problem
+from scalinglaws.fit._varpro import (
+    MAX_ACTIVE_SETS,
+    active_set_count,
+    linear_structure,
+    project_linear,
+)
+from scalinglaws.fit.config import FitConfig
+from scalinglaws.fit.layout import ParamLayout
+from scalinglaws.fit.multistart import Multistart, best_of, distinct_best, unit_coordinates
+from scalinglaws.fit.solver import LevenbergMarquardt
 
 _GRID_MAX_DIMENSIONS = 3
+_MULTISTART_POLISH = 32
+"""Starts kept when no parameter is solved by projection (a plain multistart over all of them)."""
+_SCREEN_ITERATIONS = 60
+"""Iterations of the short polish that ranks the starts grown from a nested law's optima."""
+_SAME_OPTIMUM = 0.02
+"""End points of a nested fit closer than this, in units of the start ranges, are one optimum."""
+
+
+@dataclass(frozen=True)
+class Starts:
+    """Points to polish, shape ``(n_starts, n_params)``, and the evaluations it took to choose them."""
+
+    points: np.ndarray
+    n_scored: int = 0
+
+
+StartStrategy = Callable[[Problem, FitConfig], Starts]
 
 
 def start_points(
@@ -24,8 +67,153 @@ def start_points(
         per_axis = max(2, round(n_points ** (1.0 / d)))
         unit = np.array(list(itertools.product(np.linspace(0.0, 1.0, per_axis), repeat=d)))
     else:
+        from scipy.stats import qmc
+
         unit = qmc.Sobol(d, scramble=True, seed=seed).random(2 ** int(np.ceil(np.log2(n_points))))
     lo = np.where(log, np.log(np.where(log, lower, 1.0)), lower)
     hi = np.where(log, np.log(np.where(log, upper, 1.0)), upper)
     points = lo + unit * (hi - lo)
     return np.where(log, np.exp(points), points)
+
+
+def anchor(problem: Problem) -> np.ndarray:
+    """A point of the problem with every fixed parameter at its value (the rest zero)."""
+    point = np.zeros((1, problem.n_params))
+    fixed = problem.lower == problem.upper
+    point[0, fixed] = problem.lower[fixed]
+    return point
+
+
+def _searched(problem: Problem) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The free linear parameters, the searched ones, and whether the linear ones are projected."""
+    linear, nonlinear = linear_structure(problem)
+    use_projection = linear.size > 0 and (
+        active_set_count(problem.lower[linear], problem.upper[linear]) <= MAX_ACTIVE_SETS
+    )
+    return linear, (nonlinear if use_projection else problem.free), use_projection
+
+
+def _grid_around(
+    problem: Problem, config: FitConfig, bases: np.ndarray, searched: np.ndarray, linear: np.ndarray,
+    use_projection: bool,
+) -> Starts:
+    """The best distinct cells of a grid over ``searched`` laid around each row of ``bases``."""
+    # Past three searched dimensions a grid becomes a sparse Sobol sample: each extra dimension doubles
+    # it (up to 16x) and adds eight polished starts. A one-break BNSL needs this to find its basin.
+    extra = max(0, searched.size - 3)
+    theta = start_points(
+        problem.init_lower[searched],
+        problem.init_upper[searched],
+        problem.init_log[searched],
+        config.n_grid * 2 ** min(extra, 4),
+        config.seed,
+    )
+    if use_projection:
+        keep = config.n_polish + 8 * extra
+    else:
+        keep = max(config.n_polish, _MULTISTART_POLISH) + 8 * extra
+    spacing = 1.0 / max(1.0, theta.shape[0] ** (1.0 / max(searched.size, 1)) - 1.0)
+    chosen = []
+    n_scored = 0
+    for base in bases:
+        candidates = np.tile(base, (theta.shape[0], 1))
+        candidates[:, searched] = theta
+        if use_projection:
+            candidates = project_linear(problem, linear, candidates, n_iter=2)
+        values = problem.objective(candidates)
+        kept = distinct_best(values, unit_coordinates(problem, candidates, searched), keep, 1.5 * spacing)
+        chosen.append(candidates[kept])
+        n_scored += candidates.shape[0]
+    return Starts(np.concatenate(chosen), n_scored)
+
+
+def grid(problem: Problem, config: FitConfig) -> Starts:
+    """Distinct starting points from a grid (or Sobol sample) over the searched parameters, best first.
+
+    With linear parameters, the grid covers only the nonlinear ones and each cell gets the exactly
+    solved linear ones (two reweighting passes; the polish finishes the job); the best cells from
+    distinct basins are kept. Without, a multi-start over all parameters.
+    """
+    linear, searched, use_projection = _searched(problem)
+    return _grid_around(problem, config, anchor(problem), searched, linear, use_projection)
+
+
+def nested(problem: Problem, config: FitConfig) -> Starts:
+    """Starts grown from the optima of the law's nested special case.
+
+    The grid covers only the parameters the nested law lacks, once around each distinct optimum of the
+    nested fit; the best cells of all grids get a short polish, which ranks them far better than their
+    starting values do, and the best ``n_polish`` of those are kept.
+    """
+    law = problem.law
+    assert law.nested is not None
+    sub_law = law.nested.with_specs({n: law.spec(n) for n in law.nested.param_names})
+    layout = ParamLayout(sub_law.param_names)
+    sub = build_problem(
+        sub_law, problem.x, problem.y, problem.weights, layout, None, problem.loss, problem.delta,
+        problem.space, problem.asymmetry,
+    )
+    solution = solve(sub, config)
+    distinct = distinct_best(
+        solution.start_objectives,
+        unit_coordinates(sub, solution.starts, np.arange(sub.n_params)),
+        config.n_polish,
+        _SAME_OPTIMUM,
+    )
+    index = np.array([problem.names.index(n) for n in sub.names])
+    bases = np.repeat(anchor(problem), distinct.size, axis=0)
+    bases[:, index] = solution.starts[distinct]
+    set_by_nested = np.zeros(problem.n_params, dtype=bool)
+    set_by_nested[index] = True
+    linear, searched, use_projection = _searched(problem)
+    searched = searched[~set_by_nested[searched]]
+    grown = _grid_around(problem, config, bases, searched, linear, use_projection)
+    screened = LevenbergMarquardt(max_iter=_SCREEN_ITERATIONS).solve(problem, grown.points)
+    best = np.argsort(screened.objective, kind="stable")[: config.n_polish]
+    return Starts(screened.params[best], solution.nfev + grown.n_scored + screened.nfev)
+
+
+def auto(problem: Problem, config: FitConfig) -> Starts:
+    """The default: :func:`nested` for a law with a nested special case, :func:`grid` otherwise."""
+    return nested(problem, config) if problem.law.nested is not None else grid(problem, config)
+
+
+def values(points: np.ndarray) -> StartStrategy:
+    """A strategy that starts from the given points (rows of the expanded parameter vector)."""
+    given = np.atleast_2d(np.asarray(points, dtype=float))
+
+    def strategy(problem: Problem, config: FitConfig) -> Starts:
+        return Starts(given)
+
+    return strategy
+
+
+def from_groups(problem: Problem, config: FitConfig) -> Starts:
+    """Starts for a grouped fit: each group fitted alone; each group's value of a shared parameter
+    (and their median) taken in turn."""
+    law = problem.law
+    layout = ParamLayout(law.param_names)
+    per_group = []
+    for block in problem.blocks:
+        rows = block.rows
+        alone = build_problem(
+            law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
+            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
+        )
+        per_group.append(solve(alone, config).params)
+    fitted = np.array(per_group)
+    candidates = [*fitted, np.median(fitted, axis=0)]
+    starts = np.zeros((len(candidates), problem.n_params))
+    for s, shared_values in enumerate(candidates):
+        for g, block in enumerate(problem.blocks):
+            starts[s, block.index] = fitted[g]
+        for j, name in enumerate(law.param_names):
+            if name in problem.names:
+                starts[s, problem.names.index(name)] = shared_values[j]
+    return Starts(np.unique(np.clip(starts, problem.lower, problem.upper), axis=0))
+
+
+def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -> Multistart:
+    """Choose starts with ``strategy`` and polish them all with the config's iteration limit."""
+    starts = strategy(problem, config)
+    return best_of(problem, starts.points, LevenbergMarquardt(max_iter=config.max_iter), starts.n_scored)

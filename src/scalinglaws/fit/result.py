@@ -2,84 +2,40 @@
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 
-from scalinglaws.errors import DataError, FitError, MissingColumnError
-from scalinglaws.fit.bootstrap import BootstrapResult
+from scalinglaws import _views
+from scalinglaws.data.io import columns_of, write_text
+from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
+from scalinglaws.fit.config import FitConfig
+from scalinglaws.fit.covariance import FitStatus
 from scalinglaws.fit.diagnostics import Diagnostic
-from scalinglaws.fit.losses import Loss, Space
-from scalinglaws.laws import Law
-from scalinglaws.laws._formula import evaluate
+from scalinglaws.fit.layout import ParamLayout
+from scalinglaws.fit.resampling import BootstrapResult
+from scalinglaws.laws import Law, evaluate
+
+__all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus", "columns_of"]
 
 SCHEMA_VERSION = 1
 
 
-class FitStatus(enum.StrEnum):
-    """How the fit ended. Only ``CONVERGED`` is an estimate to use without looking further."""
-
-    CONVERGED = "converged"
-    """The optimiser met its tolerance inside the bounds and the parameters are identified: usable."""
-    MAX_ITER = "max-iter"
-    """The iteration limit was reached before the tolerance: usable only with care; refit."""
-    BOUND_HIT = "at-bound"
-    """A parameter ended on a bound: the optimum may lie outside; widen the bound or fix it."""
-    ILL_CONDITIONED = "ill-conditioned"
-    """Converged, but some parameters are nearly redundant: predictions may be fine, values are not."""
-    ABNORMAL = "abnormal"
-    """The optimiser stopped without meeting its tolerance: do not use."""
-
-
-@dataclass(frozen=True)
-class FitConfig:
-    """Every setting that decided a fit; stored in the result so the fit can be repeated."""
-
-    loss: Loss = "huber"
-    delta: float = 1e-3
-    space: Space = "log"
-    asymmetry: float = 1.0
-    target: str = "loss"
-    mapping: Mapping[str, str] = field(default_factory=dict)
-    weights: str | None = None
-    group: str | None = None
-    shared: tuple[str, ...] = ()
-    n_grid: int = 1024
-    n_polish: int = 8
-    max_iter: int = 500
-    seed: int = 0
-    provenance: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["mapping"] = dict(self.mapping)
-        out["shared"] = list(self.shared)
-        out["provenance"] = list(self.provenance)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FitConfig:
-        values = dict(data)
-        values["shared"] = tuple(values.get("shared", ()))
-        values["provenance"] = tuple(values.get("provenance", ()))
-        values["mapping"] = dict(values.get("mapping", {}))
-        return cls(**values)
-
-
 @dataclass(frozen=True)
 class FitResult:
-    """A fitted law. Immutable; ``save``/``load`` round-trip it exactly through JSON.
+    """A fitted law. Immutable; ``to_json``/``from_json`` (and ``save``/``scalinglaws.load``)
+    round-trip it exactly.
 
-    ``params`` maps parameter names to values; in a grouped fit, per-group parameters are named
-    ``"A[group]"`` and ``groups`` maps each group to its full parameter set.
+    ``params`` maps parameter names to values, fixed parameters included. In a grouped fit the entries
+    follow :attr:`layout`: a per-group parameter appears once per group (displayed ``"A[group]"``),
+    ``groups`` maps each group to its full parameter set and ``params_for(group)`` gives one of them.
     """
 
     law: Law
@@ -132,8 +88,26 @@ class FitResult:
     def is_usable(self) -> bool:
         return self.status is FitStatus.CONVERGED
 
+    @cached_property
+    def layout(self) -> ParamLayout:
+        """Where each law parameter of each group sits in ``params`` (and in bootstrap draws)."""
+        groups = None if self.groups is None else tuple(self.groups)
+        return ParamLayout(self.law.param_names, groups, tuple(self.config.shared))
+
+    @property
+    def fixed(self) -> tuple[str, ...]:
+        """Names in ``params`` of the parameters held at a value (not fitted, no standard error)."""
+        held = self.law.fixed
+        return tuple(n for n, base in zip(self.layout.names, self.layout.base_names, strict=True) if base in held)
+
     def params_for(self, group: str | None = None) -> Mapping[str, float]:
-        """The law's parameters for ``group`` (or the only set in an ungrouped fit)."""
+        """The law's parameters for ``group`` (or the only set in an ungrouped fit).
+
+        Raises
+        ------
+        DataError
+            If the fit is grouped and ``group`` is not one of its groups.
+        """
         if self.groups is None:
             return self.params
         if group is None or group not in self.groups:
@@ -157,7 +131,7 @@ class FitResult:
     def with_bootstrap(self, draws: BootstrapResult) -> FitResult:
         """A copy of this result carrying bootstrap draws (saved with it)."""
         if tuple(draws.param_names) != tuple(self.params):
-            raise ValueError(
+            raise ArgumentError(
                 f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}."
             )
         return replace(self, bootstrap=draws)
@@ -192,12 +166,8 @@ class FitResult:
         return inputs, labels
 
     def _law_params(self, values: Mapping[str, Any], group: str | None) -> list[Any]:
-        """The law's parameters in order, from expanded names (``A[g]``) where the fit is grouped."""
-        out = []
-        for name in self.law.param_names:
-            expanded = f"{name}[{group}]"
-            out.append(values[expanded] if group is not None and expanded in values else values[name])
-        return out
+        """The law's parameters of ``group`` in law order, from values by display name."""
+        return list(self.layout.group_values(values, group).values())
 
     def _evaluate(self, values: Mapping[str, Any], data: Any) -> np.ndarray:
         """Law at every row of ``data`` for parameter values that may be arrays of shape (B, 1)."""
@@ -235,7 +205,10 @@ class FitResult:
             If the result has neither bootstrap draws nor a covariance.
         """
         if not 0 < prob < 1:
-            raise ValueError(f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.")
+            raise ArgumentError(
+                f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.",
+                argument="prob", function="predict_interval",
+            )
         point = self.predict(data)
         log = self.config.space == "log"
         centre = np.log(point) if log else point
@@ -254,7 +227,9 @@ class FitResult:
         se = spread * np.sqrt(n / max(n - p, 1))
         if kind == "prediction":
             se = np.sqrt(se**2 + noise)
-        half = float(stats.t.ppf((1 + prob) / 2, max(n - p, 1))) * se
+        from scipy.special import stdtrit
+
+        half = float(stdtrit(max(n - p, 1), (1 + prob) / 2)) * se
         lower, upper = centre - half, centre + half
         if log:
             return point, np.exp(lower), np.exp(upper), method
@@ -304,9 +279,11 @@ class FitResult:
             + (f", delta={self.config.delta:g}" if self.config.loss == "huber" else "")
             + f", {self.config.space} space, {self.n_points} points)",
         ]
+        fixed = set(self.fixed)
         for name, value in self.params.items():
             se = self.stderr.get(name) if self.stderr else None
-            lines.append(f"  {name:<{width}} = {value:.6g}" + (f"  ± {se:.3g}" if se is not None else ""))
+            tail = "  (fixed)" if name in fixed else (f"  ± {se:.3g}" if se is not None else "")
+            lines.append(f"  {name:<{width}} = {value:.6g}" + tail)
         lines.extend(f"warning ({d.kind}): {d.message}" for d in self.diagnostics)
         return "\n".join(lines)
 
@@ -314,10 +291,8 @@ class FitResult:
         values = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"FitResult({self.law.label!r}, {self.status.value}, {values})"
 
-    def _repr_html_(self) -> str:  # notebook view; rendering lives in report, imported only when asked
-        from scalinglaws.report.notebook import fit_html
-
-        return fit_html(self)
+    def _repr_html_(self) -> str | None:  # notebook view, drawn by the report layer (see _views)
+        return _views.html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -349,8 +324,8 @@ class FitResult:
         return json.dumps(_encode(self.to_dict()), indent=2, allow_nan=False)
 
     def save(self, path: str | Path) -> None:
-        """Write the result as JSON; ``scalinglaws.load(path)`` reads it back exactly."""
-        Path(path).write_text(self.to_json() + "\n")
+        """Write the result as JSON (whole or not at all); ``scalinglaws.load(path)`` reads it back."""
+        write_text(path, self.to_json() + "\n")
 
     @classmethod
     def from_dict(cls, data: Any) -> FitResult:
@@ -411,29 +386,3 @@ def _decode(value: Any) -> Any:
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value
-
-
-def columns_of(data: Any, function: str) -> dict[str, np.ndarray]:
-    """``data`` (a polars or pandas DataFrame, or a mapping column -> values) as NumPy columns.
-
-    Counts past 2**63 (FLOPs) arrive from polars as 128-bit integers, which NumPy lacks; they become
-    float64, the precision every computation here uses anyway.
-
-    Raises
-    ------
-    DataError
-        If ``data`` is none of those.
-    """
-    if isinstance(data, Mapping):
-        return {str(k): np.asarray(v) for k, v in data.items()}
-    if hasattr(data, "to_dict") and hasattr(data, "columns"):
-        import polars as pl
-
-        frame = data if isinstance(data, pl.DataFrame) else pl.from_pandas(data)
-        wide = [c for c, t in frame.schema.items() if t in (pl.Int128, pl.UInt128)]
-        frame = frame.with_columns(pl.col(wide).cast(pl.Float64)) if wide else frame
-        return {c: frame[c].to_numpy() for c in frame.columns}
-    raise DataError(
-        f"`data` of {function} must be a polars or pandas DataFrame or a mapping of column -> values. "
-        f"Got {type(data).__name__} instead."
-    )

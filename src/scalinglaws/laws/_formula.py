@@ -10,7 +10,7 @@ import ast
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -81,6 +81,7 @@ def is_equation(formula: str) -> bool:
     return len(_sides(formula)) > 1
 
 
+@lru_cache(maxsize=512)
 def parse_formula(formula: str) -> sp.Expr:
     """Return the sympy expression of ``formula``; for an equation ``lhs = rhs``, of ``lhs - rhs``.
 
@@ -145,6 +146,7 @@ def _to_sympy(node: ast.AST, formula: str) -> Any:
     )
 
 
+@lru_cache(maxsize=512)
 def formula_names(formula: str) -> tuple[str, ...]:
     """Return the free names of ``formula`` in order of first appearance."""
     names = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -22,14 +22,6 @@ from scalinglaws.laws._formula import (
     is_equation,
     parse_formula,
 )
-
-COLUMN_ALIASES: Mapping[str, str] = {
-    "N": "n_params",
-    "D": "n_tokens",
-    "C": "flops",
-    "U": "n_unique_tokens",
-}
-"""Descriptive column a literature symbol reads when the data has no column named like the symbol."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +44,9 @@ class ParamSpec:
         lies somewhere inside the data).
     description
         What the parameter means, shown by ``scalinglaws laws NAME``.
+    fixed
+        Hold the parameter at this value (inside the bounds): it is not fitted, has no standard error,
+        and every output marks it as fixed (``--fix NAME=VALUE``).
     """
 
     name: str
@@ -61,6 +56,7 @@ class ParamSpec:
     init_scale: Literal["linear", "log"] = "linear"
     init_from: str | None = None
     description: str = ""
+    fixed: float | None = None
 
     def __post_init__(self) -> None:
         if not self.lower < self.upper:
@@ -68,6 +64,14 @@ class ParamSpec:
                 f"bounds of parameter `{self.name}` must satisfy lower < upper. "
                 f"Got ({self.lower}, {self.upper}) instead."
             )
+        if self.fixed is not None:
+            if not (math.isfinite(self.fixed) and self.lower <= self.fixed <= self.upper):
+                raise LawSpecError(
+                    f"fixed value of parameter `{self.name}` must be finite and inside its bounds "
+                    f"[{self.lower}, {self.upper}]. Got {self.fixed!r} instead. Widen the bounds "
+                    "(`--param`) or fix it at another value."
+                )
+            return
         lo, hi = self.init_range
         if not (math.isfinite(lo) and math.isfinite(hi) and self.lower <= lo <= hi <= self.upper):
             raise LawSpecError(
@@ -82,6 +86,8 @@ class ParamSpec:
 
     @property
     def init_range(self) -> tuple[float, float]:
+        if self.fixed is not None:
+            return (float(self.fixed), float(self.fixed))
         if self.init is not None:
             return (float(self.init[0]), float(self.init[1]))
         finite_lower, finite_upper = math.isfinite(self.lower), math.isfinite(self.upper)
@@ -102,6 +108,7 @@ class ParamSpec:
             "init_scale": self.init_scale,
             "init_from": self.init_from,
             "description": self.description,
+            **({} if self.fixed is None else {"fixed": self.fixed}),
         }
 
     @classmethod
@@ -115,6 +122,7 @@ class ParamSpec:
             init_scale=data.get("init_scale", "linear"),
             init_from=data.get("init_from"),
             description=data.get("description", ""),
+            fixed=None if data.get("fixed") is None else float(data["fixed"]),
         )
 
 
@@ -314,14 +322,19 @@ class Law:
             self.spec(name)
         return replace(self, params=tuple(specs.get(p.name, p) for p in self.params))
 
-    @cached_property
+    @property
     def compiled(self) -> CompiledFormula:
-        """The parsed formula: linear parameters, exact derivatives and NumPy evaluators."""
-        expr = parse_formula(self.formula)
-        if not self.solve_for:
-            return CompiledFormula(expr, self.inputs, self.param_names)
-        low, high = (parse_formula(side) for side in self.bracket)
-        return ImplicitFormula(expr, self.inputs, self.param_names, self.solve_for, (low, high))
+        """The parsed formula: linear parameters, exact derivatives and NumPy evaluators.
+
+        Compiled once per formula, inputs and parameter order, and shared by every law that has them:
+        a copy with other bounds, starts or fixed values (``with_specs``) reuses the evaluators.
+        """
+        return _compile(self.formula, self.inputs, self.param_names, self.solve_for, self.bracket)
+
+    @property
+    def fixed(self) -> Mapping[str, float]:
+        """Parameters held at a value, by name."""
+        return {p.name: p.fixed for p in self.params if p.fixed is not None}
 
     @cached_property
     def positive_inputs(self) -> tuple[str, ...]:
@@ -399,6 +412,21 @@ class Law:
             solve_for=data.get("solve_for", ""),
             bracket=tuple(data.get("bracket", ("", ""))),
         )
+
+
+@lru_cache(maxsize=256)
+def _compile(
+    formula: str,
+    inputs: tuple[str, ...],
+    params: tuple[str, ...],
+    solve_for: str,
+    bracket: tuple[str, str],
+) -> CompiledFormula:
+    expr = parse_formula(formula)
+    if not solve_for:
+        return CompiledFormula(expr, inputs, params)
+    low, high = (parse_formula(side) for side in bracket)
+    return ImplicitFormula(expr, inputs, params, solve_for, (low, high))
 
 
 def _power_sum_symbols(expr: sp.Expr) -> set[str]:

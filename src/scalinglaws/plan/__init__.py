@@ -9,7 +9,8 @@
 - :func:`suggest_runs`, :func:`model_shape`: what to train next to pin down a target prediction.
 """
 
-from scalinglaws.plan.allocate import Allocation, CostModel, allocate, cost_model
+from scalinglaws.laws import CostModel, cost_model
+from scalinglaws.plan.allocation import Allocation, allocate
 from scalinglaws.plan.beyond import (
     DataConstrainedAllocation,
     InferenceAllocation,

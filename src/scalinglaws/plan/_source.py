@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import Law, get_law
+from scalinglaws.laws import DEFAULT_COST, Law, cost_model, get_law
 
 Source = FitResult | Law | str
 """A fitted result, a :class:`Law`, or a catalog law name."""
@@ -65,7 +66,7 @@ def resolve(
             f"Got {type(result).__name__} instead; pass a law name as `law=` with `preset=`."
         )
     if result is not None and (law is not None or preset is not None or params is not None):
-        raise ValueError(
+        raise ArgumentError(
             f"`result` of {function} must be given alone: a fit carries its own law and parameters. "
             "Drop `law`, `preset` and `params`, or drop `result`."
         )
@@ -76,7 +77,7 @@ def resolve(
         return Resolved(result.law, law_params, draws, f"fit of {result.law.label}")
     if law is None:
         if default_law is None:
-            raise ValueError(
+            raise ArgumentError(
                 f"{function} needs `result` (a FitResult) or `law` (a Law or catalog name) with "
                 "`preset` or `params`. Got neither."
             )
@@ -85,14 +86,14 @@ def resolve(
     if not isinstance(resolved_law, Law):
         raise TypeError(f"`law` of {function} must be a Law or a catalog name. Got {type(law).__name__} instead.")
     if (preset is None) == (params is None):
-        raise ValueError(
+        raise ArgumentError(
             f"`law` of {function} needs exactly one of `preset` (published constants) or `params` "
             f"(a mapping of parameter values). Presets of {resolved_law.label!r}: "
             f"{sorted(resolved_law.presets) or 'none'}."
         )
     if preset is not None:
         if preset not in resolved_law.presets:
-            raise ValueError(
+            raise ArgumentError(
                 f"`preset` of {function} must be one of {sorted(resolved_law.presets)} for law "
                 f"{resolved_law.label!r}. Got {preset!r} instead."
             )
@@ -102,7 +103,7 @@ def resolve(
         assert params is not None
         missing = [n for n in resolved_law.param_names if n not in params]
         if missing:
-            raise ValueError(
+            raise ArgumentError(
                 f"`params` of {function} must give every parameter of {resolved_law.label!r}: "
                 f"{list(resolved_law.param_names)}. Missing {missing}."
             )
@@ -115,12 +116,7 @@ def _draws(result: FitResult, group: str | None) -> np.ndarray | None:
     if result.bootstrap is None:
         return None
     good = result.bootstrap.good_draws()
-    names = list(result.bootstrap.param_names)
-    columns = []
-    for name in result.law.param_names:
-        expanded = f"{name}[{group}]"
-        columns.append(names.index(expanded if group is not None and expanded in names else name))
-    draws = good[:, columns]
+    draws = good[:, result.layout.index(group)]
     return draws if draws.shape[0] >= 2 else None
 
 
@@ -141,11 +137,11 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
     derived: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
         "N": lambda n, d: n,
         "D": lambda n, d: d,
-        "C": lambda n, d: 6.0 * n * d,
+        "C": cost_model(DEFAULT_COST).flops,
         "M": lambda n, d: d / n,
     }
     if not ({"N", "D"} <= set(law.inputs) or {"C", "M"} <= set(law.inputs)):
-        raise ValueError(
+        raise ArgumentError(
             f"`law` of {function} must have inputs N and D (or C and M as Gadre's law). "
             f"Got {law.label!r} with inputs {list(law.inputs)} instead."
         )
@@ -157,7 +153,7 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
         elif name in derived:
             getters.append(derived[name])
         else:
-            raise ValueError(
+            raise ArgumentError(
                 f"`law` of {function} has input {name!r}, which a plan over N and D cannot set. "
                 f"Give it a value, e.g. fixed={{{name!r}: ...}}."
             )

@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import Law
+from scalinglaws.laws import DEFAULT_COST, Law, cost_model
 from scalinglaws.plan._source import minimise_log, nd_loss, resolve
-from scalinglaws.plan.allocate import (
+from scalinglaws.plan.allocation import (
     Allocation,
     Interval2,
     _check_flops,
     _check_prob,
     _quantiles,
-    cost_model,
     optimum,
 )
 
@@ -126,12 +126,12 @@ def allocate_inference(
     function = "allocate_inference"
     _check_prob(prob, function)
     if not (np.isfinite(inference_tokens) and inference_tokens >= 0):
-        raise ValueError(
+        raise ArgumentError(
             f"`inference_tokens` of {function} must be a finite number >= 0 (lifetime tokens served). "
             f"Got {inference_tokens!r} instead."
         )
     if not (np.isfinite(loss) and loss > 0):
-        raise ValueError(f"`loss` of {function} must be a positive target loss. Got {loss!r} instead.")
+        raise ArgumentError(f"`loss` of {function} must be a positive target loss. Got {loss!r} instead.")
     resolved = resolve(function, result, law, preset, params)
     evaluate = nd_loss(resolved.law, None, function)
     batch = resolved.batch(True)
@@ -139,22 +139,24 @@ def allocate_inference(
     expanded = {k: v[:, :, None] for k, v in batch.items()}  # (rows, 1(demand), 1(grid))
     demand = np.array([0.0, float(inference_tokens)])[None, :]  # Chinchilla-style, then the target
 
+    training = cost_model(DEFAULT_COST)
+
     def total(log_n: np.ndarray) -> np.ndarray:
         n = np.exp(log_n)
         d = _tokens_for_loss(evaluate, expanded, n, loss)
-        return np.log(6.0 * n * d + 2.0 * n * demand[..., None])
+        return np.log(training.flops(n, d) + 2.0 * n * demand[..., None])
 
     start = np.full((rows, 2), 20.0 * np.log(10.0))  # 1e20 parameters: search 1e10..1e30 and below
     log_n, interior = minimise_log(total, start - 2 * _SPAN + 0 * demand, start + 0 * demand)
     n = np.exp(log_n)
     d = _tokens_for_loss(evaluate, {k: v[:, :] for k, v in batch.items()}, n, loss)
     if not (interior[0].all() and np.isfinite(d[0]).all()):
-        raise ValueError(
+        raise ArgumentError(
             f"`loss` of {function} must be reachable by {resolved.law.label!r} and above its "
             f"irreducible loss. Got {loss!r}, for which no finite model and data reach the target; "
             "raise the target loss."
         )
-    train = 6.0 * n * d
+    train = training.flops(n, d)
     inference = 2.0 * n * inference_tokens
     intervals: dict[str, tuple[float, float]] = {}
     if resolved.draws is not None:
@@ -243,13 +245,13 @@ def allocate_data_constrained(
     function = "allocate_data_constrained"
     budgets = _check_flops(flops, function)
     if not (np.isfinite(unique_tokens) and unique_tokens > 0):
-        raise ValueError(
+        raise ArgumentError(
             f"`unique_tokens` of {function} must be a positive number of tokens. Got {unique_tokens!r} instead."
         )
     resolved = resolve(function, result, law, preset, params, default_law="muennighoff",
                        default_preset="muennighoff2023")
     if "U" not in resolved.law.inputs:
-        raise ValueError(
+        raise ArgumentError(
             f"`law` of {function} must have an input U (unique tokens), as 'muennighoff' does. "
             f"Got {resolved.law.label!r} with inputs {list(resolved.law.inputs)} instead."
         )
@@ -258,7 +260,7 @@ def allocate_data_constrained(
     n, d, value, ok, _ = optimum(resolved, budgets, model, {"U": lambda n_, d_: np.minimum(pool, d_)}, False, function)
     un, ud, uv, uok, _ = optimum(resolved, budgets, model, {"U": lambda n_, d_: d_}, False, function)
     if not (ok[0].all() and uok[0].all()):
-        raise ValueError(
+        raise ArgumentError(
             f"`flops` of {function}: no interior optimum for {resolved.law.label!r} at "
             f"{budgets[~(ok[0] & uok[0])].tolist()}; check the law's parameters."
         )
@@ -328,7 +330,7 @@ def overtrain_penalty(
     budgets = _check_flops(flops, function)
     _check_prob(prob, function)
     if not (np.isfinite(multiplier) and multiplier > 0):
-        raise ValueError(
+        raise ArgumentError(
             f"`multiplier` of {function} must be a positive factor on the optimal tokens per parameter, "
             f"e.g. 10. Got {multiplier!r} instead."
         )
@@ -337,9 +339,9 @@ def overtrain_penalty(
     with_draws = resolved.draws is not None
     n_opt, d_opt, l_opt, ok, _ = optimum(resolved, budgets, model, None, with_draws, function)
     if not ok[0].all():
-        raise ValueError(f"`flops` of {function}: {resolved.law.label!r} has no interior optimum there.")
+        raise ArgumentError(f"`flops` of {function}: {resolved.law.label!r} has no interior optimum there.")
     ratio = d_opt / n_opt * multiplier
-    n = np.sqrt(budgets / (6.0 * ratio))
+    n = model.n_params_at(budgets, ratio)
     d = ratio * n
     value = nd_loss(resolved.law, None, function)(resolved.batch(with_draws), n, d)
     intervals: dict[str, Interval2] = {}

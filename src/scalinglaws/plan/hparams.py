@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from scalinglaws.errors import ExtrapolationWarning
+from scalinglaws.errors import ArgumentError, ExtrapolationWarning
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import Law, get_law
+from scalinglaws.laws import DEFAULT_COST, Law, cost_model, get_law
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,12 @@ def _evaluate(
         law = get_law(source) if isinstance(source, str) else source
         if preset is None:
             if not law.presets:
-                raise ValueError(
+                raise ArgumentError(
                     f"`{role}` of {function}: law {law.label!r} has no published preset; pass a fit instead."
                 )
             preset = next(iter(law.presets))
         if preset not in law.presets:
-            raise ValueError(
+            raise ArgumentError(
                 f"`{role}_preset` of {function} must be one of {sorted(law.presets)} for law "
                 f"{law.label!r}. Got {preset!r} instead."
             )
@@ -112,7 +112,7 @@ def _evaluate(
         label = f"{law.label} ({preset})"
     unknown = [name for name in law.inputs if name not in values]
     if unknown:
-        raise ValueError(
+        raise ArgumentError(
             f"`{role}` of {function} must be a law in N, D or C. Got {law.label!r} with inputs "
             f"{list(law.inputs)} instead."
         )
@@ -160,8 +160,8 @@ def recommend_hparams(
     """
     for name, value in (("n_params", n_params), ("n_tokens", n_tokens)):
         if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"`{name}` of recommend_hparams must be positive. Got {value!r} instead.")
-    compute = 6.0 * n_params * n_tokens if flops is None else float(flops)
+            raise ArgumentError(f"`{name}` of recommend_hparams must be positive. Got {value!r} instead.")
+    compute = float(cost_model(DEFAULT_COST).flops(n_params, n_tokens)) if flops is None else float(flops)
     values = {"N": float(n_params), "D": float(n_tokens), "C": compute}
     rate, lr_label, lr_note, lr_out = _evaluate(lr, lr_preset, values, "lr")
     size, batch_label, batch_note, batch_out = _evaluate(batch, batch_preset, values, "batch")

@@ -30,8 +30,9 @@ import numpy as np
 import polars as pl
 from scipy.interpolate import Akima1DInterpolator
 
-from scalinglaws.errors import DataError, MissingColumnError
-from scalinglaws.plan.allocate import Allocation, _check_flops, _check_prob
+from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
+from scalinglaws.laws import DEFAULT_COST, cost_model
+from scalinglaws.plan.allocation import Allocation, _check_flops, _check_prob
 
 Method = Literal["parabola", "cubic", "akima"]
 _MIN_POINTS: Mapping[str, int] = {"parabola": 3, "cubic": 5, "akima": 4}
@@ -66,24 +67,24 @@ def isoflop_grid(
     function = "isoflop_grid"
     budgets = _check_flops(flops, function)
     if n_sizes < 3:
-        raise ValueError(f"`n_sizes` of {function} must be at least 3 to locate a minimum. Got {n_sizes!r} instead.")
+        raise ArgumentError(f"`n_sizes` of {function} must be at least 3 to locate a minimum. Got {n_sizes!r} instead.")
     if not span > 1:
-        raise ValueError(f"`span` of {function} must be a factor above 1, e.g. 16. Got {span!r} instead.")
+        raise ArgumentError(f"`span` of {function} must be a factor above 1, e.g. 16. Got {span!r} instead.")
     if not tokens_per_param > 0:
-        raise ValueError(f"`tokens_per_param` of {function} must be positive. Got {tokens_per_param!r} instead.")
+        raise ArgumentError(f"`tokens_per_param` of {function} must be positive. Got {tokens_per_param!r} instead.")
     if center is not None:
         if center.flops.shape != budgets.shape or not np.allclose(center.flops, budgets, rtol=1e-12):
-            raise ValueError(
+            raise ArgumentError(
                 f"`center` of {function} must be an Allocation for the same budgets as `flops`. "
                 f"Got budgets {center.flops.tolist()} instead of {budgets.tolist()}."
             )
         middle = center.n_params
     else:
-        middle = np.sqrt(budgets / (6.0 * tokens_per_param))
+        middle = cost_model(DEFAULT_COST).n_params_at(budgets, tokens_per_param)
     factors = np.geomspace(1 / np.sqrt(span), np.sqrt(span), n_sizes)
     n = (middle[:, None] * factors[None, :]).ravel()
     c = np.repeat(budgets, n_sizes)
-    d = c / (6.0 * n)
+    d = cost_model(DEFAULT_COST).tokens(n, c)
     return pl.DataFrame({"flops": c, "n_params": np.round(n), "n_tokens": np.round(d), "tokens_per_param": d / n})
 
 
@@ -261,9 +262,9 @@ def isoflop_profiles(
     """
     function = "isoflop_profiles"
     if method not in _MIN_POINTS:
-        raise ValueError(f"`method` of {function} must be one of {sorted(_MIN_POINTS)}. Got {method!r} instead.")
+        raise ArgumentError(f"`method` of {function} must be one of {sorted(_MIN_POINTS)}. Got {method!r} instead.")
     if n_boot < 0:
-        raise ValueError(f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.")
+        raise ArgumentError(f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.")
     _check_prob(prob, function)
     columns = _as_columns(data)
     c = _column(columns, flops, "flops")
@@ -303,7 +304,7 @@ def isoflop_profiles(
         n_opt = float(np.exp(xm[0]))
         rows.append(row | {
             "n_opt": n_opt, "n_opt_lower": float(lower), "n_opt_upper": float(upper),
-            "d_opt": float(budget / (6.0 * n_opt)), "loss_opt": float(np.exp(ym[0])),
+            "d_opt": float(cost_model(DEFAULT_COST).tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
             "interior": bool(interior[0]),
         })
     table = pl.DataFrame(rows, schema={
@@ -359,7 +360,7 @@ def compare_frontiers(isoflop: IsoFlopResult, allocation: Allocation) -> Frontie
     """
     flops = isoflop.budgets["flops"].to_numpy()
     if allocation.flops.shape != flops.shape or not np.allclose(allocation.flops, flops, rtol=1e-9):
-        raise ValueError(
+        raise ArgumentError(
             "`allocation` of compare_frontiers must be computed at the IsoFLOP budgets, e.g. "
             "allocate(fit, flops=isoflop.budgets['flops']). Got budgets "
             f"{allocation.flops.tolist()} instead of {flops.tolist()}."

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from scalinglaws.errors import FitError
+from scalinglaws.errors import ArgumentError, FitError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.plan.allocate import allocate
+from scalinglaws.laws import DEFAULT_COST, cost_model
+from scalinglaws.plan.allocation import allocate
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def model_shape(n_params: float, *, aspect_ratio: float = 128.0, head_dim: int =
         If ``n_params``, ``aspect_ratio`` or ``head_dim`` is not positive.
     """
     if not (n_params > 0 and aspect_ratio > 0 and head_dim > 0):
-        raise ValueError(
+        raise ArgumentError(
             "`n_params`, `aspect_ratio` and `head_dim` of model_shape must be positive. "
             f"Got {n_params!r}, {aspect_ratio!r}, {head_dim!r} instead."
         )
@@ -95,7 +96,8 @@ class Suggestion:
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": {"n_params": self.target_n_params, "n_tokens": self.target_n_tokens,
-                       "flops": 6 * self.target_n_params * self.target_n_tokens, "loss": self.target_loss},
+                       "flops": float(cost_model(DEFAULT_COST).flops(self.target_n_params, self.target_n_tokens)),
+                       "loss": self.target_loss},
             "se_log_loss_before": self.se_before, "se_log_loss_after": self.se_after,
             "interval_before": list(self.interval(False)), "interval_after": list(self.interval(True)),
             "prob": self.prob, "budget": self.budget, "spent": self.spent, "noise": self.noise,
@@ -104,10 +106,10 @@ class Suggestion:
 
 
 def _inputs(law_inputs: tuple[str, ...], n: np.ndarray, d: np.ndarray) -> list[np.ndarray]:
-    derived = {"N": n, "D": d, "C": 6.0 * n * d, "M": d / n}
+    derived = {"N": n, "D": d, "C": cost_model(DEFAULT_COST).flops(n, d), "M": d / n}
     missing = [name for name in law_inputs if name not in derived]
     if missing:
-        raise ValueError(
+        raise ArgumentError(
             f"`result` of suggest_runs must be a law in N and D (or C and M). Its inputs include {missing}."
         )
     return [derived[name] for name in law_inputs]
@@ -173,18 +175,18 @@ def suggest_runs(
     """
     function = "suggest_runs"
     if not (math.isfinite(budget) and budget > 0):
-        raise ValueError(f"`budget` of {function} must be a positive number of FLOPs. Got {budget!r} instead.")
+        raise ArgumentError(f"`budget` of {function} must be a positive number of FLOPs. Got {budget!r} instead.")
     if (target_flops is None) == (target is None):
-        raise ValueError(
+        raise ArgumentError(
             f"{function} needs exactly one of `target_flops` (the compute-optimal run at that budget) or "
             f"`target` ({{'N': ..., 'D': ...}}). Got target_flops={target_flops!r}, target={target!r}."
         )
     if result.groups is not None:
-        raise ValueError(f"`result` of {function} must be an ungrouped fit. Got a fit grouped by {result.config.group!r}.")
+        raise ArgumentError(f"`result` of {function} must be an ungrouped fit. Got a fit grouped by {result.config.group!r}.")
     notes: list[str] = []
     if target is not None:
         if set(target) != {"N", "D"} or not all(v > 0 for v in target.values()):
-            raise ValueError(f"`target` of {function} must be {{'N': n_params, 'D': n_tokens}} with positive values. Got {target!r} instead.")
+            raise ArgumentError(f"`target` of {function} must be {{'N': n_params, 'D': n_tokens}} with positive values. Got {target!r} instead.")
         tn, td = float(target["N"]), float(target["D"])
     else:
         assert target_flops is not None
@@ -206,12 +208,12 @@ def suggest_runs(
         dof = max(result.n_points - result.n_params, 1)
         noise = math.sqrt(result.rss / dof)
     if not noise > 0:
-        raise ValueError(f"`noise` of {function} must be positive. Got {noise!r} instead.")
+        raise ArgumentError(f"`noise` of {function} must be positive. Got {noise!r} instead.")
     lo_n, hi_n = n_params_range if n_params_range is not None else (
         result.input_ranges.get("N", (tn / 1e3, tn))[0], tn
     )
     if not (0 < lo_n <= hi_n) or not (0 < tokens_per_param[0] <= tokens_per_param[1]):
-        raise ValueError(
+        raise ArgumentError(
             f"`n_params_range` and `tokens_per_param` of {function} must be positive (lo, hi) pairs with "
             f"lo <= hi. Got {n_params_range!r} and {tokens_per_param!r} instead."
         )
@@ -219,7 +221,7 @@ def suggest_runs(
     ratios = np.geomspace(*tokens_per_param, n_ratios)
     cn = np.repeat(sizes, ratios.size)
     cd = cn * np.tile(ratios, sizes.size)
-    cost = 6.0 * cn * cd
+    cost = cost_model(DEFAULT_COST).flops(cn, cd)
     jac = _log_gradient(result, cn, cd)
     g = _log_gradient(result, np.array([tn]), np.array([td]))[0]
     usable = np.all(np.isfinite(jac), axis=1)

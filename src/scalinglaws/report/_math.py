@@ -6,8 +6,7 @@ import base64
 import io
 import re
 
-from scalinglaws.laws import Law
-from scalinglaws.laws._formula import parse_formula
+from scalinglaws.laws import Law, parse_formula
 
 
 def law_latex(law: Law, target: str = "loss") -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from scalinglaws.errors import FitError
+from scalinglaws.errors import ArgumentError, FitError
 from scalinglaws.report import _html as h
 from scalinglaws.report._math import law_latex, math_svg, svg_data_uri
 from scalinglaws.report.plots import (
@@ -35,10 +35,10 @@ from scalinglaws.report.plots import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from scalinglaws.fit.bootstrap import BootstrapResult
+    from scalinglaws.fit.resampling import BootstrapResult
     from scalinglaws.fit.result import FitResult
     from scalinglaws.plan import Allocation, IsoFlopResult
-    from scalinglaws.trust.backtest import BacktestResult
+    from scalinglaws.trust.backtesting import BacktestResult
 
 __all__ = ["render_report"]
 
@@ -159,8 +159,10 @@ def _parameter_section(result: FitResult, prob: float) -> str:
         header += [f"{prob:.0%} interval"]
     header += ["bounds", ""]
     rows = []
-    for name, value in result.params.items():
-        spec = specs.get(name.split("[", 1)[0])
+    fixed = set(result.fixed)
+    for name, base in zip(result.layout.names, result.layout.base_names, strict=True):
+        value = result.params[name]
+        spec = specs.get(base)
         se = result.stderr.get(name) if result.stderr else None
         row = [f"<code>{h.esc(name)}</code>", h.number(value, 5), h.number(se, 3)]
         if intervals:
@@ -171,7 +173,10 @@ def _parameter_section(result: FitResult, prob: float) -> str:
                 else h.DASH
             )
         note = ""
-        if spec is not None:
+        if name in fixed:
+            bounds = "fixed"
+            note = h.badge("fixed", "#57606a")
+        elif spec is not None:
             bounds = f"[{h.number(spec.lower)}, {h.number(spec.upper)}]"
             scale = max(1.0, abs(value))
             if min(abs(value - spec.lower), abs(value - spec.upper)) <= 1e-9 * scale:
@@ -549,7 +554,7 @@ def render_report(
     True
     """
     if not 0 < prob < 1:
-        raise ValueError(
+        raise ArgumentError(
             f"`prob` of render_report must be strictly between 0 and 1. Got {prob!r} instead."
         )
     if figures:

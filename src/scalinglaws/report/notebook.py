@@ -1,20 +1,18 @@
 """Rich notebook views (``_repr_html_``) of results: compact HTML tables, no figures, nothing loaded.
 
-The result classes attach these with a one-line ``_repr_html_`` that imports this module when a notebook
-asks, so ``fit`` and ``trust`` never import ``report`` at import time.
+This module registers them with :mod:`scalinglaws._views` when imported; a result's ``_repr_html_``
+asks that registry, which imports this module on the first request. So ``fit`` and ``trust`` have no
+arrow to ``report``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from scalinglaws import _views
+from scalinglaws.fit.resampling import BootstrapResult
+from scalinglaws.fit.result import FitResult
 from scalinglaws.report import _html as h
-
-if TYPE_CHECKING:
-    from scalinglaws.fit.bootstrap import BootstrapResult
-    from scalinglaws.fit.result import FitResult
-    from scalinglaws.trust.backtest import BacktestResult
-    from scalinglaws.trust.select import SelectionResult
+from scalinglaws.trust.backtesting import BacktestResult
+from scalinglaws.trust.selection import SelectionResult
 
 __all__ = ["backtest_html", "bootstrap_html", "fit_html", "selection_html"]
 
@@ -100,3 +98,9 @@ def selection_html(selection: SelectionResult) -> str:
         + h.frame_table(selection.table)
         + "</div>"
     )
+
+
+_views.register(FitResult, fit_html)
+_views.register(BootstrapResult, bootstrap_html)
+_views.register(BacktestResult, backtest_html)
+_views.register(SelectionResult, selection_html)

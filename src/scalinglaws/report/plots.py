@@ -28,16 +28,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from scalinglaws.errors import FitError, MissingColumnError
+from scalinglaws.errors import ArgumentError, FitError, MissingColumnError
 from scalinglaws.fit.result import columns_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from scalinglaws.fit.bootstrap import BootstrapResult
+    from scalinglaws.fit.resampling import BootstrapResult
     from scalinglaws.fit.result import FitResult
     from scalinglaws.plan import Allocation, IsoFlopResult
-    from scalinglaws.trust.backtest import BacktestResult
+    from scalinglaws.trust.backtesting import BacktestResult
 
 __all__ = [
     "PLOT_EXTRA",
@@ -219,7 +219,7 @@ def _choose_x(
         for name in inputs:
             if x in (name, _column_of(result, name)):
                 return name
-        raise ValueError(
+        raise ArgumentError(
             f"`x` of {function} must be an input of law {result.law.label!r} or its column: "
             f"{[(n, _column_of(result, n)) for n in inputs]}. Got {x!r} instead."
         )
@@ -369,7 +369,7 @@ def plot_fit(
     """
     function = "plot_fit"
     if max_series < 1:
-        raise ValueError(
+        raise ArgumentError(
             f"`max_series` of {function} must be at least 1. Got {max_series!r} instead."
         )
     columns = columns_of(data, function)
@@ -452,14 +452,14 @@ def _plot_curves(
     function = "plot_fit"
     point_inputs = result.law.point_inputs
     if target is not None:
-        raise ValueError(
+        raise ArgumentError(
             f"`target` of {function} cannot be drawn for law {result.law.label!r}: its value at a "
             "point needs that point's whole learning-rate schedule. Predict the target's rows "
             "(with their history inputs) with FitResult.predict instead."
         )
     x_name = point_inputs[0] if x is None else x
     if x_name not in point_inputs and x_name not in columns:
-        raise ValueError(
+        raise ArgumentError(
             f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead."
         )
     x_column = _column_of(result, x_name) if x_name in point_inputs else x_name
@@ -752,7 +752,7 @@ def plot_bootstrap_pairs(
         If matplotlib is not installed.
     """
     function = "plot_bootstrap_pairs"
-    from scalinglaws.fit.bootstrap import BootstrapResult
+    from scalinglaws.fit.resampling import BootstrapResult
 
     estimate: Mapping[str, float] | None = None
     if isinstance(draws, BootstrapResult):
@@ -760,7 +760,7 @@ def plot_bootstrap_pairs(
     else:
         estimate = draws.params
         if draws.bootstrap is None:
-            raise ValueError(
+            raise ArgumentError(
                 f"`draws` of {function} must carry bootstrap draws. Attach them with "
                 "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`)."
             )
@@ -769,7 +769,7 @@ def plot_bootstrap_pairs(
     chosen = list(params) if params is not None else names[:6]
     unknown = [p for p in chosen if p not in names]
     if unknown or not chosen:
-        raise ValueError(
+        raise ArgumentError(
             f"`params` of {function} must name at least one of the bootstrapped parameters {names}. "
             f"Got {chosen!r} instead."
         )
@@ -784,7 +784,7 @@ def plot_bootstrap_pairs(
         )
     grid = np.asarray(axes, dtype=object)
     if grid.shape != (k, k):
-        raise ValueError(
+        raise ArgumentError(
             f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead."
         )
     for i, row_name in enumerate(chosen):

@@ -308,8 +308,9 @@ def test_bounds_or_init_for_an_unknown_parameter(runs: pl.DataFrame) -> None:
 
 def test_inverted_bounds(runs: pl.DataFrame) -> None:
     with pytest.raises(
-        LawSpecError,
-        match=r"bounds of parameter `alpha` must satisfy lower < upper\. Got \(1\.0, 0\.0\)",
+        sl.ArgumentError,
+        match=r"`bounds` of fit must be \(lower, upper\) pairs with lower < upper\. "
+        r"Got \{'alpha': \(1\.0, 0\.0\)\} instead",
     ):
         sl.fit(runs, "chinchilla", bounds={"alpha": (1.0, 0.0)})
 

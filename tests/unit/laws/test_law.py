@@ -213,7 +213,7 @@ def test_predict_requires_every_parameter() -> None:
 @pytest.fixture
 def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a test register laws without leaking them into other tests."""
-    monkeypatch.setattr(law_registry, "_REGISTRY", dict(law_registry._REGISTRY))
+    monkeypatch.setattr(law_registry, "_REGISTERED", dict(law_registry._REGISTERED))
 
 
 def test_catalog_is_registered() -> None:

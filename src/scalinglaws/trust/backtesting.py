@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import polars as pl
 
-from scalinglaws.errors import DataError, FitError, MissingColumnError
+from scalinglaws import _views
+from scalinglaws.data.io import columns_of
+from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
 from scalinglaws.fit import api as engine
-from scalinglaws.fit.bootstrap import Method
-from scalinglaws.laws import COLUMN_ALIASES, Law
+from scalinglaws.fit.config import FitConfig, FitOptions
+from scalinglaws.fit.gate import resolve_law
+from scalinglaws.fit.resampling import Method
+from scalinglaws.laws import DEFAULT_COST, ColumnMap, CostModel, Law, as_cost_model
 
 DEFAULT_FRACTIONS = (0.75,)
 
@@ -54,10 +59,8 @@ class BacktestResult:
             "interval_method": self.interval_method,
         }
 
-    def _repr_html_(self) -> str:  # notebook view; rendering lives in report, imported only when asked
-        from scalinglaws.report.notebook import backtest_html
-
-        return backtest_html(self)
+    def _repr_html_(self) -> str | None:  # notebook view, drawn by the report layer (see _views)
+        return _views.html(self)
 
 
 def _mean(values: pl.Series) -> float:
@@ -66,21 +69,28 @@ def _mean(values: pl.Series) -> float:
     return float("nan") if mean is None else float(mean)  # type: ignore[arg-type]
 
 
-def _axis(
-    columns: Mapping[str, np.ndarray], law: Law, mapping: Mapping[str, str], split_by: str
+def split_axis(
+    columns: Mapping[str, np.ndarray], law: Law, mapping: Mapping[str, str], split_by: str,
+    cost: CostModel | str = DEFAULT_COST,
 ) -> tuple[np.ndarray, str]:
-    """Values of the ordering axis and a note on where they came from."""
+    """Values of the ordering axis and a note on where they came from.
+
+    ``split_by`` is a column, or a law symbol with a column (``N``, ``D``...); ``C`` without a compute
+    column is the cost of each run from its N and D columns (``cost``, default ``6*N*D``).
+    """
+    rule = ColumnMap(mapping)
     if split_by in columns:
         return np.asarray(columns[split_by], dtype=float), f"column {split_by!r}"
-    column = mapping.get(split_by) or COLUMN_ALIASES.get(split_by)
-    if column is not None and column in columns:
+    column = rule.column(split_by, columns)
+    if column is not None:
         return np.asarray(columns[column], dtype=float), f"column {column!r} ({split_by})"
     if split_by == "C":
-        n_col = mapping.get("N") or ("N" if "N" in columns else COLUMN_ALIASES["N"])
-        d_col = mapping.get("D") or ("D" if "D" in columns else COLUMN_ALIASES["D"])
-        if n_col in columns and d_col in columns:
-            compute = 6.0 * np.asarray(columns[n_col], float) * np.asarray(columns[d_col], float)
-            return compute, f"C = 6*{n_col}*{d_col} (no compute column)"
+        n_col, d_col = rule.column("N", columns), rule.column("D", columns)
+        if n_col is not None and d_col is not None:
+            model = as_cost_model(cost)
+            compute = model.flops(columns[n_col], columns[d_col])
+            note = re.sub(r"\bD\b", d_col, re.sub(r"\bN\b", n_col, model.formula))
+            return np.asarray(compute, dtype=float), f"C = {note} (no compute column)"
     raise MissingColumnError(
         f"`split_by` {split_by!r} is neither a column nor an input of law {law.label!r} with a column. "
         f"Columns: {sorted(columns)}. Pass a column name, or C, N or D."
@@ -93,44 +103,74 @@ def cut_points(axis: np.ndarray, fractions: Sequence[float]) -> list[float]:
     cuts = []
     for fraction in fractions:
         if not 0 < fraction < 1:
-            raise ValueError(f"`train_fractions` must lie strictly between 0 and 1. Got {fraction!r}.")
+            raise ArgumentError(
+                f"`train_fractions` must lie strictly between 0 and 1. Got {fraction!r}.",
+                argument="train_fractions", function="backtest", rule="strictly between 0 and 1",
+                value=fraction,
+            )
         index = min(max(int(np.ceil(fraction * distinct.size)) - 1, 0), distinct.size - 2)
         cuts.append(float(distinct[index]))
     return sorted(set(cuts))
 
 
-def backtest_columns(
-    columns: Mapping[str, np.ndarray],
-    law: str | Law,
+def backtest(
+    data: Any,
+    law: str | Law = "chinchilla",
     *,
     split_by: str = "C",
     train_fractions: Sequence[float] = DEFAULT_FRACTIONS,
     prob: float = 0.95,
     n_boot: int = 200,
     boot_method: Method = "pairs",
-    seed: int = 0,
-    **fit_options: Any,
+    cost: CostModel | str = DEFAULT_COST,
+    config: FitConfig | None = None,
+    **overrides: Unpack[FitOptions],
 ) -> BacktestResult:
-    """Backtest ``law`` on ``columns``; see :func:`scalinglaws.backtest`."""
-    resolved, _ = engine.resolve_law(
-        law, list(columns), dict(fit_options.get("mapping") or {}), fit_options.get("target", "loss")
-    )
-    axis, note = _axis(columns, resolved, dict(fit_options.get("mapping") or {}), split_by)
+    """Fit on the smaller part of an ordered axis and score the prediction of the larger part.
+
+    Parameters
+    ----------
+    data
+        The runs: a frame, a mapping of columns, or a path (as :func:`scalinglaws.fit`).
+    split_by
+        ``"C"`` (a compute column, else the cost of each run, ``6*N*D`` by default), ``"N"``,
+        ``"D"``, or any column name.
+    train_fractions
+        Each value makes one split: training takes the axis values up to that fraction of its
+        distinct values, the test set is everything above. Several values give a rolling
+        (leave-future-out) backtest.
+    prob, n_boot, boot_method
+        Prediction intervals on the held-out points from a bootstrap of each training fit
+        (``n_boot=0``: the delta method).
+    cost
+        The cost model that makes ``C`` from N and D when the table has no compute column.
+    config, overrides
+        The fit's options, as for :func:`scalinglaws.fit`; its ``seed`` also seeds the bootstraps.
+
+    Returns
+    -------
+    BacktestResult
+        Per-point and per-split relative error, R², interval coverage and signed bias.
+    """
+    config = (config if config is not None else FitConfig()).with_options(**overrides)
+    columns = columns_of(data, "backtest")
+    resolved, _ = resolve_law(law, list(columns), config.mapping, config.target)
+    axis, note = split_axis(columns, resolved, config.mapping, split_by, cost)
     if not np.all(np.isfinite(axis)):
         bad = np.flatnonzero(~np.isfinite(axis))[:5].tolist()
         raise DataError(f"`split_by` axis {split_by!r} has non-finite values at rows {bad}; fix them first.")
     if np.unique(axis).size < 2:
         raise DataError(f"`split_by` axis {split_by!r} has a single value; nothing to extrapolate to.")
-    target = np.asarray(columns[fit_options.get("target", "loss")], dtype=float)
+    target = np.asarray(columns[config.target], dtype=float)
     point_rows, split_rows = [], []
     method = "none"
     for k, cut in enumerate(cut_points(axis, train_fractions)):
         train, test = axis <= cut, axis > cut
         subset = {c: np.asarray(v)[train] for c, v in columns.items()}
-        result = engine.fit(subset, law, seed=seed, **fit_options)
+        result = engine.fit(subset, law, config=config)
         held = {c: np.asarray(v)[test] for c, v in columns.items()}
         if n_boot > 0:
-            result = result.with_bootstrap(engine.bootstrap(result, subset, n_boot, seed, boot_method))
+            result = result.with_bootstrap(engine.bootstrap(result, subset, n_boot, config.seed, boot_method))
         try:
             predicted, lower, upper, method = result.predict_interval(held, prob, kind="prediction")
         except FitError:  # no covariance and no draws: score the forecast, leave coverage unknown

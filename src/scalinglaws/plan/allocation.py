@@ -14,26 +14,21 @@ bootstrap draws. Intervals come from the fit's bootstrap draws (each draw gets i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 import sympy as sp
 
-from scalinglaws.errors import LawSpecError
+from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import Law
-from scalinglaws.laws._formula import parse_formula
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law, cost_model, parse_formula
 from scalinglaws.plan._source import Resolved, minimise_log, nd_loss, resolve
-
-DEFAULT_COST = "6*N*D"
-"""Training FLOPs of a dense transformer, forward and backward, ignoring attention (Kaplan Sec. 2.1)."""
 
 Interval2 = tuple[np.ndarray, np.ndarray]
 
-_CHINCHILLA = parse_formula("E + A/N**alpha + B/D**beta")
+_CHINCHILLA = "E + A/N**alpha + B/D**beta"
 _SEARCH_DECADES = 7.0
 """Half-width, in decades of N, of the search around sqrt(C/6): wide enough for D/N from 1e-7 to 1e7."""
 
@@ -99,81 +94,18 @@ class Allocation:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Cost models
-
-
-@dataclass(frozen=True, eq=False)
-class CostModel:
-    """A cost in FLOPs as a formula in N and D, e.g. ``"6*N*D"`` or ``"6*N*D + 2*N*1e12"``.
-
-    ``tokens(N, C)`` solves cost(N, D) = C for D: exactly when the cost is affine in D, otherwise by
-    bisection in log D (the cost must increase with D).
-    """
-
-    formula: str
-    cost: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    _affine: tuple[Callable[..., Any], Callable[..., Any]] | None
-
-    def tokens(self, n: np.ndarray, flops: np.ndarray) -> np.ndarray:
-        if self._affine is not None:
-            offset, slope = self._affine
-            with np.errstate(all="ignore"):
-                d = (flops - offset(n)) / slope(n)
-            return np.where(d > 0, d, np.nan)
-        lo = np.full(np.broadcast_shapes(np.shape(n), np.shape(flops)), 0.0)
-        hi = np.full_like(lo, 80.0)  # log D in [0, 80]: 1 token to 5e34 tokens
-        for _ in range(100):
-            mid = 0.5 * (lo + hi)
-            above = self.cost(n, np.exp(mid)) > flops
-            hi, lo = np.where(above, mid, hi), np.where(above, lo, mid)
-        d = np.exp(0.5 * (lo + hi))
-        return np.where((hi < 80.0 - 1e-9) & (lo > 1e-9), d, np.nan)
-
-
-@lru_cache(maxsize=32)
-def cost_model(formula: str = DEFAULT_COST) -> CostModel:
-    """Parse a cost formula in N and D (``"6ND"`` is accepted for ``"6*N*D"``).
-
-    Raises
-    ------
-    LawSpecError
-        If the formula does not parse or uses names other than N and D.
-    """
-    text = "6*N*D" if formula.replace(" ", "") in ("6ND", "6*N*D") else formula
-    expr = parse_formula(text)
-    names = {str(s) for s in expr.free_symbols}
-    if not names <= {"N", "D"} or "N" not in names or "D" not in names:
-        raise LawSpecError(
-            f"`cost` must be a formula in N and D only, e.g. '6*N*D' or '6*N*D + 2*N*1e12'. "
-            f"Got {formula!r} (names {sorted(names)}) instead."
-        )
-    n, d = sp.Symbol("N", real=True), sp.Symbol("D", real=True)
-    fn = sp.lambdify((n, d), expr, modules="numpy")
-    affine = None
-    if sp.diff(expr, d, 2) == 0:
-        offset, slope = expr.subs(d, 0), sp.diff(expr, d)
-        affine = (_unary(n, offset), _unary(n, slope))
-    return CostModel(text, lambda a, b: np.asarray(fn(a, b), dtype=float), affine)
-
-
-def _unary(symbol: sp.Symbol, expr: sp.Expr) -> Callable[[np.ndarray], np.ndarray]:
-    fn = sp.lambdify((symbol,), expr, modules="numpy")
-    return lambda x: np.broadcast_to(np.asarray(fn(x), dtype=float), np.shape(x))
-
-
-# ---------------------------------------------------------------------------------------------------
 # Allocation
 
 
 def is_chinchilla_form(law: Law) -> bool:
     """Whether the law is exactly E + A/N^alpha + B/D^beta in inputs N, D (names as in the catalog)."""
-    return set(law.inputs) == {"N", "D"} and bool(sp.simplify(law.compiled.expr - _CHINCHILLA) == 0)
+    return set(law.inputs) == {"N", "D"} and bool(sp.simplify(law.compiled.expr - parse_formula(_CHINCHILLA)) == 0)
 
 
 def _check_flops(flops: Any, function: str, name: str = "flops") -> np.ndarray:
     values = np.atleast_1d(np.asarray(flops, dtype=float))
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ValueError(
+        raise ArgumentError(
             f"`{name}` of {function} must be one or more positive finite budgets in FLOPs, e.g. 1e24. "
             f"Got {flops!r} instead."
         )
@@ -182,7 +114,7 @@ def _check_flops(flops: Any, function: str, name: str = "flops") -> np.ndarray:
 
 def _check_prob(prob: float, function: str) -> None:
     if not 0 < prob < 1:
-        raise ValueError(f"`prob` of {function} must be strictly between 0 and 1. Got {prob!r} instead.")
+        raise ArgumentError(f"`prob` of {function} must be strictly between 0 and 1. Got {prob!r} instead.")
 
 
 def optimum(
@@ -321,7 +253,7 @@ def allocate(
     n, d, value, ok, method = optimum(resolved, budgets, model, fixed, with_draws, function)
     if not np.all(ok[0]):
         bad = budgets[~ok[0]]
-        raise ValueError(
+        raise ArgumentError(
             f"`flops` of allocate: law {resolved.law.label!r} has no interior compute-optimal "
             f"allocation at {bad.tolist()} under cost {model.formula!r}: along the iso-cost curve the loss "
             "keeps falling towards the edge of the search (1e-7 to 1e7 tokens per parameter). Check "

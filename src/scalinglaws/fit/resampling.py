@@ -23,9 +23,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from scalinglaws import _views
+from scalinglaws.errors import ArgumentError
 from scalinglaws.fit._problem import Problem
-from scalinglaws.fit._solve import levenberg_marquardt
 from scalinglaws.fit.diagnostics import information
+from scalinglaws.fit.solver import LevenbergMarquardt
 
 Method = Literal["pairs", "cluster", "residual", "wild"]
 
@@ -91,10 +93,8 @@ class BootstrapResult:
         lo, hi = np.quantile(values, [(1 - prob) / 2, (1 + prob) / 2])
         return Interval(float(lo), float(hi), prob, self.label)
 
-    def _repr_html_(self) -> str:  # notebook view; rendering lives in report, imported only when asked
-        from scalinglaws.report.notebook import bootstrap_html
-
-        return bootstrap_html(self)
+    def _repr_html_(self) -> str | None:  # notebook view, drawn by the report layer (see _views)
+        return _views.html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +122,9 @@ class BootstrapResult:
 
 def _check_prob(prob: float) -> None:
     if not 0 < prob < 1:
-        raise ValueError(f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.")
+        raise ArgumentError(
+            f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.", argument="prob"
+        )
 
 
 def fitted_residuals(problem: Problem, estimate: np.ndarray) -> np.ndarray:
@@ -132,7 +134,7 @@ def fitted_residuals(problem: Problem, estimate: np.ndarray) -> np.ndarray:
     noise does, so their raw residuals understate it; HC2 undoes that on average.
     """
     jac, r, w = information(problem, estimate)
-    sw = np.sqrt(w)[:, None] * jac
+    sw = np.sqrt(w)[:, None] * jac[:, problem.free]
     leverage = np.einsum("ij,ji->i", sw, np.linalg.pinv(sw.T @ sw) @ sw.T)
     centred = r - np.average(r, weights=problem.weights)
     return centred / np.sqrt(np.clip(1.0 - leverage, 1e-3, 1.0))
@@ -180,7 +182,7 @@ def bootstrap_problem(
     rng = np.random.default_rng(seed)
     weights, targets = _resampled(problem, estimate, n_boot, method, rng, clusters)
     start = np.broadcast_to(estimate, (n_boot, estimate.size))
-    solved = levenberg_marquardt(problem, start, weights, targets=targets, max_iter=max_iter)
+    solved = LevenbergMarquardt(max_iter=max_iter).solve(problem, start, weights, targets=targets)
     draws = np.where(solved.converged[:, None], solved.params, np.nan)
     return BootstrapResult(
         problem.names, draws, solved.converged, method, seed, fitted_residuals(problem, estimate)

@@ -8,13 +8,12 @@ degree of freedom; for squared loss it is the usual F-type profile statistic.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from scalinglaws.fit._problem import Problem
-from scalinglaws.fit._solve import levenberg_marquardt
-from scalinglaws.fit.bootstrap import Interval
 from scalinglaws.fit.diagnostics import information
 from scalinglaws.fit.losses import psi, psi_slope
+from scalinglaws.fit.resampling import Interval
+from scalinglaws.fit.solver import LevenbergMarquardt
 
 _POINTS_PER_SCAN = 24
 _EXPANSIONS = 6
@@ -22,7 +21,7 @@ _EXPANSIONS = 6
 
 def _statistic_scale(problem: Problem, estimate: np.ndarray) -> float:
     _, r, w = information(problem, estimate)
-    n, p = problem.n_points, problem.n_params
+    n, p = problem.n_points, problem.free.size
     slope_mean = float(np.sum(w * psi_slope(r, problem.loss, problem.delta)) / np.sum(w))
     spread = float(np.sum(w * psi(r, problem.loss, problem.delta) ** 2)) / max(n - p, 1)
     return slope_mean / spread if spread > 0 else np.inf
@@ -37,7 +36,9 @@ def profile_interval(
     bound the parameter on that side), and sits on the parameter's bound when it reaches it first.
     """
     j = problem.names.index(name)
-    critical = float(stats.chi2.ppf(prob, 1))
+    from scipy.special import chdtri
+
+    critical = float(chdtri(1, 1 - prob))
     scale = _statistic_scale(problem, estimate)
     best = float(problem.objective(estimate[None])[0])
     value = float(estimate[j])
@@ -75,5 +76,5 @@ def _profile(
     lower = np.tile(problem.lower, (values.size, 1))
     upper = np.tile(problem.upper, (values.size, 1))
     lower[:, j] = upper[:, j] = values
-    solved = levenberg_marquardt(problem, start, lower=lower, upper=upper, max_iter=500)
+    solved = LevenbergMarquardt(max_iter=500).solve(problem, start, lower=lower, upper=upper)
     return 2 * np.maximum(solved.objective - best, 0.0) * scale

@@ -36,7 +36,7 @@ import numpy as np
 import polars as pl
 
 from scalinglaws import schedules
-from scalinglaws.errors import DataError
+from scalinglaws.errors import ArgumentError, DataError
 
 __all__ = [
     "DatasetInfo", "SourceFile", "dataset_info", "list_datasets", "load", "mpl_curves", "mpl_learning_rates"
@@ -102,6 +102,7 @@ def _chinchilla(files: Mapping[str, Path]) -> pl.DataFrame:
     raw = pl.read_csv(files["svg_extracted_data.csv"])
     n = pl.col("Model Size").cast(pl.Float64)
     c = pl.col("Training FLOP").cast(pl.Float64)
+    # The reconstruction gives N and C; D follows from C = 6ND, the convention of Hoffmann et al.
     return raw.select(N=n, D=c / (6.0 * n), C=c, loss=pl.col("loss").cast(pl.Float64))
 
 
@@ -122,7 +123,7 @@ def mpl_learning_rates(schedule: str) -> np.ndarray:
         If ``schedule`` is not one of the data set's schedules.
     """
     if schedule not in _MPL_SCHEDULES:
-        raise ValueError(f"`schedule` must be one of {list(_MPL_SCHEDULES)}. Got {schedule!r} instead.")
+        raise ArgumentError(f"`schedule` must be one of {list(_MPL_SCHEDULES)}. Got {schedule!r} instead.")
     peak, final, warmup = 3e-4, 3e-5, 2160
     kind, _, rest = schedule.partition("_")
     if kind == "constant":
@@ -149,7 +150,7 @@ def mpl_curves(
         If ``size`` or a schedule is not in the data set.
     """
     if size not in _MPL_SIZES:
-        raise ValueError(f"`size` must be one of {list(_MPL_SIZES)}. Got {size!r} instead.")
+        raise ArgumentError(f"`size` must be one of {list(_MPL_SIZES)}. Got {size!r} instead.")
     rates = {f"{size}M_{name}": mpl_learning_rates(name) for name in names}
     runs = load("mpl_lr_schedules", data_dir=data_dir).filter(
         pl.col("run_id").is_in(list(rates)),

@@ -1,12 +1,15 @@
 """Batched, bound-constrained Levenberg-Marquardt on the robust objective, with exact Jacobians.
 
-Each row of the parameter batch is an independent problem (a start, a grid candidate or a bootstrap
-resample, via per-row point weights); rows stop on their own. Bounds are handled by projection: a
-parameter held at a bound by the gradient is frozen for that step.
+The solver is a value (its tolerances are fields) and ``solve`` returns an immutable :class:`Solution`
+with a result code per row, as optimistix does. Each row of the parameter batch is an independent
+problem (a start, a grid candidate or a bootstrap resample, via per-row point weights); rows stop on
+their own. Bounds are handled by projection: a parameter held at a bound by the gradient is frozen for
+that step, and one whose two bounds are equal (a fixed parameter) never moves.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,19 +20,38 @@ _LAMBDA_INIT = 1e-3
 _LAMBDA_MAX = 1e12
 
 
+class Outcome(enum.IntEnum):
+    """How one row of a batched solve ended."""
+
+    CONVERGED = 0
+    """The predicted decrease of a full Gauss-Newton step fell below the tolerance."""
+    MAX_ITER = 1
+    """The iteration limit came first."""
+    STALLED = 2
+    """No step decreased the objective, even with the damping at its limit."""
+    NONFINITE = 3
+    """The objective was not finite at the start."""
+
+
 @dataclass(frozen=True)
-class SolveResult:
+class Solution:
+    """End points of a batched solve: one row per start (or resample)."""
+
     params: np.ndarray
     objective: np.ndarray
-    converged: np.ndarray
+    outcome: np.ndarray
     n_iter: np.ndarray
     nfev: int
+
+    @property
+    def converged(self) -> np.ndarray:
+        return self.outcome == Outcome.CONVERGED
 
 
 def _free_mask(params: np.ndarray, grad: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     at_lower = (params <= lower) & (grad > 0)
     at_upper = (params >= upper) & (grad < 0)
-    return ~(at_lower | at_upper)
+    return ~(at_lower | at_upper) & (lower < upper)
 
 
 def _damped_steps(
@@ -51,24 +73,47 @@ def _damped_steps(
     return np.where(free, step / scale, 0.0)
 
 
-def levenberg_marquardt(
+@dataclass(frozen=True)
+class LevenbergMarquardt:
+    """Levenberg-Marquardt with exact Hessians (Newton near the optimum), batched over rows.
+
+    A row has converged when the predicted decrease of a full Gauss-Newton step on its free parameters
+    falls below ``rtol`` times its objective (or an absolute floor for exact fits).
+    """
+
+    max_iter: int = 200
+    rtol: float = 1e-12
+
+    def solve(
+        self,
+        problem: Problem,
+        start: np.ndarray,
+        weights: np.ndarray | None = None,
+        *,
+        targets: np.ndarray | None = None,
+        lower: np.ndarray | None = None,
+        upper: np.ndarray | None = None,
+    ) -> Solution:
+        """Minimise the objective from each row of ``start`` (shape ``(batch, n_params)``).
+
+        Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
+        equal bounds fix a parameter) make each row its own problem.
+        """
+        return _levenberg_marquardt(
+            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol
+        )
+
+
+def _levenberg_marquardt(
     problem: Problem,
     start: np.ndarray,
-    weights: np.ndarray | None = None,
-    *,
-    targets: np.ndarray | None = None,
-    lower: np.ndarray | None = None,
-    upper: np.ndarray | None = None,
-    max_iter: int = 200,
-    rtol: float = 1e-12,
-) -> SolveResult:
-    """Minimise the objective from each row of ``start`` (shape ``(batch, n_params)``).
-
-    Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
-    equal bounds fix a parameter) make each row its own problem. A row has converged when the
-    predicted decrease of a full Gauss-Newton step on its free parameters falls below ``rtol`` times
-    its objective (or an absolute floor for exact fits).
-    """
+    weights: np.ndarray | None,
+    targets: np.ndarray | None,
+    lower: np.ndarray | None,
+    upper: np.ndarray | None,
+    max_iter: int,
+    rtol: float,
+) -> Solution:
     batch = start.shape[0]
     shape = (batch, problem.n_params)
     lower = np.broadcast_to(problem.lower if lower is None else lower, shape)
@@ -77,6 +122,7 @@ def levenberg_marquardt(
     w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
     t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
     value = problem.objective(params, w, t)
+    started = np.isfinite(value)
     lam = np.full(batch, _LAMBDA_INIT)
     growth = np.full(batch, 2.0)
     active = np.isfinite(value)
@@ -131,4 +177,9 @@ def levenberg_marquardt(
         growth[rows] = np.where(better, 2.0, growth[rows] * 2)
         stuck = lam[rows] > _LAMBDA_MAX
         active[rows[stuck]] = False
-    return SolveResult(params, value, converged, n_iter, nfev)
+    outcome = np.select(
+        [converged, ~started, n_iter >= max_iter],
+        [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],
+        Outcome.STALLED,
+    )
+    return Solution(params, value, outcome, n_iter, nfev)

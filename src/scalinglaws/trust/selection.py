@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import polars as pl
 
+from scalinglaws import _views
+from scalinglaws.data.io import columns_of
+from scalinglaws.errors import ArgumentError
 from scalinglaws.fit import api as engine
-from scalinglaws.laws import Law
-from scalinglaws.trust.backtest import DEFAULT_FRACTIONS, BacktestResult, backtest_columns
+from scalinglaws.fit.config import FitConfig, FitOptions
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law
+from scalinglaws.trust.backtesting import DEFAULT_FRACTIONS, BacktestResult, backtest
 
 CLEAR_WIN_PROBABILITY = 0.9
 """Share of paired resamples of the held-out points in which the winner must stay best."""
@@ -35,15 +39,13 @@ class SelectionResult:
     def best(self) -> str:
         return str(self.table["law"][0])
 
-    def _repr_html_(self) -> str:  # notebook view; rendering lives in report, imported only when asked
-        from scalinglaws.report.notebook import selection_html
-
-        return selection_html(self)
+    def _repr_html_(self) -> str | None:  # notebook view, drawn by the report layer (see _views)
+        return _views.html(self)
 
 
-def _information_criteria(columns: Mapping[str, np.ndarray], law: str | Law, **options: Any) -> dict[str, Any]:
+def _information_criteria(columns: Mapping[str, np.ndarray], law: str | Law, config: FitConfig) -> dict[str, Any]:
     """AIC/BIC of the fit on all data, from the Gaussian likelihood of its residuals (for reference)."""
-    result = engine.fit(columns, law, **options)
+    result = engine.fit(columns, law, config=config)
     n, k = result.n_points, result.n_params
     log_likelihood_term = n * np.log(max(result.rss, 1e-300) / n)
     return {
@@ -54,33 +56,49 @@ def _information_criteria(columns: Mapping[str, np.ndarray], law: str | Law, **o
     }
 
 
-def select_columns(
-    columns: Mapping[str, np.ndarray],
+def select(
+    data: Any,
     laws: Sequence[str | Law],
     *,
     split_by: str = "C",
     train_fractions: Sequence[float] = DEFAULT_FRACTIONS,
     prob: float = 0.95,
     n_boot: int = 200,
-    seed: int = 0,
-    **fit_options: Any,
+    cost: CostModel | str = DEFAULT_COST,
+    config: FitConfig | None = None,
+    **overrides: Unpack[FitOptions],
 ) -> SelectionResult:
-    """Rank ``laws`` on ``columns``; see :func:`scalinglaws.select`."""
+    """Rank laws by out-of-sample extrapolation error from backtests, with AIC/BIC for reference.
+
+    The arguments are those of :func:`scalinglaws.backtest`, with several laws. The result's
+    ``warning`` says when the winner is not clearly better (paired resampling of the held-out points)
+    or a fit did not converge.
+
+    Raises
+    ------
+    ArgumentError
+        If fewer than two laws are given.
+    """
     if len(laws) < 2:
-        raise ValueError(f"`laws` of select needs at least two laws to compare. Got {len(laws)}.")
+        raise ArgumentError(
+            f"`laws` of select needs at least two laws to compare. Got {len(laws)}.",
+            argument="laws", function="select",
+        )
+    config = (config if config is not None else FitConfig()).with_options(**overrides)
+    columns = columns_of(data, "select")
     rows, backtests, errors = [], {}, {}
     for law in laws:
-        result = backtest_columns(
+        result = backtest(
             columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
-            n_boot=n_boot, seed=seed, **fit_options,
+            n_boot=n_boot, cost=cost, config=config,
         )
         name = result.law
         backtests[name] = result
         errors[name] = result.points["abs_rel_error"].to_numpy()
-        rows.append({**result.summary(), **_information_criteria(columns, law, seed=seed, **fit_options)})
+        rows.append({**result.summary(), **_information_criteria(columns, law, config)})
     table = pl.DataFrame(rows).sort("mean_are")
     names = table["law"].to_list()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(config.seed)
     stacked = np.stack([errors[n] for n in names])
     picks = rng.integers(0, stacked.shape[1], size=(2000, stacked.shape[1]))
     resampled = stacked[:, picks].mean(axis=2)

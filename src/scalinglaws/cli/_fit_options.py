@@ -1,0 +1,153 @@
+"""The options of a fit on the command line, declared once for every command that fits a law.
+
+``fit``, ``backtest``, ``select`` and ``report`` take the same flags with the same names, help and
+defaults (the defaults are :class:`~scalinglaws.fit.config.FitConfig`'s own), and :func:`fit_config`
+turns them into the one ``FitConfig`` the library takes. Values are checked by the library's own rules
+(:data:`scalinglaws.fit.config.RULES`), so a message reads the same from Python and from a flag.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scalinglaws.cli._options import (
+    LossName,
+    SpaceName,
+    checked,
+    parse_bounds,
+    parse_fix,
+    parse_init,
+    parse_map,
+)
+from scalinglaws.fit.config import RULES, FitConfig
+
+DEFAULTS = FitConfig()
+"""The defaults every flag shows and falls back to."""
+DEFAULT_LOSS = LossName(DEFAULTS.loss)
+DEFAULT_SPACE = SpaceName(DEFAULTS.space)
+
+LAW = Annotated[
+    str,
+    typer.Option(
+        "--law", "-l",
+        help="Catalog name (see `scalinglaws laws`) or a formula such as "
+        "\"E + A*N**-alpha + B*D**-beta\"; in a formula, names that are columns are inputs "
+        "and all others are parameters.",
+    ),
+]
+MAP = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", metavar="SYMBOL=COLUMN",
+        help="Read law input SYMBOL from COLUMN (repeatable). N, D, C and U find n_params, "
+        "n_tokens, flops and n_unique_tokens by themselves.",
+    ),
+]
+TARGET = Annotated[str, typer.Option("--target", help="The column to predict.")]
+PARAM = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param", metavar="NAME=LO:HI",
+        help="Bounds of a parameter; an empty side means none, e.g. A=0: (repeatable).",
+    ),
+]
+INIT = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--init", metavar="NAME=LO:HI|NAME=VALUE",
+        help="Start range (or start value) of a parameter (repeatable).",
+    ),
+]
+FIX = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fix", metavar="NAME=VALUE",
+        help="Hold a parameter at a value: it is not fitted and has no standard error (repeatable).",
+    ),
+]
+LOSS = Annotated[LossName, typer.Option("--loss", help="Robust Huber loss or plain least squares.")]
+DELTA = Annotated[
+    float, typer.Option("--delta", callback=checked(RULES, "delta"), help="Huber threshold on the residuals.")
+]
+SPACE = Annotated[
+    SpaceName, typer.Option("--space", help="Residuals of log(loss) (log) or of loss itself (linear).")
+]
+ASYMMETRY = Annotated[
+    float,
+    typer.Option(
+        "--asymmetry", callback=checked(RULES, "asymmetry"),
+        help="Weight of over-predictions relative to under-predictions (1 = symmetric).",
+    ),
+]
+WEIGHTS = Annotated[
+    str | None, typer.Option("--weights", metavar="COLUMN", help="Column of per-run weights >= 0.")
+]
+GROUP = Annotated[
+    str | None, typer.Option("--group", metavar="COLUMN", help="Fit one parameter set per value of COLUMN.")
+]
+SHARED = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--shared", metavar="NAME",
+        help="With --group: a parameter that takes one value across groups (repeatable).",
+    ),
+]
+N_GRID = Annotated[
+    int, typer.Option("--n-grid", callback=checked(RULES, "n_grid"), help="Size of the grid of starting points.")
+]
+N_POLISH = Annotated[
+    int,
+    typer.Option("--n-polish", callback=checked(RULES, "n_polish"), help="How many of the best grid points are polished."),
+]
+MAX_ITER = Annotated[
+    int, typer.Option("--max-iter", callback=checked(RULES, "max_iter"), help="Iteration limit of the polish.")
+]
+SEED = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
+
+
+def fit_config(
+    *,
+    map_: list[str] | None,
+    target: str,
+    param: list[str] | None,
+    init: list[str] | None,
+    fix: list[str] | None,
+    loss: LossName,
+    delta: float,
+    space: SpaceName,
+    asymmetry: float,
+    weights: str | None,
+    group: str | None,
+    shared: list[str] | None,
+    n_grid: int,
+    n_polish: int,
+    max_iter: int,
+    seed: int,
+    strict: bool = False,
+) -> FitConfig:
+    """The ``FitConfig`` the flags describe."""
+    if shared and group is None:
+        raise typer.BadParameter(
+            "needs --group: shared parameters are shared across groups.", param_hint="'--shared'"
+        )
+    return FitConfig(
+        loss=loss.value,
+        delta=delta,
+        space=space.value,
+        asymmetry=asymmetry,
+        target=target,
+        mapping=parse_map(map_),
+        bounds=parse_bounds(param),
+        init=parse_init(init),
+        fixed=parse_fix(fix),
+        weights=weights,
+        group=group,
+        shared=tuple(shared or ()),
+        n_grid=n_grid,
+        n_polish=n_polish,
+        max_iter=max_iter,
+        seed=seed,
+        strict=strict,
+    )
