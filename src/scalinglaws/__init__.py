@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scalinglaws import _views
+from scalinglaws import _lazy, _views
 from scalinglaws.errors import (
     ArgumentError,
     ConvergenceError,
@@ -99,19 +99,7 @@ _LAZY: dict[str, str] = {
 """Public name -> the module that defines it."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        value: Any = importlib.import_module(_MODULES[name])
-    elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    else:
-        raise AttributeError(f"module 'scalinglaws' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULES, *_LAZY})
+__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {**_MODULES, **_LAZY})
 
 
 def _load_views() -> None:

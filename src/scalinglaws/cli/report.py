@@ -40,8 +40,9 @@ from scalinglaws.cli._fit_options import (
     WEIGHTS,
     fit_config,
 )
-from scalinglaws.cli._options import probability
+from scalinglaws.cli._options import checked, probability
 from scalinglaws.errors import ToolkitWarning
+from scalinglaws.trust._rules import RULES
 
 if TYPE_CHECKING:
     from scalinglaws import plan as planning
@@ -211,6 +212,7 @@ def report_command(
         typer.Option(
             "--train-fraction",
             metavar="F",
+            callback=checked(RULES, "train_fractions"),
             help="Backtest training share of the axis values; repeat for several cuts (default 0.75).",
         ),
     ] = None,

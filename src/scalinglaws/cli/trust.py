@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 import scalinglaws as sl
@@ -34,7 +33,8 @@ from scalinglaws.cli._fit_options import (
     WEIGHTS,
     fit_config,
 )
-from scalinglaws.cli._options import probability
+from scalinglaws.cli._options import checked, probability
+from scalinglaws.trust._rules import RULES
 
 BACKTEST_EPILOG = """\
 Examples:
@@ -61,11 +61,14 @@ _SPLIT = Annotated[
 _FRACTIONS = Annotated[
     list[float] | None,
     typer.Option(
-        "--train-fraction", metavar="F",
+        "--train-fraction", metavar="F", callback=checked(RULES, "train_fractions"),
         help="Train on axis values up to this fraction of the distinct values; repeat for a rolling "
         "backtest over several cuts (default 0.75).",
     ),
 ]
+if TYPE_CHECKING:
+    import polars as pl
+
 _INTERVAL = Annotated[
     float, typer.Option("--interval", metavar="PROB", callback=probability, help="Prediction-interval probability.")
 ]
@@ -134,6 +137,8 @@ def backtest_command(
         f"coverage {summary['coverage']:.0%} (nominal {interval:.0%})   "
         f"{summary['n_test_points']} held-out points in {summary['n_splits']} split(s)\n"
     )
+    import polars as pl
+
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
         _console.result(str(result.splits))
         _console.result(str(result.points.drop("abs_rel_error")))
@@ -198,6 +203,8 @@ def select_command(
         }))
         return
     columns = ["law", "mean_are", "bias", "coverage", "aic", "bic", "n_params", "fit_status"]
+    import polars as pl
+
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4, fmt_str_lengths=60):
         _console.result(str(result.table.select(columns)))
     _console.result(f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "

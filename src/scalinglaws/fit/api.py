@@ -35,7 +35,7 @@ from scalinglaws.fit.resampling import BootstrapResult, Interval, Method, bootst
 from scalinglaws.fit.result import FitResult
 from scalinglaws.laws import Law
 
-__all__ = ["bootstrap", "fit", "load", "prepare", "profile"]
+__all__ = ["bootstrap", "fit", "fit_prepared", "load", "profile"]
 
 
 def package_version() -> str:

@@ -160,7 +160,10 @@ class FitConfig:
         values["fixed"] = {k: float(x) for k, x in values.get("fixed", {}).items()}
         unknown = sorted(set(values) - OPTIONS)
         if unknown:
-            raise ArgumentError(f"unknown fit option(s) {unknown} in a stored config.", argument=unknown[0])
+            raise ArgumentError(
+                f"unknown fit option(s) {unknown} in a stored config.",
+                argument=unknown[0],
+            )
         return cls(**values)
 
 

@@ -32,8 +32,14 @@ class Prepared:
     digest: str
     layout: ParamLayout
 
-    def __iter__(self) -> Any:  # ``problem, config, labels, digest = prepare(...)``
-        return iter((self.problem, self.config, self.labels, self.digest))
+
+def check_target(columns: Mapping[str, Any], target: str) -> None:
+    """Raise naming the target column when the table lacks it."""
+    if target not in columns:
+        raise MissingColumnError(
+            f"target column {target!r} is missing. Available columns: {sorted(columns)}. "
+            "Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
+        )
 
 
 def resolve_law(
@@ -159,11 +165,7 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     """
     target, weights, group, shared = config.target, config.weights, config.group, config.shared
     names = list(columns)
-    if target not in columns:
-        raise MissingColumnError(
-            f"target column {target!r} is missing. Available columns: {sorted(names)}. "
-            "Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
-        )
+    check_target(columns, target)
     law, input_columns = resolve_law(law, names, config.mapping, target)
     law = apply_overrides(law, config)
     unknown_shared = [p for p in shared if p not in law.param_names]

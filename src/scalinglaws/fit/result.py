@@ -23,7 +23,7 @@ from scalinglaws.fit.layout import ParamLayout
 from scalinglaws.fit.resampling import BootstrapResult
 from scalinglaws.laws import Law, evaluate
 
-__all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus", "columns_of"]
+__all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus"]
 
 SCHEMA_VERSION = 1
 
@@ -132,8 +132,9 @@ class FitResult:
         """A copy of this result carrying bootstrap draws (saved with it)."""
         if tuple(draws.param_names) != tuple(self.params):
             raise ArgumentError(
-                f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}."
-            )
+                f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}.",
+            argument="draws",
+        )
         return replace(self, bootstrap=draws)
 
     def _inputs(self, data: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:

@@ -68,7 +68,8 @@ def resolve(
     if result is not None and (law is not None or preset is not None or params is not None):
         raise ArgumentError(
             f"`result` of {function} must be given alone: a fit carries its own law and parameters. "
-            "Drop `law`, `preset` and `params`, or drop `result`."
+            "Drop `law`, `preset` and `params`, or drop `result`.",
+            argument="result", function=function,
         )
     if result is not None:
         values = result.params_for(group)
@@ -79,8 +80,9 @@ def resolve(
         if default_law is None:
             raise ArgumentError(
                 f"{function} needs `result` (a FitResult) or `law` (a Law or catalog name) with "
-                "`preset` or `params`. Got neither."
-            )
+                "`preset` or `params`. Got neither.",
+            argument="preset",
+        )
         law, preset = default_law, preset if preset is not None or params is not None else default_preset
     resolved_law = get_law(law) if isinstance(law, str) else law
     if not isinstance(resolved_law, Law):
@@ -89,14 +91,16 @@ def resolve(
         raise ArgumentError(
             f"`law` of {function} needs exactly one of `preset` (published constants) or `params` "
             f"(a mapping of parameter values). Presets of {resolved_law.label!r}: "
-            f"{sorted(resolved_law.presets) or 'none'}."
+            f"{sorted(resolved_law.presets) or 'none'}.",
+            argument="law", function=function,
         )
     if preset is not None:
         if preset not in resolved_law.presets:
             raise ArgumentError(
                 f"`preset` of {function} must be one of {sorted(resolved_law.presets)} for law "
-                f"{resolved_law.label!r}. Got {preset!r} instead."
-            )
+                f"{resolved_law.label!r}. Got {preset!r} instead.",
+            argument="preset", function=function,
+        )
         values = resolved_law.presets[preset]
         label = f"{resolved_law.label} ({preset})"
     else:
@@ -105,8 +109,9 @@ def resolve(
         if missing:
             raise ArgumentError(
                 f"`params` of {function} must give every parameter of {resolved_law.label!r}: "
-                f"{list(resolved_law.param_names)}. Missing {missing}."
-            )
+                f"{list(resolved_law.param_names)}. Missing {missing}.",
+            argument="params", function=function,
+        )
         values = params
         label = f"{resolved_law.label} (given parameters)"
     return Resolved(resolved_law, {n: float(values[n]) for n in resolved_law.param_names}, None, label)
@@ -143,7 +148,8 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
     if not ({"N", "D"} <= set(law.inputs) or {"C", "M"} <= set(law.inputs)):
         raise ArgumentError(
             f"`law` of {function} must have inputs N and D (or C and M as Gadre's law). "
-            f"Got {law.label!r} with inputs {list(law.inputs)} instead."
+            f"Got {law.label!r} with inputs {list(law.inputs)} instead.",
+            argument="law", function=function,
         )
     getters: list[Callable[[np.ndarray, np.ndarray], Any]] = []
     for name in law.inputs:
@@ -155,8 +161,9 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
         else:
             raise ArgumentError(
                 f"`law` of {function} has input {name!r}, which a plan over N and D cannot set. "
-                f"Give it a value, e.g. fixed={{{name!r}: ...}}."
-            )
+                f"Give it a value, e.g. fixed={{{name!r}: ...}}.",
+            argument="law", function=function,
+        )
     value_fn = law.compiled.value
     order = law.param_names
 

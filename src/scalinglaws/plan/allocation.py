@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
+from scalinglaws._validation import argument_error
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
 from scalinglaws.laws import DEFAULT_COST, CostModel, Law, cost_model, parse_formula
@@ -105,16 +106,15 @@ def is_chinchilla_form(law: Law) -> bool:
 def _check_flops(flops: Any, function: str, name: str = "flops") -> np.ndarray:
     values = np.atleast_1d(np.asarray(flops, dtype=float))
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ArgumentError(
-            f"`{name}` of {function} must be one or more positive finite budgets in FLOPs, e.g. 1e24. "
-            f"Got {flops!r} instead."
+        raise argument_error(
+            function, name, flops, "one or more positive finite budgets in FLOPs, e.g. 1e24"
         )
     return values
 
 
 def _check_prob(prob: float, function: str) -> None:
     if not 0 < prob < 1:
-        raise ArgumentError(f"`prob` of {function} must be strictly between 0 and 1. Got {prob!r} instead.")
+        raise argument_error(function, "prob", prob, "strictly between 0 and 1")
 
 
 def optimum(
@@ -257,7 +257,8 @@ def allocate(
             f"`flops` of allocate: law {resolved.law.label!r} has no interior compute-optimal "
             f"allocation at {bad.tolist()} under cost {model.formula!r}: along the iso-cost curve the loss "
             "keeps falling towards the edge of the search (1e-7 to 1e7 tokens per parameter). Check "
-            "the fit (an exponent at its bound?) or the cost model."
+            "the fit (an exponent at its bound?) or the cost model.",
+            argument="flops", function="allocate",
         )
     a, b, span = _exponents(resolved, budgets, model, fixed, with_draws, exponent_range)
     intervals: dict[str, Interval2] = {}

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from scalinglaws.data.io import columns_of
 from scalinglaws.errors import ArgumentError, FitError, MissingColumnError
-from scalinglaws.fit.result import columns_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -221,7 +221,8 @@ def _choose_x(
                 return name
         raise ArgumentError(
             f"`x` of {function} must be an input of law {result.law.label!r} or its column: "
-            f"{[(n, _column_of(result, n)) for n in inputs]}. Got {x!r} instead."
+            f"{[(n, _column_of(result, n)) for n in inputs]}. Got {x!r} instead.",
+            argument="x", function=function,
         )
     if len(inputs) == 1:
         return inputs[0]
@@ -370,7 +371,8 @@ def plot_fit(
     function = "plot_fit"
     if max_series < 1:
         raise ArgumentError(
-            f"`max_series` of {function} must be at least 1. Got {max_series!r} instead."
+            f"`max_series` of {function} must be at least 1. Got {max_series!r} instead.",
+            argument="max_series", function=function,
         )
     columns = columns_of(data, function)
     require_matplotlib()
@@ -455,12 +457,14 @@ def _plot_curves(
         raise ArgumentError(
             f"`target` of {function} cannot be drawn for law {result.law.label!r}: its value at a "
             "point needs that point's whole learning-rate schedule. Predict the target's rows "
-            "(with their history inputs) with FitResult.predict instead."
+            "(with their history inputs) with FitResult.predict instead.",
+            argument="target", function=function,
         )
     x_name = point_inputs[0] if x is None else x
     if x_name not in point_inputs and x_name not in columns:
         raise ArgumentError(
-            f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead."
+            f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead.",
+            argument="x", function=function,
         )
     x_column = _column_of(result, x_name) if x_name in point_inputs else x_name
     x_values = np.asarray(columns[x_column], dtype=float)
@@ -762,8 +766,9 @@ def plot_bootstrap_pairs(
         if draws.bootstrap is None:
             raise ArgumentError(
                 f"`draws` of {function} must carry bootstrap draws. Attach them with "
-                "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`)."
-            )
+                "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`).",
+            argument="draws", function=function,
+        )
         boot = draws.bootstrap
     names = list(boot.param_names)
     chosen = list(params) if params is not None else names[:6]
@@ -771,7 +776,8 @@ def plot_bootstrap_pairs(
     if unknown or not chosen:
         raise ArgumentError(
             f"`params` of {function} must name at least one of the bootstrapped parameters {names}. "
-            f"Got {chosen!r} instead."
+            f"Got {chosen!r} instead.",
+            argument="params", function=function,
         )
     samples = boot.samples()
     k = len(chosen)
@@ -785,7 +791,8 @@ def plot_bootstrap_pairs(
     grid = np.asarray(axes, dtype=object)
     if grid.shape != (k, k):
         raise ArgumentError(
-            f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead."
+            f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead.",
+            argument="axes", function=function,
         )
     for i, row_name in enumerate(chosen):
         for j, col_name in enumerate(chosen):

@@ -10,14 +10,16 @@ from typing import Any, Unpack
 import numpy as np
 import polars as pl
 
+from scalinglaws import _validation as v
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
 from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
-from scalinglaws.fit.gate import resolve_law
+from scalinglaws.fit.gate import check_target, resolve_law
 from scalinglaws.fit.resampling import Method
 from scalinglaws.laws import DEFAULT_COST, ColumnMap, CostModel, Law, as_cost_model
+from scalinglaws.trust._rules import RULES
 
 DEFAULT_FRACTIONS = (0.75,)
 
@@ -152,8 +154,10 @@ def backtest(
     BacktestResult
         Per-point and per-split relative error, R², interval coverage and signed bias.
     """
+    v.check_all("backtest", {k: r for k, r in RULES.items() if k != "train_fractions"}, {"prob": prob, "n_boot": n_boot})
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "backtest")
+    check_target(columns, config.target)
     resolved, _ = resolve_law(law, list(columns), config.mapping, config.target)
     axis, note = split_axis(columns, resolved, config.mapping, split_by, cost)
     if not np.all(np.isfinite(axis)):

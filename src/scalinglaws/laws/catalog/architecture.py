@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 _TAO = (
     "Tao et al. 2024, 'Scaling Laws with Vocabulary', arXiv:2407.13623; sail-sg/scaling-with-vocab "
