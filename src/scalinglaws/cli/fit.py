@@ -11,6 +11,9 @@ import scalinglaws as sl
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    CHOOSE,
+    CHOOSE_BY,
+    DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
     DEFAULTS,
@@ -25,6 +28,9 @@ from scalinglaws.cli._fit_options import (
     N_GRID,
     N_POLISH,
     PARAM,
+    PRIOR,
+    PRIOR_FROM,
+    PRIOR_WIDTH,
     SEED,
     SHARED,
     SPACE,
@@ -72,6 +78,11 @@ def fit_command(
     n_polish: N_POLISH = DEFAULTS.n_polish,
     max_iter: MAX_ITER = DEFAULTS.max_iter,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     strict: Annotated[
         bool,
         typer.Option(
@@ -110,7 +121,8 @@ def fit_command(
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
-        n_polish=n_polish, max_iter=max_iter, seed=seed, strict=strict,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width, strict=strict,
     )
     if (bootstrap_method is BootstrapName.cluster) != (cluster is not None):
         raise typer.BadParameter(

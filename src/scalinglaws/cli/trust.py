@@ -12,6 +12,9 @@ import scalinglaws as sl
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    CHOOSE,
+    CHOOSE_BY,
+    DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
     DEFAULTS,
@@ -26,6 +29,9 @@ from scalinglaws.cli._fit_options import (
     N_GRID,
     N_POLISH,
     PARAM,
+    PRIOR,
+    PRIOR_FROM,
+    PRIOR_WIDTH,
     SEED,
     SHARED,
     SPACE,
@@ -103,6 +109,11 @@ def backtest_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 200,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     json_: _JSON = False,
 ) -> None:
     """Fit on the smaller part of an ordered axis, predict the larger part, and score the forecast.
@@ -114,6 +125,7 @@ def backtest_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
@@ -173,6 +185,11 @@ def select_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 100,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     json_: _JSON = False,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
@@ -184,6 +201,7 @@ def select_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:

@@ -7,7 +7,13 @@ draws it as math, the planner evaluates it); ``ColumnMap`` is the one symbol -> 
 
 from scalinglaws.laws._columns import COLUMN_ALIASES, ColumnMap
 from scalinglaws.laws._cost import DEFAULT_COST, CostModel, as_cost_model, cost_model
-from scalinglaws.laws._formula import evaluate, formula_names, is_equation, parse_formula
+from scalinglaws.laws._formula import (
+    evaluate,
+    formula_names,
+    history_sum,
+    is_equation,
+    parse_formula,
+)
 from scalinglaws.laws._law import Law
 from scalinglaws.laws._spec import ParamSpec
 from scalinglaws.laws.registry import get_law, list_laws, register_law
@@ -24,6 +30,7 @@ __all__ = [
     "evaluate",
     "formula_names",
     "get_law",
+    "history_sum",
     "is_equation",
     "list_laws",
     "parse_formula",

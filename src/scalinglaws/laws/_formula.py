@@ -273,6 +273,14 @@ class CompiledFormula:
                     out[(i, j)] = self._compile(self._args, second)
         return out
 
+    def evaluator(self, expr: sp.Expr) -> Callable[..., Any]:
+        """An evaluator of a sub-expression of the formula, taking the same arguments as ``value``
+        (compiled once per sub-expression)."""
+        cache: dict[sp.Expr, Callable[..., Any]] = self.__dict__.setdefault("_evaluators", {})
+        if expr not in cache:
+            cache[expr] = self._compile(self._args, expr)
+        return cache[expr]
+
     @cached_property
     def basis(self) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
         """``(offset, columns)`` with ``f = offset + sum_k c_k * columns[k]`` over linear params ``c``.
