@@ -53,7 +53,14 @@ if TYPE_CHECKING:
         recommend_hparams,
         suggest_runs,
     )
-    from scalinglaws.trust import BacktestResult, SelectionResult, backtest, select
+    from scalinglaws.trust import (
+        Average,
+        BacktestResult,
+        SelectionResult,
+        average,
+        backtest,
+        select,
+    )
 
 try:
     __version__ = version("scalinglaws")
@@ -91,6 +98,8 @@ _LAZY: dict[str, str] = {
     "overtrain_penalty": "scalinglaws.plan",
     "recommend_hparams": "scalinglaws.plan",
     "suggest_runs": "scalinglaws.plan",
+    "Average": "scalinglaws.trust.averaging",
+    "average": "scalinglaws.trust.averaging",
     "BacktestResult": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",
     "backtest": "scalinglaws.trust.backtesting",
@@ -111,6 +120,7 @@ _views.set_loader(_load_views)
 __all__ = [
     "Allocation",
     "ArgumentError",
+    "Average",
     "BacktestResult",
     "BootstrapResult",
     "ColumnMap",
@@ -137,6 +147,7 @@ __all__ = [
     "allocate",
     "allocate_data_constrained",
     "allocate_inference",
+    "average",
     "backtest",
     "bootstrap",
     "datasets",

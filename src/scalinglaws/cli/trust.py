@@ -190,6 +190,13 @@ def select_command(
     prior: PRIOR = None,
     prior_from: PRIOR_FROM = DEFAULTS.prior_from,
     prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
+    average: Annotated[
+        bool,
+        typer.Option(
+            "--average/--no-average",
+            help="Also average the laws with stacking weights from leave-future-out predictions.",
+        ),
+    ] = False,
     json_: _JSON = False,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
@@ -209,6 +216,12 @@ def select_command(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
             prob=interval, n_boot=bootstrap, config=config,
         )
+        mixture = None
+        if average:
+            mixture = sl.average(
+                names, frame, split_by=split_by,
+                train_fractions=tuple(train_fraction or (0.6, 0.7, 0.8)), config=config,
+            )
         done("")
     if result.warning:
         _console.warn(result.warning)
@@ -218,6 +231,7 @@ def select_command(
             "win_probability": result.win_probability,
             "warning": result.warning,
             "ranking": _frame_json(result.table),
+            "average": None if mixture is None else mixture.to_dict(),
         }))
         return
     columns = ["law", "mean_are", "bias", "coverage", "aic", "bic", "n_params", "fit_status"]
@@ -227,3 +241,5 @@ def select_command(
         _console.result(str(result.table.select(columns)))
     _console.result(f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "
                     "paired resamples of the held-out points)")
+    if mixture is not None:
+        _console.result(mixture.summary())

@@ -97,6 +97,28 @@ def resolve_law(
     return law, resolved
 
 
+def mapping_for(law: str | Law, mapping: Mapping[str, str]) -> dict[str, str]:
+    """The entries of ``mapping`` that name an input of ``law`` (for a formula: a name in it)."""
+    if isinstance(law, str):
+        names = set(get_law(law).inputs) if law.isidentifier() else set(formula_names(law))
+    else:
+        names = set(law.inputs)
+    return {k: c for k, c in mapping.items() if k in names}
+
+
+def config_for(law: Law, config: FitConfig) -> FitConfig:
+    """``config`` with only the mapping entries, bounds, starts, fixed values and priors that name an
+    input or parameter of ``law``: one config for several laws (``select``, ``average``)."""
+    names = {*law.inputs, *law.param_names}
+    return config.with_options(
+        mapping={k: c for k, c in config.mapping.items() if k in names},
+        bounds={k: b for k, b in config.bounds.items() if k in names},
+        init={k: r for k, r in config.init.items() if k in names},
+        fixed={k: x for k, x in config.fixed.items() if k in names},
+        priors={k: p for k, p in config.priors.items() if k in names},
+    )
+
+
 def apply_overrides(law: Law, config: FitConfig) -> Law:
     """The law with the config's bounds, start ranges and fixed values; a start range outside new
     bounds is reset."""

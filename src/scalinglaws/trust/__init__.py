@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 from scalinglaws import _lazy
 
 if TYPE_CHECKING:
+    from scalinglaws.trust.averaging import Average, average
     from scalinglaws.trust.backtesting import BacktestResult, backtest
     from scalinglaws.trust.selection import SelectionResult, select
 
-__all__ = ["BacktestResult", "SelectionResult", "backtest", "select"]
+__all__ = ["Average", "BacktestResult", "SelectionResult", "average", "backtest", "select"]
 
 __getattr__, __dir__ = _lazy.attributes(__name__, globals(), {
+    "Average": "scalinglaws.trust.averaging",
+    "average": "scalinglaws.trust.averaging",
     "BacktestResult": "scalinglaws.trust.backtesting",
     "backtest": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",

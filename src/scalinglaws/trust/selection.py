@@ -14,7 +14,7 @@ from scalinglaws.data.io import columns_of
 from scalinglaws.errors import ArgumentError, LawSpecError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
-from scalinglaws.fit.gate import resolve_law
+from scalinglaws.fit.gate import config_for, mapping_for, resolve_law
 from scalinglaws.laws import DEFAULT_COST, CostModel, Law
 from scalinglaws.trust.backtesting import DEFAULT_FRACTIONS, BacktestResult, backtest
 
@@ -89,20 +89,17 @@ def select(
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "select")
     rows, backtests, errors = [], {}, {}
-    resolved = [resolve_law(law, list(columns), config.mapping, config.target)[0] for law in laws]
-    named = {*config.bounds, *config.init, *config.fixed}
+    resolved = [resolve_law(law, list(columns), mapping_for(law, config.mapping), config.target)[0] for law in laws]
+    named = {*config.bounds, *config.init, *config.fixed, *config.priors}
     unknown = sorted(n for n in named if not any(n in law.param_names for law in resolved))
+    unknown += sorted(n for n in config.mapping if not any(n in law.inputs for law in resolved))
     if unknown:
         raise LawSpecError(
-            f"parameter(s) {unknown} given bounds, starts or fixed values are in none of the laws "
+            f"{unknown} given a column, bounds, starts, a fixed value or a prior name nothing in the laws "
             f"{[law.label for law in resolved]}."
         )
-    for law in resolved:
-        own = config.with_options(
-            bounds={k: b for k, b in config.bounds.items() if k in law.param_names},
-            init={k: r for k, r in config.init.items() if k in law.param_names},
-            fixed={k: x for k, x in config.fixed.items() if k in law.param_names},
-        )
+    for law, law_value in zip(laws, resolved, strict=True):
+        own = config_for(law_value, config)
         result = backtest(
             columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
             n_boot=n_boot, cost=cost, config=own,
