@@ -28,8 +28,10 @@ from scalinglaws.errors import (
 )
 
 if TYPE_CHECKING:
-    from scalinglaws import testing
+    from scalinglaws import downstream, observational, testing
     from scalinglaws.data import datasets
+    from scalinglaws.downstream.chained import Chain, chain
+    from scalinglaws.downstream.links import Logit
     from scalinglaws.fit import FitConfig, FitResult, FitStatus
     from scalinglaws.fit.api import bootstrap, fit, load, profile
     from scalinglaws.fit.resampling import BootstrapResult, Interval
@@ -64,6 +66,8 @@ _MODULES: dict[str, str] = {
     "fit": "scalinglaws.fit",  # the engine package, which is callable
     "testing": "scalinglaws.testing",
     "datasets": "scalinglaws.data.datasets",
+    "downstream": "scalinglaws.downstream",
+    "observational": "scalinglaws.observational",
 }
 """Public names that are modules."""
 _LAZY: dict[str, str] = {
@@ -91,6 +95,9 @@ _LAZY: dict[str, str] = {
     "overtrain_penalty": "scalinglaws.plan",
     "recommend_hparams": "scalinglaws.plan",
     "suggest_runs": "scalinglaws.plan",
+    "Chain": "scalinglaws.downstream.chained",
+    "Logit": "scalinglaws.downstream.links",
+    "chain": "scalinglaws.downstream.chained",
     "BacktestResult": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",
     "backtest": "scalinglaws.trust.backtesting",
@@ -125,6 +132,7 @@ __all__ = [
     "ArgumentError",
     "BacktestResult",
     "BootstrapResult",
+    "Chain",
     "ColumnMap",
     "ConvergenceError",
     "CostModel",
@@ -138,6 +146,7 @@ __all__ = [
     "Interval",
     "Law",
     "LawSpecError",
+    "Logit",
     "MissingColumnError",
     "NonFiniteFitError",
     "ParamSpec",
@@ -151,13 +160,16 @@ __all__ = [
     "allocate_inference",
     "backtest",
     "bootstrap",
+    "chain",
     "datasets",
+    "downstream",
     "fit",
     "get_law",
     "isoflop_grid",
     "isoflop_profiles",
     "list_laws",
     "load",
+    "observational",
     "overtrain_penalty",
     "profile",
     "recommend_hparams",
