@@ -136,7 +136,8 @@ class ObservationalResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Plain Python (lists, floats; missing values as None), e.g. for ``json.dumps``."""
+        return _finite({
             "benchmarks": list(self.benchmarks),
             "n_components": self.n_components,
             "impute": self.impute,
@@ -151,7 +152,18 @@ class ObservationalResult:
             "ceiling": self.ceiling,
             "link": None if self.link is None else json.loads(self.link.to_json()),
             "holdout": None if self.holdout is None else dict(self.holdout),
-        }
+        })
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: write them as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _finite(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(x) for x in value]
+    return value
 
 
 def _pc_names(k: int) -> list[str]:
