@@ -96,6 +96,12 @@ def test_chain_option_errors(files: dict[str, Path]) -> None:
     result = run(*common, "--logit", "0.25")
     assert result.exit_code == 2
     assert "Invalid value for '--logit': must be FLOOR:CEILING" in flat(result.stderr)
+    result = run(*common, "--logit", "1:0.5")
+    assert result.exit_code == 2
+    assert "Invalid value for '--logit': must be FLOOR:CEILING" in flat(result.stderr)
+    result = run(*common, "--loss-input", "L")
+    assert result.exit_code == 2
+    assert "Invalid value for '--loss-input': goes with --through" in flat(result.stderr)
     result = run(*common, "--logit", "0.5:1")  # some accuracies lie below 0.5: their logit is undefined
     assert result.exit_code == 1
     assert "lie at or outside (0.5, 1)" in flat(result.stderr)

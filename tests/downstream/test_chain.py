@@ -179,6 +179,20 @@ def test_logit_target_refuses_scores_at_or_beyond_the_bounds() -> None:
         sl.Logit(0.5, 0.25)
 
 
+def test_too_few_joint_draws_are_refused(loss_fit: sl.FitResult, metric_fit: sl.FitResult) -> None:
+    boot = metric_fit.bootstrap
+    assert boot is not None
+    failed = replace(boot, converged=np.zeros_like(boot.converged))  # no refit converged
+    with pytest.raises(sl.FitError, match=r"fewer than two bootstrap draws converged in both fits"):
+        sl.chain(loss_fit, replace(metric_fit, bootstrap=failed)).predict_interval(TARGET)
+
+
+def test_unknown_link_in_a_file_is_refused(chained: sl.Chain) -> None:
+    document = chained.to_dict() | {"link": {"kind": "probit", "floor": 0.0, "ceiling": 1.0}}
+    with pytest.raises(sl.DataError, match=r"unknown link 'probit' in a chain file"):
+        sl.Chain.from_dict(document)
+
+
 def test_chain_round_trips_through_a_file(chained: sl.Chain, tmp_path: Path) -> None:
     path = tmp_path / "chain.json"
     chained.save(path)

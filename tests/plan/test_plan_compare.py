@@ -17,7 +17,7 @@ K = 2.0
 SLOWER = dict(TRUTH, B=TRUTH["B"] * K ** TRUTH["beta"])
 
 
-def _fit(params: dict[str, float], seed: int, n_boot: int = 200) -> tuple[sl.FitResult, pl.DataFrame]:
+def _fit(params: dict[str, float], seed: int, n_boot: int = 100) -> tuple[sl.FitResult, pl.DataFrame]:
     runs = sl.testing.synthetic_runs("chinchilla", params, seed=seed)
     fit = sl.fit(runs, "chinchilla")
     return fit.with_bootstrap(sl.bootstrap(fit, runs, n_boot=n_boot, seed=seed)), runs
@@ -45,7 +45,7 @@ def test_planted_multiplier_is_recovered_with_a_covering_interval(fits: tuple[sl
     # Inside the ladders' compute (up to ~1e20), 60 runs with 1% noise pin the multiplier to 15%.
     np.testing.assert_allclose(result.multiplier, K, rtol=0.15)
     assert result.scale == "compute"
-    assert result.method == "joint bootstrap (independent, 200 draws)"
+    assert result.method == "joint bootstrap (independent, 100 draws)"
     assert result.leader == "A"
     assert result.probability_a_better is not None
     assert result.probability_a_better > 0.9  # A is better everywhere by construction

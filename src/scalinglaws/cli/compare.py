@@ -56,6 +56,7 @@ def compare_command(
     from scalinglaws.plan.comparison import compare
 
     fit_a, fit_b = _io.read_fit(a, "A"), _io.read_fit(b, "B")
+    labels = (f"{a.name} ({fit_a.law.label})", f"{b.name} ({fit_b.law.label})")
     result = compare(fit_a, fit_b, flops=flops, target=target, prob=interval, pairing=pairing.value, seed=seed,
-                     cost=cost)
+                     cost=cost, labels=labels)
     _console.result(json.dumps(result.to_dict(), allow_nan=False) if json_ else result.summary())

@@ -3,14 +3,16 @@
 ``chain(loss_fit, metric_fit)`` joins a fit of the loss (step 1, on a ladder of training runs) and a fit
 of a metric as a function of the loss (step 2, on any models whose loss and metric were measured, often
 many more). ``Chain.predict`` feeds step 1's predicted loss into step 2. ``Chain.predict_interval``
-propagates both fits' uncertainty by a joint bootstrap: for each joint draw (see
-:mod:`scalinglaws.fit.pairing` for how draws of the two fits are joined) step 1's parameters give a loss
-and step 2's give the metric at that loss, so the interval is as wide as both fits' errors together.
+propagates both fits' uncertainty by a joint bootstrap (see :mod:`scalinglaws.fit.pairing` for how draws
+of the two fits are joined): for each joint draw, step 1's draw moves the loss (step 2 at its estimate)
+and step 2's draw moves the link (the loss at its point prediction), and the two deviations add up.
 ``Chain.unchained_interval`` is the naive interval that treats the predicted loss as exact.
 
-The interval mirrors :meth:`FitResult.predict_interval`: each fit's draws are widened by its own
-``sqrt(n/(n - p))``, the spread of the joint draws (in the metric fit's residual space) is multiplied by
-a Student-t quantile, with Welch-Satterthwaite degrees of freedom from each step's share of the variance.
+The interval mirrors :meth:`FitResult.predict_interval`: each step's deviations are widened by its own
+fit's ``sqrt(n/(n - p))``, and the spread of their sum (in the metric fit's residual space) is multiplied
+by a Student-t quantile with Welch-Satterthwaite degrees of freedom from each step's share of the
+variance. Splitting the deviation by step keeps each correction where it belongs (widening the
+parameters instead can throw a draw far along a ridge of a nonlinear link) and is exact to first order.
 ``benchmarks/bench_chain_coverage.py`` measures its coverage.
 """
 

@@ -13,9 +13,9 @@ of both *jointly*, and how to join them depends on how the fits' errors relate:
   draw ``i`` of each refits the same resample of runs. Joining draw ``i`` with draw ``i`` keeps the
   correlation between the two fits' errors; joining them at random would lose it.
 
-:func:`inflated` widens each fit's draws around its estimate by ``sqrt(n / (n - p))``, the same
-small-sample correction :meth:`FitResult.predict_interval` applies to its spread, so a quantity of two
-fits is corrected for each fit's own degrees of freedom.
+:func:`inflation` is ``sqrt(n / (n - p))``, the small-sample correction that
+:meth:`FitResult.predict_interval` applies to its spread; a quantity of two fits widens each fit's part
+of it by that fit's own factor.
 """
 
 from __future__ import annotations
@@ -107,12 +107,6 @@ def inflation(result: FitResult) -> float:
     """``sqrt(n / (n - p))``: the factor by which a fit's bootstrap spread understates its error."""
     n, p = result.n_points, result.n_params
     return float(np.sqrt(n / max(n - p, 1)))
-
-
-def inflated(result: FitResult, draws: np.ndarray) -> np.ndarray:
-    """``draws`` (rows in ``result.params`` order) moved away from the estimate by :func:`inflation`."""
-    estimate = np.array([result.params[n] for n in result.params])
-    return estimate + inflation(result) * (draws - estimate)
 
 
 def degrees_of_freedom(result: FitResult) -> int:

@@ -192,6 +192,7 @@ def compare(
     seed: int = 0,
     cost: str = DEFAULT_COST,
     crossover_range: tuple[float, float] | None = None,
+    labels: tuple[str, str] | None = None,
 ) -> Comparison:
     """Compute multiplier of A over B at each scale in ``flops``, their crossover, and P(A better at ``target``).
 
@@ -212,6 +213,8 @@ def compare(
     crossover_range
         Scales searched for the crossover (default: a decade beyond the smallest and largest of
         ``flops`` and ``target``).
+    labels
+        Names of A and B in the summary (default: "fit of <law>").
 
     Returns
     -------
@@ -251,6 +254,7 @@ def compare(
     lo, hi = crossover_range if crossover_range is not None else (min(points) / 10, max(points) * 10)
     if not (0 < lo < hi and math.isfinite(hi)):
         raise v.argument_error(function, "crossover_range", crossover_range, "(lo, hi) with 0 < lo < hi")
+    names = labels if labels is not None else (f"fit of {fit_a.law.label}", f"fit of {fit_b.law.label}")
     draws_a, draws_b, method = joint_draws(fit_a, fit_b, pairing, seed, function, ("fit_a", "fit_b"))
     log_grid = np.linspace(math.log(min(lo, scales.min())) - _SPAN * math.log(10),
                            math.log(max(hi, scales.max())) + _SPAN * math.log(10), _GRID)
@@ -283,5 +287,5 @@ def compare(
         crossover_interval=(float(c_lo), float(c_hi)),
         crossover_probability=float(np.mean(np.isfinite(cross[1:]))), crossover_range=(float(lo), float(hi)),
         target=None if target is None else float(target), probability_a_better=probability, prob=prob,
-        method=method, label_a=f"fit of {fit_a.law.label}", label_b=f"fit of {fit_b.law.label}", scale=scale,
+        method=method, label_a=names[0], label_b=names[1], scale=scale,
     )
