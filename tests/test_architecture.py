@@ -37,10 +37,12 @@ ALLOWED: dict[str, set[str]] = {
     "fit": {"errors", "_validation", "_views", "laws", "data"},
     "trust": {"errors", "_validation", "_views", "laws", "data", "fit"},
     "plan": {"errors", "_validation", "laws", "data", "fit"},
+    "downstream": {"errors", "_validation", "laws", "data", "fit"},
+    "observational": {"errors", "_validation", "laws", "data", "fit"},
     "testing": {"errors", "laws", "data", "schedules"},
     "report": {"errors", "_validation", "_views", "laws", "data", "fit", "trust", "plan"},
     "cli": {"errors", "_validation", "laws", "data", "fit", "trust", "plan", "report", "testing", ROOT,
-            "schedules"},
+            "schedules", "downstream", "observational"},
 }
 """Which parts each part may import: laws <- fit <- (trust, plan) <- report <- cli, with data below fit."""
 

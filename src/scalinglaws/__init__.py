@@ -28,8 +28,10 @@ from scalinglaws.errors import (
 )
 
 if TYPE_CHECKING:
-    from scalinglaws import testing
+    from scalinglaws import downstream, observational, testing
     from scalinglaws.data import datasets
+    from scalinglaws.downstream.chained import Chain, chain
+    from scalinglaws.downstream.links import Logit
     from scalinglaws.fit import FitConfig, FitResult, FitStatus
     from scalinglaws.fit.api import bootstrap, fit, load, profile
     from scalinglaws.fit.resampling import BootstrapResult, Interval
@@ -44,9 +46,11 @@ if TYPE_CHECKING:
     )
     from scalinglaws.plan import (
         Allocation,
+        Comparison,
         allocate,
         allocate_data_constrained,
         allocate_inference,
+        compare,
         isoflop_grid,
         isoflop_profiles,
         overtrain_penalty,
@@ -71,6 +75,8 @@ _MODULES: dict[str, str] = {
     "fit": "scalinglaws.fit",  # the engine package, which is callable
     "testing": "scalinglaws.testing",
     "datasets": "scalinglaws.data.datasets",
+    "downstream": "scalinglaws.downstream",
+    "observational": "scalinglaws.observational",
 }
 """Public names that are modules."""
 _LAZY: dict[str, str] = {
@@ -93,6 +99,8 @@ _LAZY: dict[str, str] = {
     "allocate": "scalinglaws.plan",
     "allocate_data_constrained": "scalinglaws.plan",
     "allocate_inference": "scalinglaws.plan",
+    "Comparison": "scalinglaws.plan",
+    "compare": "scalinglaws.plan",
     "isoflop_grid": "scalinglaws.plan",
     "isoflop_profiles": "scalinglaws.plan",
     "overtrain_penalty": "scalinglaws.plan",
@@ -100,6 +108,9 @@ _LAZY: dict[str, str] = {
     "suggest_runs": "scalinglaws.plan",
     "Average": "scalinglaws.trust.averaging",
     "average": "scalinglaws.trust.averaging",
+    "Chain": "scalinglaws.downstream.chained",
+    "Logit": "scalinglaws.downstream.links",
+    "chain": "scalinglaws.downstream.chained",
     "BacktestResult": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",
     "backtest": "scalinglaws.trust.backtesting",
@@ -123,7 +134,9 @@ __all__ = [
     "Average",
     "BacktestResult",
     "BootstrapResult",
+    "Chain",
     "ColumnMap",
+    "Comparison",
     "ConvergenceError",
     "CostModel",
     "DataError",
@@ -136,6 +149,7 @@ __all__ = [
     "Interval",
     "Law",
     "LawSpecError",
+    "Logit",
     "MissingColumnError",
     "NonFiniteFitError",
     "ParamSpec",
@@ -150,13 +164,17 @@ __all__ = [
     "average",
     "backtest",
     "bootstrap",
+    "chain",
+    "compare",
     "datasets",
+    "downstream",
     "fit",
     "get_law",
     "isoflop_grid",
     "isoflop_profiles",
     "list_laws",
     "load",
+    "observational",
     "overtrain_penalty",
     "profile",
     "recommend_hparams",

@@ -22,6 +22,7 @@ def _catalog() -> dict[str, Law]:
         architecture,
         core,
         curves,
+        downstream,
         hparams,
         mixtures,
         nd,
@@ -30,7 +31,7 @@ def _catalog() -> dict[str, Law]:
 
     return {
         law.name: law
-        for module in (core, nd, curves, architecture, hparams, mixtures, schedules)
+        for module in (core, nd, curves, downstream, architecture, hparams, mixtures, schedules)
         for law in module.LAWS
     }
 

@@ -5,6 +5,8 @@
   with inference demand (Sardana), a finite pool of unique tokens (Muennighoff), and over-training
   (Gadre).
 - :func:`isoflop_grid`, :func:`isoflop_profiles`, :func:`compare_frontiers`: Chinchilla Approaches 1-2.
+- :func:`compare`: the compute multiplier of one fitted method over another, their crossover, and the
+  probability that one is better at a scale, from both fits' bootstraps.
 - :func:`recommend_hparams`: learning rate and batch size from Step Law, DeepSeek or a fitted law.
 - :func:`suggest_runs`, :func:`model_shape`: what to train next to pin down a target prediction.
 """
@@ -19,6 +21,7 @@ from scalinglaws.plan.beyond import (
     allocate_inference,
     overtrain_penalty,
 )
+from scalinglaws.plan.comparison import Comparison, compare
 from scalinglaws.plan.hparams import VALIDITY, HparamRecommendation, Validity, recommend_hparams
 from scalinglaws.plan.isoflop import (
     FrontierComparison,
@@ -32,6 +35,7 @@ from scalinglaws.plan.suggest import ModelShape, Suggestion, model_shape, sugges
 __all__ = [
     "VALIDITY",
     "Allocation",
+    "Comparison",
     "CostModel",
     "DataConstrainedAllocation",
     "FrontierComparison",
@@ -45,6 +49,7 @@ __all__ = [
     "allocate",
     "allocate_data_constrained",
     "allocate_inference",
+    "compare",
     "compare_frontiers",
     "cost_model",
     "isoflop_grid",

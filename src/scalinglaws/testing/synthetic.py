@@ -41,6 +41,10 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
         "f2": 0.2, "c3": 0.3, "d3": 3e7, "f3": 0.2,
     },
     "gadre_downstream": {"epsilon": 0.85, "k": 2.5, "gamma": 0.8},
+    # Accuracy from 0.85 at L = 1.8 down to the 4-way chance floor near L = 5.
+    "bhagia_sigmoid": {"a": 0.6, "L_0": 3.2, "k": -2.5, "b": 0.25},
+    # The logit of that sigmoid's normalised accuracy, kept positive on L = 1.8..5 for log-space checks.
+    "logit_linear": {"c_0": 12.0, "c_1": 2.0},
     "brandfonbrener": {"K": 1.0, "E_x": 1.5, "kappa": 1.3, "E_y": 1.8},
     "lin_rectified": {"B": 1000.0, "D_l": 300.0, "beta": 0.5, "E": 0.5, "alpha": 1.2},
     "parscale": {"E": 1.28877, "A": 0.19735, "alpha": 0.19633, "k": 0.33446},
