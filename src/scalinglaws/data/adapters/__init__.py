@@ -10,5 +10,14 @@ from scalinglaws.data.adapters._common import OnDuplicate
 from scalinglaws.data.adapters._mlflow import read_mlflow
 from scalinglaws.data.adapters._tensorboard import read_tensorboard
 from scalinglaws.data.adapters._wandb import read_wandb, read_wandb_export
+from scalinglaws.data.adapters._wandb_offline import read_wandb_offline, wandb_run_files
 
-__all__ = ["OnDuplicate", "read_mlflow", "read_tensorboard", "read_wandb", "read_wandb_export"]
+__all__ = [
+    "OnDuplicate",
+    "read_mlflow",
+    "read_tensorboard",
+    "read_wandb",
+    "read_wandb_export",
+    "read_wandb_offline",
+    "wandb_run_files",
+]
