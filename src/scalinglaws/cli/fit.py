@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import scalinglaws as sl
-from scalinglaws.cli import _console, _io
+from scalinglaws.cli import _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
     DEFAULT_LOSS,
@@ -105,6 +105,10 @@ def fit_command(
     json_: Annotated[
         bool, typer.Option("--json", help="Print the fit as JSON instead of a table.")
     ] = False,
+    log_to: _log_to.LOG_TO = None,
+    log_experiment: _log_to.LOG_EXPERIMENT = None,
+    log_run: _log_to.LOG_RUN = None,
+    tracking_uri: _log_to.TRACKING_URI = None,
 ) -> None:
     """Fit a scaling law to a table of training runs and print the fitted parameters."""
     config = fit_config(
@@ -119,6 +123,7 @@ def fit_command(
         )
     _io.check_output(out)
     frame = _io.read_table(data)
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
         result = sl.fit(frame, law, config=config)
         draws = None
@@ -145,4 +150,4 @@ def fit_command(
         _console.diagnostics(result)
     else:
         _console.fit_summary(result)
-
+    _log_to.send(destination, result)
