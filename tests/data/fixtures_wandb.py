@@ -51,6 +51,7 @@ def wandb_environment(root: Path) -> dict[str, str | None]:
         "WANDB_ERROR_REPORTING": "false",
         "WANDB_X_DISABLE_STATS": "true",
         "WANDB_X_DISABLE_META": "true",
+        "WANDB_X_DISABLE_MACHINE_INFO": "true",
         "NETRC": str(root / ".netrc"),
     }
 

@@ -316,3 +316,19 @@ def test_explicit_constants(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"`constants` of read_tensorboard: \['n_params'\] is not logged in "
                                         r"the event files"):
         read_tensorboard(tmp_path, constants=["n_params"])
+
+
+def test_a_constant_logged_again_by_a_resumed_run(tmp_path: Path) -> None:
+    first = tensorboardX.SummaryWriter(str(tmp_path / "run"))
+    first.add_scalar("n_params", 1.25e8, 0)
+    for step in (100, 200):
+        first.add_scalar("loss", 4.0 - step / 100, step)
+    first.close()
+    resumed = tensorboardX.SummaryWriter(str(tmp_path / "run"), filename_suffix=".resumed")
+    resumed.add_scalar("n_params", 1.25e8, 200)  # the training script logs it again when it restarts
+    resumed.add_scalar("loss", 1.5, 300)
+    resumed.close()
+    df = read_tensorboard(tmp_path)
+    assert df.get_column("step").to_list() == [100, 200, 300]
+    assert df.get_column("n_params").to_list() == [1.25e8] * 3
+    assert df.get_column("loss").to_list() == [3.0, 2.0, 1.5]

@@ -59,8 +59,8 @@ ConstantOption = Annotated[
 AutoConstantsOption = Annotated[
     bool,
     typer.Option("--auto-constants/--no-auto-constants",
-                 help="Attach keys logged once per run, at its first step (n_params at step 0), to every "
-                      "row of the run."),
+                 help="Attach keys with one value per run, logged at its first step (n_params at step "
+                      "0), to every row of the run."),
 ]
 
 

@@ -109,9 +109,9 @@ def constant_keys(
 ) -> set[str]:
     """The keys of ``long`` (``run_id, step, key, value`` records) that hold one value per run.
 
-    With ``auto``, a key is run-constant when, in every run that logs it, it is logged exactly once
-    and at the run's first step (``n_params`` written at step 0, say). A value logged once at a later
-    step (a final evaluation, say) stays at its step. Keys in ``constants`` are run-constant
+    With ``auto``, a key is run-constant when, in every run that logs it, it has a single value and is
+    logged at the run's first step (``n_params`` written at step 0, say, and again when a resumed run
+    restarts). A value logged only at a later step (a final evaluation, say) stays at its step. Keys in ``constants`` are run-constant
     whatever the steps, and must have a single value in each run.
     """
     present = set(long.get_column("key").unique().to_list())
@@ -138,7 +138,7 @@ def constant_keys(
         first = pl.col("step").min().over("run_id")
         per_run = (long.with_columns((pl.col("step") == first).alias("__first"))
                    .group_by("run_id", "key")
-                   .agg(pl.len().alias("__n"), pl.col("__first").all()))
+                   .agg(pl.col("value").n_unique().alias("__n"), pl.col("__first").any()))
         per_key = per_run.group_by("key").agg(((pl.col("__n") == 1) & pl.col("__first")).all().alias("__ok"))
         fixed |= set(per_key.filter(pl.col("__ok")).get_column("key").to_list())
     return fixed

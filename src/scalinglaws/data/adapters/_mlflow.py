@@ -72,8 +72,8 @@ def read_mlflow(
     constants
         Metrics to attach to every row of their run (each must have one value per run).
     auto_constants
-        Treat metrics logged once per run, at its first step (``n_params`` at step 0, MLflow's default
-        step), as run constants: attached to every row of the run; a row that held nothing else is
+        Treat metrics with one value per run, logged at its first step (``n_params`` at step 0,
+        MLflow's default step), as run constants: attached to every row of the run; a row that held nothing else is
         dropped.
     on_duplicate
         A metric logged twice at one step in one run: ``"error"`` (default) or keep the ``"last"`` by

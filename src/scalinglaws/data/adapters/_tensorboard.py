@@ -68,7 +68,7 @@ def read_tensorboard(
     folder) is read as part of that run, not as a run of its own, and its metric values are run-constant
     too. Hyper-parameters written into the run's own files (TF2's ``hp.hparams``) are read as well.
 
-    A value logged once per run, at the run's first step (``n_params`` at step 0, say), is a run
+    A tag with one value per run, logged at the run's first step (``n_params`` at step 0, say), is a run
     constant: it is attached to every row of its run, and a row that held nothing else is dropped.
 
     Parameters
@@ -85,7 +85,7 @@ def read_tensorboard(
     constants
         Further tags to attach to every row of their run (each must have one value per run).
     auto_constants
-        Treat tags logged once per run, at its first step, as run constants (see above).
+        Treat tags with one value per run, logged at its first step, as run constants (see above).
     on_duplicate
         A tag logged twice at one step in one run (typically a resumed run), or a hyper-parameter given
         two values for one run: ``"error"`` (default) raises, ``"last"`` keeps the value written last.

@@ -74,8 +74,8 @@ def read_wandb(
     constants
         History keys to attach to every row of their run (each must have one value per run).
     auto_constants
-        Treat history keys logged once per run, at its first step (``n_params`` at step 0), as run
-        constants: attached to every row of the run; a row that held nothing else is dropped.
+        Treat history keys with one value per run, logged at its first step (``n_params`` at step 0),
+        as run constants: attached to every row of the run; a row that held nothing else is dropped.
     on_duplicate
         A key logged twice at one ``_step`` in one run: ``"error"`` (default) or keep the ``"last"``.
 
@@ -220,7 +220,7 @@ def read_wandb_export(
     -------
     polars.DataFrame
         ``"panel"`` and ``"history"``: one row per (``run_id``, ``step``) sorted by both, Float64 metric
-        columns; a metric logged once per run, at its first step, is attached to every row of the run
+        columns; a metric with one value per run, logged at its first step, is attached to every row of the run
         (a run constant). ``"runs"``: one row per run, columns typed as in the file.
 
     Raises

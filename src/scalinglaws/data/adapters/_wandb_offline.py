@@ -125,8 +125,8 @@ def read_wandb_offline(
     constants
         History keys to attach to every row of their run (each must have one value per run).
     auto_constants
-        Treat history keys logged once per run, at its first step (``n_params`` at step 0), as run
-        constants: attached to every row of the run; a row that held nothing else is dropped.
+        Treat history keys with one value per run, logged at its first step (``n_params`` at step 0),
+        as run constants: attached to every row of the run; a row that held nothing else is dropped.
     on_duplicate
         A key logged twice at one step in one run (a resumed run): ``"error"`` (default) or keep the
         ``"last"``.
@@ -381,10 +381,17 @@ def _datastore_records(datastore: Any, records_pb: Any, path: Path) -> Iterator[
     """Records of ``path`` from wandb's Python DataStore (wandb <= 0.29), in the JSON shape above."""
     store = datastore.DataStore()
     try:
-        store.open_for_scan(str(path))
-    except Exception as exc:  # the DataStore raises a bare Exception("Invalid header") or OSError
-        raise DataError(f"{_FUNCTION}: W&B could not read {str(path)!r} ({exc}). Is it a W&B run file "
-                        "(run-<id>.wandb)?") from exc
+        try:
+            store.open_for_scan(str(path))
+        except Exception as exc:  # the DataStore raises a bare Exception("Invalid header") or OSError
+            raise DataError(f"{_FUNCTION}: W&B could not read {str(path)!r} ({exc}). Is it a W&B run file "
+                            "(run-<id>.wandb)?") from exc
+        yield from _datastore_scan(store, records_pb)
+    finally:
+        store.close()
+
+
+def _datastore_scan(store: Any, records_pb: Any) -> Iterator[dict[str, Any]]:
     while True:
         try:
             data = store.scan_data()
