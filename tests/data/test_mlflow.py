@@ -221,3 +221,9 @@ def test_metric_logged_once_at_step_0_is_run_constant(mlflow_tracking_uri: str) 
     assert df.get_column("n_params").to_list() == [7e7, 7e7]
     kept = read_mlflow(name, tracking_uri=mlflow_tracking_uri, auto_constants=False)
     assert kept.get_column("n_params").to_list() == [7e7, None, None]
+
+
+@pytest.mark.parametrize("uri", ["", "  ", 5])
+def test_bad_tracking_uri(uri: object) -> None:
+    with pytest.raises(ArgumentError, match=r"`tracking_uri` must be a URI such as 'http://127\.0\.0\.1:5000'"):
+        read_mlflow("sweep", tracking_uri=uri)  # type: ignore[arg-type]

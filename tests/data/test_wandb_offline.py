@@ -225,7 +225,8 @@ def test_errors(tmp_path: Path) -> None:
         read_wandb_offline(text)
     garbage = tmp_path / "run-x.wandb"
     garbage.write_bytes(b"garbage, not a transaction log" * 10)
-    with pytest.raises(DataError, match=r"W&B could not read .*run-x\.wandb.*Is it a W&B run file"):
+    with pytest.raises(DataError, match=r"W&B \(wandb [\d.]+\) could not read .*run-x\.wandb.*Is it a W&B run "
+                                        r"file"):
         read_wandb_offline(garbage)
     with pytest.raises(DataError, match=r"`constants` of read_wandb_offline must be a list of logged keys"):
         read_wandb_offline(garbage, constants="loss")  # type: ignore[arg-type]
@@ -254,3 +255,34 @@ def test_no_login_is_a_usage_error_with_the_fix(wandb_env: Path, tmp_path: Path)
                                        str(tmp_path / "x.parquet")])
     assert missing.exit_code == 2, missing.output
     assert "No file or folder './no-such-dir/wandb' exists here" in missing.output
+
+
+def test_only_fits_and_no_history(wandb_env: Path) -> None:
+    from scalinglaws.data.adapters import log_fit
+
+    frame = pl.DataFrame({"n_params": SIZES, "n_tokens": SIZES * 20,
+                          "loss": sl.get_law("chinchilla").predict(TRUTH, {"N": SIZES, "D": SIZES * 20})})
+    log_fit(sl.fit(frame, "chinchilla"), "wandb", experiment="fits-only")
+    flush()
+    with pytest.raises(DataError, match=r"hold only fits written by log_fit \(job type 'scaling-law-fit'\), no "
+                                        r"training runs"):
+        read_wandb_offline(wandb_env)
+    write_runs("text-only", [{"name": "t", "rows": [(0, {"note": "hello"})]}])
+    with pytest.raises(DataError, match=r"the runs in .* \(2 run file\(s\)\) logged no numeric history values"):
+        read_wandb_offline(wandb_env)
+
+
+def test_wandb_0_30_cannot_read_run_files(
+    offline_ladder: tuple[Path, list[LoggedRun]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    import wandb
+
+    if importlib.util.find_spec("wandb.sdk.internal.datastore") is not None:
+        pytest.skip("this wandb (<= 0.29) reads run files with its Python DataStore")
+    folder, _ = offline_ladder
+    monkeypatch.setattr(wandb, "__version__", "0.30.2")  # 0.30 has neither reader
+    with pytest.raises(DataError, match=r"wandb 0\.30\.2 has no reader of run files\. Install wandb >= 0\.31 "
+                                        r"\(`pip install -U 'wandb>=0\.31'`\), or upload the runs with `wandb sync"):
+        read_wandb_offline(folder)

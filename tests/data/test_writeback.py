@@ -9,6 +9,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
 
@@ -108,6 +109,32 @@ def test_bad_destinations(fitted: tuple[pl.DataFrame, sl.FitResult], tmp_path: P
     assert time.monotonic() - start < 15.0  # a functional bound, as for read_mlflow (refused at once)
     with pytest.raises(ArgumentError, match=r"`report` of log_fit: no file at"):
         log_fit(result, resolve_destination("wandb", experiment="p", check=False), report=tmp_path / "no.html")
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A fit-like value whose two parameter names collide once made safe for tracker keys."""
+
+    params: dict[str, float]
+    stderr: None = None
+    bootstrap: None = None
+    status: str = "converged"
+    law: object = field(default_factory=lambda: sl.get_law("power"))
+    config: object = None
+    objective: float = 0.0
+    rss: float = 0.0
+    n_points: int = 3
+    data_digest: str = "sha256:0"
+
+    def to_json(self) -> str:
+        return "{}"
+
+
+def test_parameter_names_that_collide_as_tracker_keys() -> None:
+    fit = _Fit({"A[g]": 1.0, "A_g_": 2.0})
+    with pytest.raises(DataError, match=r"log_fit: parameters 'A\[g\]' and 'A_g_' would both be logged as "
+                                        r"'A_g_'"):
+        log_fit(fit, resolve_destination("wandb", experiment="p", check=False))
 
 
 # ------------------------------------------------------------------------------------------- MLflow

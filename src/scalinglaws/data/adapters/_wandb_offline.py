@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import tempfile
 import warnings
@@ -188,7 +189,7 @@ def read_wandb_offline(
             empty.append(run_id)
     if not records:
         raise DataError(
-            f"{_FUNCTION}: the runs in {str(path)!r} ({len(runs)} run file(s)) logged no numeric history "
+            f"{_FUNCTION}: the runs in {str(path)!r} ({len(files)} run file(s)) logged no numeric history "
             f"values{'' if wanted is None else f' for keys {sorted(wanted)}'}."
         )
     if empty:
@@ -322,23 +323,32 @@ def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _reader() -> Any:
     """W&B's reader of run files for the installed wandb: a function from path to records."""
     wandb = require("wandb", "wandb")
+    version = str(getattr(wandb, "__version__", "?"))
     try:
         datastore = importlib.import_module("wandb.sdk.internal.datastore")
         records_pb = importlib.import_module("wandb.proto.wandb_internal_pb2")
     except ImportError:
         pass
     else:
-        return lambda path: _datastore_records(datastore, records_pb, path)
+        return lambda path: _datastore_records(datastore, records_pb, version, path)
+    upgrade = (f"Install wandb >= {_MIN_CORE} (`pip install -U 'wandb>={_MIN_CORE}'`), or upload the runs "
+               "with `wandb sync DIR` and read them with `read_wandb('entity/project')`.")
+    if _version(version) < _version(_MIN_CORE):  # 0.30: no DataStore, and `leet inspect` has no --json
+        raise DataError(f"{_FUNCTION}: wandb {version} has no reader of run files. {upgrade}")
     try:
         core = str(importlib.import_module("wandb.util").get_core_path())
-    except Exception as exc:  # WandbCoreNotAvailableError, or a wandb without get_core_path
+    except Exception as exc:  # WandbCoreNotAvailableError (no wandb-core for this platform)
         raise DataError(
-            f"{_FUNCTION}: wandb {getattr(wandb, '__version__', '?')} has no reader of run files here "
-            f"({type(exc).__name__}: {exc}). Install wandb >= {_MIN_CORE} (`pip install -U "
-            f"'wandb>={_MIN_CORE}'`), or upload the runs with `wandb sync DIR` and read them with "
-            "`read_wandb('entity/project')`."
+            f"{_FUNCTION}: wandb {version} has no reader of run files here ({type(exc).__name__}: {exc}). "
+            f"{upgrade}"
         ) from exc
-    return lambda path: _core_records(core, str(getattr(wandb, "__version__", "?")), path)
+    return lambda path: _core_records(core, version, path)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """``"0.31.0"`` -> ``(0, 31)``; unparsable versions count as new."""
+    parts = re.findall(r"\d+", text)[:2]
+    return tuple(int(p) for p in parts) if len(parts) == 2 else (1 << 30,)
 
 
 def _core_records(core: str, version: str, path: Path) -> Iterator[dict[str, Any]]:
@@ -366,26 +376,21 @@ def _core_records(core: str, version: str, path: Path) -> Iterator[dict[str, Any
         if code != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()
-            if "flag provided but not defined" in message:
-                raise DataError(
-                    f"{_FUNCTION}: wandb {version} cannot print run files as JSON; install wandb >= "
-                    f"{_MIN_CORE}: `pip install -U 'wandb>={_MIN_CORE}'`."
-                )
             raise DataError(
-                f"{_FUNCTION}: W&B could not read {str(path)!r} ({message or f'exit code {code}'}). "
-                "Is it a W&B run file (run-<id>.wandb)?"
+                f"{_FUNCTION}: W&B (wandb {version}) could not read {str(path)!r} "
+                f"({message or f'exit code {code}'}). Is it a W&B run file (run-<id>.wandb)?"
             )
 
 
-def _datastore_records(datastore: Any, records_pb: Any, path: Path) -> Iterator[dict[str, Any]]:
+def _datastore_records(datastore: Any, records_pb: Any, version: str, path: Path) -> Iterator[dict[str, Any]]:
     """Records of ``path`` from wandb's Python DataStore (wandb <= 0.29), in the JSON shape above."""
     store = datastore.DataStore()
     try:
         try:
             store.open_for_scan(str(path))
         except Exception as exc:  # the DataStore raises a bare Exception("Invalid header") or OSError
-            raise DataError(f"{_FUNCTION}: W&B could not read {str(path)!r} ({exc}). Is it a W&B run file "
-                            "(run-<id>.wandb)?") from exc
+            raise DataError(f"{_FUNCTION}: W&B (wandb {version}) could not read {str(path)!r} ({exc}). Is it a "
+                            "W&B run file (run-<id>.wandb)?") from exc
         yield from _datastore_scan(store, records_pb)
     finally:
         store.close()
