@@ -283,6 +283,7 @@ def test_wandb_0_30_cannot_read_run_files(
         pytest.skip("this wandb (<= 0.29) reads run files with its Python DataStore")
     folder, _ = offline_ladder
     monkeypatch.setattr(wandb, "__version__", "0.30.2")  # 0.30 has neither reader
-    with pytest.raises(DataError, match=r"wandb 0\.30\.2 has no reader of run files\. Install wandb >= 0\.31 "
-                                        r"\(`pip install -U 'wandb>=0\.31'`\), or upload the runs with `wandb sync"):
+    with pytest.raises(DataError, match=r"wandb 0\.30\.2 has no reader of run files\. Install wandb >= "
+                                        r"0\.31 \(`pip install -U 'wandb>=0\.31'`\), or upload the runs "
+                                        r"with `wandb sync"):
         read_wandb_offline(folder)

@@ -209,7 +209,8 @@ def test_cli_fit_and_report_log_to_mlflow(mlflow_tracking_uri: str, tmp_path: Pa
                                  "--log-to", "mlflow", "--tracking-uri", mlflow_tracking_uri,
                                  "--log-experiment", experiment])
     assert report.exit_code == 0, report.output
-    logged = [r for r in _runs_of(client, experiment) if r.info.run_id != first.info.run_id]  # type: ignore[attr-defined]
+    first_id = first.info.run_id  # type: ignore[attr-defined]
+    logged = [r for r in _runs_of(client, experiment) if r.info.run_id != first_id]  # type: ignore[attr-defined]
     assert len(logged) == 1
     run_id = logged[0].info.run_id  # type: ignore[attr-defined]
     assert [a.path for a in client.list_artifacts(run_id, "scalinglaws")] == ["scalinglaws/fit.json",

@@ -92,7 +92,9 @@ def prepare(
         for option, value in (("--log-experiment", experiment), ("--log-run", run_id),
                               ("--tracking-uri", tracking_uri)):
             if value is not None:
-                raise typer.BadParameter("goes with --log-to; add --log-to mlflow|wandb.", param_hint=f"'{option}'")
+                raise typer.BadParameter(
+                    "goes with --log-to; add --log-to mlflow|wandb.", param_hint=f"'{option}'"
+                )
         return None
     from scalinglaws.data.adapters import resolve_destination
     from scalinglaws.errors import ToolkitError
@@ -104,7 +106,9 @@ def prepare(
         _fail(_message(exc))
 
 
-def send(destination: Destination | None, result: FitResult, report: Path | None = None, prob: float = 0.95) -> None:
+def send(
+    destination: Destination | None, result: FitResult, report: Path | None = None, prob: float = 0.95
+) -> None:
     """Log the fit (and the report file) to the prepared destination; exits 2 if the tracker refuses."""
     if destination is None:
         return

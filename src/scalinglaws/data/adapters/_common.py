@@ -111,8 +111,8 @@ def constant_keys(
 
     With ``auto``, a key is run-constant when, in every run that logs it, it has a single value and is
     logged at the run's first step (``n_params`` written at step 0, say, and again when a resumed run
-    restarts). A value logged only at a later step (a final evaluation, say) stays at its step. Keys in ``constants`` are run-constant
-    whatever the steps, and must have a single value in each run.
+    restarts). A value logged only at a later step (a final evaluation, say) stays at its step. Keys in
+    ``constants`` are run-constant whatever the steps, and must have a single value in each run.
     """
     present = set(long.get_column("key").unique().to_list())
     missing = [c for c in constants if c not in present]

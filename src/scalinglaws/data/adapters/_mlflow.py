@@ -73,8 +73,8 @@ def read_mlflow(
         Metrics to attach to every row of their run (each must have one value per run).
     auto_constants
         Treat metrics with one value per run, logged at its first step (``n_params`` at step 0,
-        MLflow's default step), as run constants: attached to every row of the run; a row that held nothing else is
-        dropped.
+        MLflow's default step), as run constants: attached to every row of the run; a row that held
+        nothing else is dropped.
     on_duplicate
         A metric logged twice at one step in one run: ``"error"`` (default) or keep the ``"last"`` by
         timestamp.

@@ -255,7 +255,8 @@ def _read_folder(ea: Any, tensor_util: Any, hp_metadata: Any, folder: Path, want
             continue
         out.has_session = True
         info = hp_metadata.parse_session_start_info_plugin_data(content)
-        for name, value in info.hparams.items():
+        for name in sorted(info.hparams):  # a protobuf map has no order of its own: sort, for one column order
+            value = info.hparams[name]
             kind = value.WhichOneof("kind")
             if kind == "number_value":
                 out.hparams[name] = float(value.number_value)

@@ -84,7 +84,8 @@ def read_wandb(
     polars.DataFrame
         One row per (``run_id``, ``step``) with some numeric value, sorted by both; ``step`` is W&B's
         ``_step``; ``run_id`` is the run's id. Then ``run_name``, ``project`` and ``group`` (when the run
-        has them) and the config columns. W&B's encodings of non-finite floats ('NaN', 'Infinity') become float values.
+        has them) and the config columns. W&B's encodings of non-finite floats ('NaN', 'Infinity') become
+        float values.
 
     Raises
     ------
