@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import scalinglaws as sl
-from scalinglaws.cli import _chain, _console, _io
+from scalinglaws.cli import _chain, _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
     CHOOSE,
@@ -123,6 +123,10 @@ def fit_command(
     loss_input: _chain.LOSS_INPUT = None,
     pairing: _chain.PAIRING = _chain.PairingName.independent,
     logit: _chain.LOGIT = None,
+    log_to: _log_to.LOG_TO = None,
+    log_experiment: _log_to.LOG_EXPERIMENT = None,
+    log_run: _log_to.LOG_RUN = None,
+    tracking_uri: _log_to.TRACKING_URI = None,
 ) -> None:
     """Fit a scaling law to a table of training runs and print the fitted parameters.
 
@@ -133,7 +137,8 @@ def fit_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
-        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width, strict=strict,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
+        strict=strict,
     )
     if (bootstrap_method is BootstrapName.cluster) != (cluster is not None):
         raise typer.BadParameter(
@@ -148,6 +153,7 @@ def fit_command(
     if link is not None:
         frame, logit_column, record = _chain.logit_frame(frame, config.target, link)
         config = config.with_options(target=logit_column, provenance=(*config.provenance, record))
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
         result = sl.fit(frame, law, config=config)
         draws = None
@@ -181,4 +187,4 @@ def fit_command(
         _console.diagnostics(result)
     else:
         _console.fit_summary(result)
-
+    _log_to.send(destination, result)

@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 import scalinglaws as sl
-from scalinglaws.cli import _console, _io
+from scalinglaws.cli import _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
     CHOOSE,
@@ -259,6 +259,10 @@ def report_command(
             "--json", help="Print a JSON summary (report path, fit, backtest) instead of the path."
         ),
     ] = False,
+    log_to: _log_to.LOG_TO = None,
+    log_experiment: _log_to.LOG_EXPERIMENT = None,
+    log_run: _log_to.LOG_RUN = None,
+    tracking_uri: _log_to.TRACKING_URI = None,
 ) -> None:
     """Fit a law, bootstrap it and backtest it, then write everything to one self-contained HTML report.
 
@@ -280,6 +284,7 @@ def report_command(
     _io.check_output(out)
     draw = figures and figures_available()
     frame = _io.read_table(data)
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     budgets = [float(c) for c in flops or ()]
     if any(c <= 0 for c in budgets):
         raise typer.BadParameter(
@@ -337,6 +342,7 @@ def report_command(
         )
     _io.write_text(page, out)
     _print_outcome(out, result, scores, allocation, json_)
+    _log_to.send(destination, result, report=out, prob=interval)
 
 
 def _print_outcome(
