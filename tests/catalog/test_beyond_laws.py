@@ -219,3 +219,6 @@ def test_cli_laws_lists_the_new_families_and_shows_a_cost_requirement() -> None:
     detail = runner.invoke(app, ["laws", "krajewski_moe", "--json"])
     assert detail.exit_code == 0, detail.output
     assert "43x at E = 64" in detail.stdout
+    text = runner.invoke(app, ["laws", "krajewski_moe"])
+    assert text.exit_code == 0, text.output
+    assert "plans need --cost" in text.stdout

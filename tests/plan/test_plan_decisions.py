@@ -24,6 +24,7 @@ runner = CliRunner()
 def test_precision_plan_spends_the_budget_and_beats_its_neighbours() -> None:
     plan = allocate_precision(flops=1e21)
     n, d, p = float(plan.n_params[0]), float(plan.n_tokens[0]), float(plan.precision[0])
+    # D is solved exactly from the budget: only rounding separates the spend from it.
     assert 6 * n * d * p / 16 == pytest.approx(1e21, rel=1e-9)
     law = sl.get_law("kumar_precision")
     preset = law.presets["kumar2024"]
@@ -33,7 +34,8 @@ def test_precision_plan_spends_the_budget_and_beats_its_neighbours() -> None:
         inputs = {"N": [n_], "D": [d_], "P_w": [p_], "P_a": [p_], "P_kv": [p_]}
         return float(law.predict(preset, {k: np.array(v) for k, v in inputs.items()})[0])
 
-    assert plan.predicted_loss[0] == pytest.approx(loss(n, p), rel=1e-12)
+    assert plan.predicted_loss[0] == pytest.approx(loss(n, p), rel=1e-12)  # same arithmetic
+    # No neighbour 10% in N or 0.2 bits away is better (1e-12: rounding of losses near 2.9).
     for dn, dp in itertools.product((0.9, 1.0, 1.1), (-0.2, 0.0, 0.2)):
         assert loss(n * dn, p + dp) >= plan.predicted_loss[0] - 1e-12
 
@@ -87,13 +89,17 @@ def test_vocabulary_grows_with_compute_and_budget_is_spent() -> None:
     plan = optimal_vocabulary(n_params=1e9, flops=[1e20, 1e21, 1e22])
     assert np.all(np.diff(plan.vocab_size) > 0)
     spent = 6 * (1e9 + plan.vocab_params) * plan.n_tokens
-    np.testing.assert_allclose(spent, plan.flops, rtol=1e-12)
+    np.testing.assert_allclose(spent, plan.flops, rtol=1e-12)  # D = C / 6(N_nv + V d) exactly
     assert embedding_width(3e12) == 24576
 
 
 def test_vocabulary_errors() -> None:
     with pytest.raises(ArgumentError, match="`n_params` of optimal_vocabulary"):
         optimal_vocabulary(n_params=0, flops=1e21)
+    # Without the vocabulary term (A2 = 0) a smaller vocabulary only leaves more tokens: no optimum.
+    flat = dict(sl.get_law("tao_vocab_loss").presets["tao2024"]) | {"A2": 0.0}
+    with pytest.raises(ArgumentError, match="no interior optimal vocabulary"):
+        optimal_vocabulary(law="tao_vocab_loss", params=flat, n_params=1e9, flops=1e21)
     with pytest.raises(ArgumentError, match="inputs N_nv, N_v and D_b"):
         optimal_vocabulary(law="chinchilla", preset="hoffmann2022", n_params=1e9, flops=1e21)
 
@@ -170,6 +176,9 @@ def test_optimal_mixture_errors() -> None:
         optimal_mixture(["ye_mixing3"])  # type: ignore[list-item]
     with pytest.raises(ArgumentError, match="`prob` of optimal_mixture"):
         optimal_mixture(THREE, prob=1.5)
+    undefined = [("ye_mixing3", {"c": float("nan"), "k": 1.0, "t1": 0.0, "t2": 0.0})]
+    with pytest.raises(ArgumentError, match="no feasible mixture with a finite loss"):
+        optimal_mixture(undefined)
 
 
 # --- mixture-of-experts cost ------------------------------------------------------------------------
@@ -189,7 +198,8 @@ def test_moe_cost_charges_active_parameters() -> None:
     assert "N_active" in cost.description
     active = sl.allocate(flops=1e22, cost=cost, **MOE)  # type: ignore[arg-type]
     total = sl.allocate(flops=1e22, cost="6*N*D", **MOE)  # type: ignore[arg-type]
-    # The same budget buys 43x more N*D when only active parameters are charged.
+    # The same budget buys 43x more N*D when only active parameters are charged (D is solved exactly
+    # from the budget in both: 1e-6 leaves room for the numeric search's rounding only).
     assert float(active.n_params[0] * active.n_tokens[0]) == pytest.approx(
         43 * float(total.n_params[0] * total.n_tokens[0]), rel=1e-6
     )

@@ -230,7 +230,9 @@ def _design(law: Law, n_runs: int, rng: np.random.Generator) -> dict[str, np.nda
         grid = _design_nd(n_runs, rng)
         return {"N_avg": grid["N"], "D": grid["D"]}
     if set(law.inputs) == {"N", "D"}:
-        return _design_nd(n_runs, rng, *_ND_SIZES.get(law.name, (2e7, 2e9)))
+        return _design_nd(
+            n_runs, rng, *_ND_SIZES.get(law.name, (2e7, 2e9)), ratios=_ND_RATIOS.get(law.name, (5.0, 200.0))
+        )
     if len(law.inputs) == 1:
         return {law.inputs[0]: np.geomspace(1e3, 1e9, n_runs)}
     return {name: np.exp(rng.uniform(np.log(1e6), np.log(1e10), n_runs)) for name in law.inputs}
@@ -241,17 +243,24 @@ _ND_SIZES: Mapping[str, tuple[float, float]] = {
     "busbridge_supervised": (1.43e8, 1.26e10),
 }
 """Model-size ranges of N-D laws fitted on other sizes: Farseer's stretched exponentials of N are
-steep below its fitted 201M-6.4B range (Li et al. App. F)."""
+steep below its fitted 201M-6.4B range (Li et al. App. F); Busbridge et al. trained 143M-12.6B."""
+
+_ND_RATIOS: Mapping[str, tuple[float, float]] = {"busbridge_supervised": (2.0, 3000.0)}
+"""Tokens-per-parameter ranges of N-D laws measured beyond 5-200: Busbridge et al.'s supervised runs
+include 512B tokens for 143M-parameter models (D/N ~ 3600), and with an outer exponent gamma the two
+terms are told apart only when their ratio varies widely."""
 
 
 def _design_nd(
-    n_runs: int, rng: np.random.Generator, smallest: float = 2e7, largest: float = 2e9
+    n_runs: int, rng: np.random.Generator, smallest: float = 2e7, largest: float = 2e9,
+    ratios: tuple[float, float] = (5.0, 200.0),
 ) -> dict[str, np.ndarray]:
-    """Model sizes (2e7-2e9 unless given) crossed with 5-200 tokens per parameter, slightly jittered."""
+    """Model sizes (2e7-2e9 unless given) crossed with tokens per parameter (5-200 unless given),
+    slightly jittered."""
     n_sizes = max(2, int(np.ceil(np.sqrt(n_runs))))
     sizes = np.geomspace(smallest, largest, n_sizes)
-    ratios = np.geomspace(5, 200, int(np.ceil(n_runs / n_sizes)))
-    grid = np.array([(n, n * r) for n in sizes for r in ratios])[:n_runs]
+    per_size = np.geomspace(*ratios, int(np.ceil(n_runs / n_sizes)))
+    grid = np.array([(n, n * r) for n in sizes for r in per_size])[:n_runs]
     jitter = np.exp(rng.normal(0.0, 0.02, grid.shape))
     return {"N": np.round(grid[:, 0] * jitter[:, 0]), "D": np.round(grid[:, 1] * jitter[:, 1])}
 
