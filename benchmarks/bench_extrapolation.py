@@ -92,7 +92,7 @@ def _rng(task: Task, train: pl.DataFrame, salt: str) -> np.random.Generator:
 
 
 def _config(task: Task) -> sl.FitConfig:
-    return sl.FitConfig(mapping=dict(task.mapping), target=task.target, seed=SETTINGS["seed"], **task.fit_options)  # type: ignore[arg-type]
+    return sl.FitConfig(mapping=task.mapping_for(task.law), target=task.target, seed=SETTINGS["seed"], **task.fit_options)  # type: ignore[arg-type]
 
 
 def _fit_and_bootstrap(task: Task, train: pl.DataFrame, held: pl.DataFrame, cluster: bool) -> Part:
@@ -151,7 +151,7 @@ def _box(law: sl.Law, name: str) -> tuple[str, float, float]:
 
 
 def _columns(task: Task, frame: pl.DataFrame, law: sl.Law) -> dict[str, np.ndarray]:
-    rule = sl.ColumnMap(dict(task.mapping))
+    rule = sl.ColumnMap(task.mapping_for(law.name))
     out = {}
     for symbol in law.inputs:
         column = rule.column(symbol, frame.columns)
@@ -199,7 +199,8 @@ def naive(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
               for n, lg in zip(free, logged, strict=True)]
 
     def decode(z: np.ndarray) -> dict[str, float]:
-        values = {n: float(math.exp(v) if lg else v) for n, v, lg in zip(free, z, logged, strict=True)}
+        with np.errstate(over="ignore"):  # exp of a wild step is inf: the objective then rejects it
+            values = {n: float(np.exp(v)) if lg else float(v) for n, v, lg in zip(free, z, logged, strict=True)}
         return {**dict(law.fixed), **values}
 
     def objective(z: np.ndarray) -> float:
@@ -390,13 +391,13 @@ def _pct(value: float, digits: int = 2) -> str:
 
 
 def table(scores: Sequence[Score]) -> str:
-    header = (f"{'task':<48} {'method':<9} {'train':>6} {'held':>5} {'MAPE':>8} {'R2':>8} {'cover95':>8} "
+    header = (f"{'task':<48} {'method':<13} {'train':>6} {'held':>5} {'MAPE':>8} {'R2':>8} {'cover95':>8} "
               f"{'train obj':>10} {'time':>7}  status")
     lines = [header]
     for s in scores:
         name = s.task + ("" if s.headline else " *")
         r2 = f"{s.r2:8.3f}" if math.isfinite(s.r2) else f"{'-':>8}"
-        lines.append(f"{name:<48} {s.method:<9} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {r2} "
+        lines.append(f"{name:<48} {s.method:<13} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {r2} "
                      f"{_pct(s.coverage, 0):>8} {s.objective:>10.4g} {s.seconds:>6.1f}s  {s.status}")
     lines.append(
         "(* not in the means: one smaller model size. MAPE = mean |pred - y|/y over the held-out rows (= ARE). "
@@ -413,7 +414,7 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     for method, s in summary.items():
         failed = f", {s['n_failed']} failed" if s["n_failed"] else ""
         lines.append(
-            f"{method:<9} mean MAPE {_pct(s['mean_mape'])} over {s['n_tasks']} tasks{failed}; coverage pooled "
+            f"{method:<13} mean MAPE {_pct(s['mean_mape'])} over {s['n_tasks']} tasks{failed}; coverage pooled "
             f"over rows {_pct(s['pooled_coverage'], 1)}, mean over tasks {_pct(s['mean_task_coverage'], 1)}; "
             f"Hitchhiker mean ARE {_pct(s['hitchhiker_mean_are'])} ({len(s['hitchhiker_families'])} families; "
             "target ~4%, no-fit baselines ~18%)"
