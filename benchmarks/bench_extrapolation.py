@@ -11,6 +11,7 @@ Run:  python benchmarks/bench_extrapolation.py                   (every task but
       python benchmarks/bench_extrapolation.py --quick           (four fast tasks, 50 bootstrap draws)
       python benchmarks/bench_extrapolation.py --with-slow       (adds the multi-power Luo task, minutes)
       python benchmarks/bench_extrapolation.py --tasks hitchhiker_colpret,chinchilla_epoch --json out.json
+      python benchmarks/bench_extrapolation.py --seeds 0,1,2       (mean error and range over three seeds)
 Data: ../shared/data (or the folder in SCALINGLAWS_DATA_DIR); tasks whose data are absent are skipped.
 
 Adding a method: write ``def mine(task: Task) -> Prediction`` (or a per-part function decorated with
@@ -27,7 +28,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +283,9 @@ class Score:
     seconds: float
     headline: bool
     family: str | None
+    seeds: tuple[int, ...] = ()
+    mape_min: float = float("nan")
+    mape_max: float = float("nan")
 
 
 def train_objective(task: Task, params: Sequence[Mapping[str, float]]) -> float:
@@ -323,22 +327,58 @@ def score(task: Task, method: str, prediction: Prediction | None, seconds: float
             coverage = covered / y.size
         objective = train_objective(task, prediction.params)
     return Score(task.name, method, task.law, task.train.height, y.size, mape, r2, coverage, objective, covered,
-                 with_interval, status, seconds, task.headline, task.family)
+                 with_interval, status, seconds, task.headline, task.family, (SETTINGS["seed"],), mape, mape)
 
 
-def run(tasks: Sequence[Task], methods: Mapping[str, Callable[[Task], Prediction]]) -> list[Score]:
+def run(
+    tasks: Sequence[Task], methods: Mapping[str, Callable[[Task], Prediction]], seeds: Sequence[int] = (0,)
+) -> list[Score]:
+    """Every method on every task, once per seed (one score each)."""
     scores = []
     for task in tasks:
         begin = time.perf_counter()
-        for name, method in methods.items():
-            start = time.perf_counter()
-            try:
-                prediction, error = method(task), ""
-            except Exception as exc:  # noqa: BLE001 - a method failing on one task is a row of the table
-                prediction, error = None, f"{type(exc).__name__}: {exc}"[:120]
-            scores.append(score(task, name, prediction, time.perf_counter() - start, error))
+        for seed in seeds:
+            SETTINGS["seed"] = seed
+            for name, method in methods.items():
+                start = time.perf_counter()
+                try:
+                    prediction, error = method(task), ""
+                except Exception as exc:  # noqa: BLE001 - a method failing on one task is a row of the table
+                    prediction, error = None, f"{type(exc).__name__}: {exc}"[:120]
+                scores.append(score(task, name, prediction, time.perf_counter() - start, error))
         print(f"  {task.name}: {time.perf_counter() - begin:.1f} s", file=sys.stderr, flush=True)
     return scores
+
+
+def combine(scores: Sequence[Score]) -> list[Score]:
+    """One score per (task, method) over its seeds: mean MAPE (with the min and max), mean R², coverage
+    pooled over the seeds' rows, mean objective and time, the statuses seen."""
+    groups: dict[tuple[str, str], list[Score]] = {}
+    for s in scores:
+        groups.setdefault((s.task, s.method), []).append(s)
+    out = []
+    for runs in groups.values():
+        first = runs[0]
+        mapes = [s.mape for s in runs]
+        with_interval = sum(s.n_with_interval for s in runs)
+        covered = sum(s.n_covered for s in runs)
+        complete = with_interval == first.n_held * len(runs)
+        statuses = Counter(s.status for s in runs)
+        out.append(replace(
+            first,
+            mape=float(np.mean(mapes)),
+            r2=float(np.mean([s.r2 for s in runs])),
+            coverage=covered / with_interval if complete and with_interval else float("nan"),
+            objective=float(np.mean([s.objective for s in runs])),
+            n_covered=covered,
+            n_with_interval=with_interval,
+            status=first.status if len(statuses) == 1 else "; ".join(f"{k} x{v}" for k, v in statuses.items()),
+            seconds=float(np.mean([s.seconds for s in runs])),
+            seeds=tuple(seed for s in runs for seed in s.seeds),
+            mape_min=float(np.min(mapes)),
+            mape_max=float(np.max(mapes)),
+        ))
+    return out
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -353,12 +393,13 @@ def summarise(scores: Sequence[Score], methods: Sequence[str]) -> dict[str, Any]
     head = [s for s in scores if s.headline]
     for method in methods:
         mine = [s for s in head if s.method == method]
-        rows = sum(s.n_held for s in mine if s.n_with_interval == s.n_held)
+        complete = [s for s in mine if math.isfinite(s.coverage)]
+        rows = sum(s.n_with_interval for s in complete)
         out[method] = {
             "n_tasks": len(mine),
             "n_failed": sum(not math.isfinite(s.mape) for s in mine),
             "mean_mape": _mean([s.mape for s in mine]),
-            "pooled_coverage": sum(s.n_covered for s in mine if s.n_with_interval == s.n_held) / rows
+            "pooled_coverage": sum(s.n_covered for s in complete) / rows
             if rows else float("nan"),
             "mean_task_coverage": _mean([s.coverage for s in mine]),
             "hitchhiker_mean_are": _mean([s.mape for s in mine if s.family == "hitchhiker"]),
@@ -391,20 +432,24 @@ def _pct(value: float, digits: int = 2) -> str:
 
 
 def table(scores: Sequence[Score]) -> str:
-    header = (f"{'task':<48} {'method':<13} {'train':>6} {'held':>5} {'MAPE':>8} {'R2':>8} {'cover95':>8} "
-              f"{'train obj':>10} {'time':>7}  status")
+    spread = any(len(s.seeds) > 1 for s in scores)
+    header = (f"{'task':<48} {'method':<13} {'train':>6} {'held':>5} {'MAPE':>8} "
+              + (f"{'(min-max over seeds)':>21} " if spread else "")
+              + f"{'R2':>8} {'cover95':>8} {'train obj':>10} {'time':>7}  status")
     lines = [header]
     for s in scores:
         name = s.task + ("" if s.headline else " *")
         r2 = f"{s.r2:8.3f}" if math.isfinite(s.r2) else f"{'-':>8}"
-        lines.append(f"{name:<48} {s.method:<13} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {r2} "
+        between = f"{_pct(s.mape_min) + '-' + _pct(s.mape_max):>21} " if spread else ""
+        lines.append(f"{name:<48} {s.method:<13} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {between}{r2} "
                      f"{_pct(s.coverage, 0):>8} {s.objective:>10.4g} {s.seconds:>6.1f}s  {s.status}")
     lines.append(
-        "(* not in the means: one smaller model size. MAPE = mean |pred - y|/y over the held-out rows (= ARE). "
-        "R2 about the held-out mean, '-' below 3 rows; it means little where the held-out rows barely vary "
+        "(* not in the means: one smaller model size. MAPE = mean |pred - y|/y over the held-out rows (= ARE)"
+        + (", averaged over the seeds" if spread else "")
+        + ". R2 about the held-out mean, '-' below 3 rows; it means little where the held-out rows barely vary "
         "(the tail of one training curve). cover95 = share of held-out rows inside the 95% prediction "
-        "interval, '-' when the method gives none. train obj = Huber(1e-3) on log residuals of the "
-        "training rows at the fitted parameters, summed over parts.)"
+        "interval (pooled over seeds), '-' when the method gives none. train obj = Huber(1e-3) on log "
+        "residuals of the training rows at the fitted parameters, summed over parts. time per seed.)"
     )
     return "\n".join(lines)
 
@@ -422,8 +467,9 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     for method, s in summary.items():
         v = s.get("vs_baseline")
         if v:
+            verdict = "beats" if v["error_reduction"] >= 0 else "loses to"
             lines.append(
-                f"{method} beats {BASELINE} by {_pct(v['error_reduction'], 1)} in mean error "
+                f"{method} {verdict} {BASELINE} by {_pct(abs(v['error_reduction']), 1)} in mean error "
                 f"({_pct(v['mean_mape'])} vs {_pct(v['baseline_mean_mape'])} over {v['n_tasks']} tasks); "
                 f"lower error on {v['tasks_won']} of {v['n_tasks']} tasks"
             )
@@ -452,10 +498,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"tasks {', '.join(QUICK)}, 50 bootstrap draws")
     parser.add_argument("--with-slow", action="store_true", help="also the multi-power Luo task (minutes)")
     parser.add_argument("--n-boot", type=int, default=None, help="bootstrap draws (default 200; 50 with --quick)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0",
+                        help="comma-separated seeds; with several, each method runs once per seed and the table "
+                             "gives the mean error and its range (the naive baseline's starts are random)")
     parser.add_argument("--json", type=Path, help="also write the scores and summary to this JSON file")
     args = parser.parse_args()
-    SETTINGS["seed"] = args.seed
+    seeds = [int(x) for x in args.seeds.split(",")]
     SETTINGS["n_boot"] = args.n_boot if args.n_boot is not None else (50 if args.quick else 200)
     known = {**METHODS, **REFERENCES}
     unknown = [m for m in args.methods.split(",") if m not in known]
@@ -464,21 +512,23 @@ def main() -> None:
     methods = {m: known[m] for m in args.methods.split(",")}
     select = args.tasks.split(",") if args.tasks else (list(QUICK) if args.quick else None)
     tasks = load_tasks(select, include_slow=args.with_slow)
-    print(f"tasks (seed {args.seed}, {SETTINGS['n_boot']} bootstrap draws, {int(100 * PROB)}% prediction intervals):")
+    print(f"tasks (seeds {seeds}, {SETTINGS['n_boot']} bootstrap draws, {int(100 * PROB)}% prediction intervals):")
     print(describe(tasks))
     print()
-    scores = run(tasks, methods)
+    raw = run(tasks, methods, seeds)
+    scores = combine(raw)
     summary = summarise(scores, list(methods))
     print(table(scores))
     print()
     print(summary_text(summary))
     if args.json is not None:
         document = {
-            "settings": {**SETTINGS, "prob": PROB, "methods": list(methods)},
+            "settings": {"seeds": seeds, "n_boot": SETTINGS["n_boot"], "prob": PROB, "methods": list(methods)},
             "tasks": [{"name": t.name, "dataset": t.dataset, "law": t.law, "laws": list(t.laws), "note": t.note,
                        "n_train": t.train.height, "n_held": t.held.height, "scale_axis": t.scale_axis,
                        "headline": t.headline, "family": t.family} for t in tasks],
             "scores": [asdict(s) for s in scores],
+            "scores_per_seed": [asdict(s) for s in raw],
             "summary": summary,
         }
         write_text(args.json, json.dumps(_jsonable(document), indent=2, allow_nan=False) + "\n")
