@@ -511,7 +511,10 @@ def main() -> None:
         parser.error(f"unknown method(s) {unknown}; known: {list(known)}")
     methods = {m: known[m] for m in args.methods.split(",")}
     select = args.tasks.split(",") if args.tasks else (list(QUICK) if args.quick else None)
-    tasks = load_tasks(select, include_slow=args.with_slow)
+    try:
+        tasks = load_tasks(select, include_slow=args.with_slow)
+    except ValueError as exc:
+        parser.error(str(exc))
     print(f"tasks (seeds {seeds}, {SETTINGS['n_boot']} bootstrap draws, {int(100 * PROB)}% prediction intervals):")
     print(describe(tasks))
     print()
