@@ -124,6 +124,7 @@ _LAZY: dict[str, str] = {
     "BacktestResult": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",
     "backtest": "scalinglaws.trust.backtesting",
+    "calibrate": "scalinglaws.trust.calibration",
     "select": "scalinglaws.trust.selection",
 }
 """Public name -> the module that defines it."""
@@ -177,6 +178,7 @@ __all__ = [
     "average",
     "backtest",
     "bootstrap",
+    "calibrate",
     "chain",
     "compare",
     "datasets",

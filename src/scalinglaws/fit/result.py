@@ -67,6 +67,9 @@ class FitResult:
     priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """The normal priors ``(mean, sd)`` the fit used, by law parameter (empty: none)."""
     prior_weight: float | None = None
+    interval_scale: float = 1.0
+    """Factor on the half-width of every prediction interval, from leave-future-out calibration
+    (:func:`scalinglaws.calibrate`); 1 when the intervals are the law's own."""
     """The factor that put the priors in the objective's units (kept so refits use the same objective)."""
 
     def __post_init__(self) -> None:
@@ -240,7 +243,9 @@ class FitResult:
             se = np.sqrt(se**2 + noise)
         from scipy.special import stdtrit
 
-        half = float(stdtrit(max(n - p, 1), (1 + prob) / 2)) * se
+        half = float(stdtrit(max(n - p, 1), (1 + prob) / 2)) * se * self.interval_scale
+        if self.interval_scale != 1.0:
+            method = f"{method}, calibrated x{self.interval_scale:.3g} by leave-future-out errors"
         lower, upper = centre - half, centre + half
         if log:
             return point, np.exp(lower), np.exp(upper), method
@@ -351,6 +356,7 @@ class FitResult:
             "optima": [o.to_dict() for o in self.optima],
             "priors": {k: list(p) for k, p in self.priors.items()},
             "prior_weight": self.prior_weight,
+            "interval_scale": self.interval_scale,
         }
 
     def to_json(self) -> str:
@@ -393,6 +399,7 @@ class FitResult:
             optima=tuple(Optimum.from_dict(o) for o in data.get("optima", ())),
             priors={k: (float(m), float(sd)) for k, (m, sd) in data.get("priors", {}).items()},
             prior_weight=None if data.get("prior_weight") is None else float(data["prior_weight"]),
+            interval_scale=float(data.get("interval_scale", 1.0)),
         )
 
     @classmethod
