@@ -18,6 +18,15 @@ left out of the frontier fit: the sweep does not bracket the optimum there.
 
 Uncertainty: the runs within each budget are resampled with replacement (``n_boot`` times); each
 resample gives a minimum per budget and a frontier fit, and intervals are their percentiles.
+
+Budgets: runs sharing an exact budget value form one budget (as :func:`isoflop_grid` writes them).
+Achieved or digitised compute differs a little from run to run, so otherwise runs are bucketed by the
+nearest log-compute level (as marin does, ``round_flops_to_bucket``): the levels are the ``budgets``
+given, or are found in the data as the densest windows of ``±tolerance`` decades (holding at least
+:data:`FOUND_MIN_RUNS` runs), and each run joins the nearest level within ``tolerance`` decades; the others
+are left out and counted. (Marin rounds to one significant figure; on digitised data whose compute
+sits a few per cent below the budget that grid splits one budget in two, e.g. 5.4e18..5.8e18 between
+5e18 and 6e18, which the found levels do not.)
 """
 
 from __future__ import annotations
@@ -37,6 +46,10 @@ from scalinglaws.plan.allocation import Allocation, _check_flops, _check_prob
 Method = Literal["parabola", "cubic", "akima"]
 _MIN_POINTS: Mapping[str, int] = {"parabola": 3, "cubic": 5, "akima": 4}
 _DENSE = 2001
+_SAME_SIZE = 1e-3
+"""Sizes closer than this in log N (0.1%) are one model size for the Akima knots: digitised or rounded
+copies of a size (1.7e-7 apart on the Epoch data) would otherwise give the interpolant slopes of
+1e5 and a minimum of 1e-261."""
 
 
 def isoflop_grid(
@@ -88,15 +101,62 @@ def isoflop_grid(
     return pl.DataFrame({"flops": c, "n_params": np.round(n), "n_tokens": np.round(d), "tokens_per_param": d / n})
 
 
+Bucketing = Literal["exact", "given", "found"]
+DEFAULT_TOLERANCE = 0.03
+"""Half-width, in decades of compute, of a budget bucket (±7%): wider than the scatter of achieved
+FLOPs around a target (marin's sweeps stay within 1%) and of digitised points (±0.03 decades on the
+Epoch reconstruction of Chinchilla's runs), narrower than half the gap between budgets a factor 1.7
+apart (6e18 and 1e19)."""
+FOUND_MIN_RUNS = 8
+"""Runs a level found in the data must hold: a profile needs several sizes either side of its minimum,
+and a few runs that happen to share a compute value (a model trained for several lengths) are not a
+sweep. (On the Epoch reconstruction of Chinchilla's runs, the nine IsoFLOP budgets hold 8 to 24 runs
+each within ±0.03 decades, other compute values at most 7.) Smaller sweeps: pass ``budgets``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """The fitted loss profile of one budget: log loss as a function of log N across its sweep.
+
+    Polynomial methods keep their coefficients (increasing order) in ``u = (log N - centre) / half``,
+    which keeps the normal equations well conditioned; ``akima`` keeps its knots (distinct log N and
+    the mean log loss there). :meth:`loss` evaluates the profile at model sizes inside the sweep.
+    """
+
+    method: Method
+    log_n_range: tuple[float, float]
+    coefs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    knots: tuple[np.ndarray, np.ndarray] | None = None
+
+    def loss(self, n_params: Any) -> np.ndarray:
+        """The profile's loss at ``n_params`` (NaN outside the sweep's range of sizes)."""
+        x = np.log(np.asarray(n_params, dtype=float))
+        lo, hi = self.log_n_range
+        inside = (x >= lo - 1e-12) & (x <= hi + 1e-12)
+        if self.knots is not None:
+            values = Akima1DInterpolator(*self.knots)(np.clip(x, lo, hi))
+        else:
+            centre, half = _centre(lo, hi)
+            values = _design((x - centre) / half, self.coefs.size - 1) @ self.coefs
+        return np.where(inside, np.exp(values), np.nan)
+
+
 @dataclass(frozen=True, eq=False)
 class IsoFlopResult:
     """Per-budget minima and the frontier fits.
 
     ``budgets`` has one row per budget: ``flops``, ``n_points``, ``n_opt``, ``n_opt_lower``,
-    ``n_opt_upper``, ``d_opt`` (= C/(6 N_opt)), ``loss_opt`` and ``interior`` (False when the minimum is
-    at the sweep's edge; such budgets are left out of the frontier). Frontier: N_opt = ``coef_a`` *
-    C^``exponent_a`` and D_opt = ``coef_b`` * C^``exponent_b``, fitted by least squares in log-log.
-    ``intervals`` maps ``"exponent_a"``/``"exponent_b"`` to bootstrap percentile intervals.
+    ``n_opt_upper``, ``d_opt`` (the tokens of N_opt at the budget under C = 6ND), ``loss_opt`` and
+    ``interior`` (False when the minimum is at the sweep's edge; such budgets are left out of the
+    frontier). Frontier: N_opt = ``coef_a`` * C^``exponent_a`` and D_opt = ``coef_b`` *
+    C^``exponent_b``, fitted by least squares in log-log. ``intervals`` maps
+    ``"exponent_a"``/``"exponent_b"`` to bootstrap percentile intervals.
+
+    ``profiles`` holds each budget's fitted profile (None where the budget had too few sizes);
+    ``levels`` (log10 FLOPs), ``tolerance`` (decades) and ``bucketing`` say how runs were grouped into
+    budgets (see the module docstring), :meth:`assign` applies the same rule to other runs, and
+    ``n_unassigned`` counts the runs on no budget. ``columns`` names the (flops, n_params, loss)
+    columns that were read.
     """
 
     method: Method
@@ -108,6 +168,17 @@ class IsoFlopResult:
     prob: float
     n_boot: int
     intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    profiles: tuple[Profile | None, ...] = ()
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tolerance: float = 0.0
+    bucketing: Bucketing = "exact"
+    n_unassigned: int = 0
+    columns: tuple[str, str, str] = ("flops", "n_params", "loss")
+
+    def assign(self, flops: Any) -> np.ndarray:
+        """The budget row each run's compute belongs to (-1 for none), by the rule that grouped the
+        analysed runs: the nearest level within ``tolerance`` decades (exact values: equal to it)."""
+        return _nearest(np.log10(np.asarray(flops, dtype=float)), self.levels, self.tolerance)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +190,9 @@ class IsoFlopResult:
             "prob": self.prob,
             "n_boot": self.n_boot,
             "intervals": {k: list(v) for k, v in self.intervals.items()} or None,
+            "bucketing": self.bucketing,
+            "tolerance_decades": self.tolerance,
+            "n_unassigned": self.n_unassigned,
             "budgets": self.budgets.to_dicts(),
         }
 
@@ -146,8 +220,97 @@ def _as_columns(data: Any) -> dict[str, np.ndarray]:
     )
 
 
+# ---------------------------------------------------------------------------------------------------
+# Budgets: which runs share a compute level
+
+
+_SAME = 1e-9
+"""Decades within which two budgets are the same value (exact grouping, up to float round-off)."""
+
+
+def _nearest(log_c: np.ndarray, levels: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index of the nearest of the sorted ``levels`` for each value, or -1 when it is farther than
+    ``tolerance`` (never closer than round-off for exact levels)."""
+    if levels.size == 0:
+        return np.full(log_c.shape, -1)
+    above = np.searchsorted(levels, log_c)
+    left, right = np.clip(above - 1, 0, levels.size - 1), np.clip(above, 0, levels.size - 1)
+    pick = np.where(np.abs(log_c - levels[left]) <= np.abs(levels[right] - log_c), left, right)
+    near = np.abs(log_c - levels[pick]) <= max(tolerance, _SAME)
+    return np.where(near, pick, -1)
+
+
+def _found_levels(log_c: np.ndarray, tolerance: float, min_runs: int) -> np.ndarray:
+    """Levels (log10 FLOPs) found as the densest windows of ±``tolerance`` decades, greedily: the
+    window holding the most runs (the lowest compute on ties, so row order does not matter) becomes a
+    level at its runs' median, its runs are removed, and so on while a window holds ``min_runs``."""
+    remaining = np.sort(log_c)
+    levels = []
+    while remaining.size >= min_runs:
+        counts = np.searchsorted(remaining, remaining + tolerance, side="right") - np.searchsorted(
+            remaining, remaining - tolerance, side="left"
+        )
+        best = int(np.argmax(counts))
+        if counts[best] < min_runs:
+            break
+        window = np.abs(remaining - remaining[best]) <= tolerance
+        centre = float(np.median(remaining[window]))
+        members = np.abs(remaining - centre) <= tolerance
+        if members.sum() < min_runs:  # the median moved off a lopsided window: keep the window
+            centre, members = float(remaining[best]), window
+        levels.append(centre)
+        remaining = remaining[~members]
+    return np.sort(np.asarray(levels, dtype=float))
+
+
+def _bucket(
+    c: np.ndarray, budgets: Sequence[float] | np.ndarray | None, tolerance: float, min_runs: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, float, Bucketing]:
+    """Levels (log10 FLOPs), the budget value of each level when it is known (the given or exact
+    values; None for levels found, whose budgets are where their runs are), each run's level (-1:
+    none), the tolerance applied and how the levels came."""
+    log_c = np.log10(c)
+    if budgets is not None:
+        values = np.unique(_check_flops(budgets, "isoflop_profiles", "budgets"))
+        levels = np.log10(values)
+        if levels.size > 1 and np.min(np.diff(levels)) <= 2 * tolerance:
+            raise ArgumentError(
+                f"`budgets` of isoflop_profiles must be more than 2 x `tolerance` = {2 * tolerance:g} "
+                f"decades apart, so that no run is near two of them. Got {budgets!r} instead. Pass "
+                "fewer budgets or a smaller `tolerance`."
+            )
+        return levels, values, _nearest(log_c, levels, tolerance), tolerance, "given"
+    values, counts = np.unique(c, return_counts=True)
+    if np.all(counts >= 2):
+        levels = np.log10(values)
+        return levels, values, _nearest(log_c, levels, 0.0), 0.0, "exact"
+    levels = _found_levels(log_c, tolerance, max(min_runs, FOUND_MIN_RUNS))
+    return levels, None, _nearest(log_c, levels, tolerance), tolerance, "found"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Profiles: the minimum of loss over model size within one budget
+
+
 def _design(x: np.ndarray, degree: int) -> np.ndarray:
     return np.vander(x, degree + 1, increasing=True)
+
+
+def _centre(lo: float, hi: float) -> tuple[float, float]:
+    """Centre and half-width of a sweep in log N (the half-width never zero)."""
+    return 0.5 * (lo + hi), max(0.5 * (hi - lo), 1e-12)
+
+
+def _poly_coefs(u: np.ndarray, y: np.ndarray, counts: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least-squares polynomial of ``y`` in ``u`` for each row of resampling ``counts``, and
+    whether the row has enough distinct sizes to determine it."""
+    design = _design(u, degree)
+    gram = np.einsum("bi,ij,ik->bjk", counts, design, design)
+    rhs = np.einsum("bi,ij,i->bj", counts, design, y)
+    unique = np.array([np.unique(u[c > 0]).size for c in counts])
+    ok = unique > degree
+    gram[~ok] = np.eye(degree + 1)
+    return np.linalg.solve(gram, rhs[..., None])[..., 0], ok
 
 
 def _poly_minimum(coefs: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -178,33 +341,51 @@ def _poly_minimum(coefs: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, 
 def _budget_minima(
     x: np.ndarray, y: np.ndarray, counts: np.ndarray, method: Method
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimiser of log N, minimum log loss and interior flag, for each row of resampling ``counts``."""
+    """Minimiser of log N, minimum log loss and interior flag, for each row of resampling ``counts``.
+
+    Polynomials are fitted in ``u = (log N - centre) / half`` (u in [-1, 1]): in raw log N (about 20)
+    the cubic's normal equations have a condition number near 1e19 and can be singular.
+    """
     lo, hi = float(x.min()), float(x.max())
     if method in ("parabola", "cubic"):
+        centre, half = _centre(lo, hi)
         degree = 2 if method == "parabola" else 3
-        design = _design(x, degree)
-        gram = np.einsum("bi,ij,ik->bjk", counts, design, design)
-        rhs = np.einsum("bi,ij,i->bj", counts, design, y)
-        unique = np.array([np.unique(x[c > 0]).size for c in counts])
-        ok = unique > degree
-        gram[~ok] = np.eye(degree + 1)
-        coefs = np.linalg.solve(gram, rhs[..., None])[..., 0]
-        xm, interior = _poly_minimum(coefs, lo, hi)
-        ym = np.einsum("bj,bj->b", _design(xm, degree), coefs)
-        return np.where(ok, xm, np.nan), np.where(ok, ym, np.nan), interior & ok
+        coefs, ok = _poly_coefs((x - centre) / half, y, counts, degree)
+        um, interior = _poly_minimum(coefs, -1.0, 1.0)
+        ym = np.einsum("bj,bj->b", _design(um, degree), coefs)
+        return np.where(ok, centre + half * um, np.nan), np.where(ok, ym, np.nan), interior & ok
     out_x, out_y, out_i = (np.full(counts.shape[0], np.nan) for _ in range(3))
     for b, c in enumerate(counts):
         keep = c > 0
-        xs, inverse = np.unique(x[keep], return_inverse=True)
+        xs, ys = _knots(x[keep], y[keep], c[keep])
         if xs.size < 3:
             continue
-        ys = np.bincount(inverse, weights=(y * c)[keep]) / np.bincount(inverse, weights=c[keep])
         grid = np.linspace(xs[0], xs[-1], _DENSE)
         values = Akima1DInterpolator(xs, ys)(grid)
         best = int(np.argmin(values))
         out_x[b], out_y[b] = grid[best], values[best]
-        out_i[b] = float(0 < best < _DENSE - 1 and xs[0] == lo and xs[-1] == hi)
+        spans = xs[0] - lo <= _SAME_SIZE and hi - xs[-1] <= _SAME_SIZE  # the resample kept both ends
+        out_i[b] = float(0 < best < _DENSE - 1 and spans)
     return out_x, out_y, out_i.astype(bool)
+
+
+def _knots(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct sizes (merged within :data:`_SAME_SIZE`) and the weighted mean log loss at each."""
+    order = np.argsort(x, kind="stable")
+    xs, ys, ws = x[order], y[order], weights[order]
+    label = np.concatenate([[0], np.cumsum(np.diff(xs) > _SAME_SIZE)])
+    total = np.bincount(label, weights=ws)
+    return np.bincount(label, weights=xs * ws) / total, np.bincount(label, weights=ys * ws) / total
+
+
+def _profile(x: np.ndarray, y: np.ndarray, method: Method) -> Profile:
+    """The point-estimate profile of one budget (log N ``x`` and log loss ``y``)."""
+    lo, hi = float(x.min()), float(x.max())
+    if method == "akima":
+        return Profile(method, (lo, hi), knots=_knots(x, y, np.ones_like(x)))
+    centre, half = _centre(lo, hi)
+    coefs, _ = _poly_coefs((x - centre) / half, y, np.ones((1, x.size)), 2 if method == "parabola" else 3)
+    return Profile(method, (lo, hi), coefs=coefs[0])
 
 
 def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,6 +401,14 @@ def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.
     return slope, mv - slope * mc
 
 
+_EMPTY = {"n_opt": np.nan, "n_opt_lower": np.nan, "n_opt_upper": np.nan, "d_opt": np.nan, "loss_opt": np.nan,
+          "interior": False}
+_SCHEMA = {
+    "flops": pl.Float64, "n_points": pl.Int64, "n_opt": pl.Float64, "n_opt_lower": pl.Float64,
+    "n_opt_upper": pl.Float64, "d_opt": pl.Float64, "loss_opt": pl.Float64, "interior": pl.Boolean,
+}
+
+
 def isoflop_profiles(
     data: Any,
     *,
@@ -227,6 +416,8 @@ def isoflop_profiles(
     flops: str = "flops",
     n_params: str = "n_params",
     loss: str = "loss",
+    budgets: Sequence[float] | np.ndarray | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
     n_boot: int = 200,
     prob: float = 0.95,
     seed: int = 0,
@@ -236,13 +427,17 @@ def isoflop_profiles(
     Parameters
     ----------
     data
-        Runs (a polars/pandas frame or a mapping of columns) with a budget column, model sizes and losses;
-        every run of a budget must share the exact budget value (as :func:`isoflop_grid` writes it).
+        Runs (a polars/pandas frame or a mapping of columns) with a compute column, model sizes and
+        losses.
     method
         ``"cubic"`` (default), ``"parabola"`` (Chinchilla Approach 2) or ``"akima"`` (Porian et al.);
         see the module docstring for their biases.
     flops, n_params, loss
         Column names.
+    budgets, tolerance
+        How runs are grouped into budgets (module docstring): runs sharing exact values form one
+        budget; otherwise each run joins the nearest of the ``budgets`` given (FLOPs), or of the
+        levels found in the data, within ``tolerance`` decades (default 0.03, ±7%).
     n_boot, prob, seed
         Resamples of the runs within each budget, interval probability, and the resampling seed;
         ``n_boot=0`` skips the intervals.
@@ -258,13 +453,18 @@ def isoflop_profiles(
     DataError
         If values are not positive and finite, or fewer than two budgets have an interior minimum.
     ValueError
-        If ``method``, ``n_boot`` or ``prob`` is invalid.
+        If ``method``, ``budgets``, ``tolerance``, ``n_boot`` or ``prob`` is invalid.
     """
     function = "isoflop_profiles"
     if method not in _MIN_POINTS:
         raise ArgumentError(f"`method` of {function} must be one of {sorted(_MIN_POINTS)}. Got {method!r} instead.")
     if n_boot < 0:
         raise ArgumentError(f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.")
+    if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
+        raise ArgumentError(
+            f"`tolerance` of {function} must be a half-width in decades of compute in [0, 0.5), e.g. "
+            f"0.03 (±7%). Got {tolerance!r} instead."
+        )
     _check_prob(prob, function)
     columns = _as_columns(data)
     c = _column(columns, flops, "flops")
@@ -277,21 +477,30 @@ def isoflop_profiles(
                 f"column {name!r} of the IsoFLOP data must be positive and finite; {bad.size} rows are "
                 f"not (rows {bad[:5].tolist()}, values {values[bad[:5]].tolist()}). Drop or fix them."
             )
+    levels, known, assignment, applied, bucketing = _bucket(c, budgets, tolerance, _MIN_POINTS[method])
+    model = cost_model(DEFAULT_COST)
     rng = np.random.default_rng(seed)
-    budgets = np.unique(c)
     rows: list[dict[str, Any]] = []
-    draws_x = np.full((n_boot, budgets.size), np.nan)
-    for k, budget in enumerate(budgets):
-        members = np.flatnonzero(c == budget)
-        order = members[np.argsort(n[members])]
+    profiles: list[Profile | None] = []
+    draws_x = np.full((n_boot, levels.size), np.nan)
+    budget_values = np.empty(levels.size)
+    for k in range(levels.size):
+        members = np.flatnonzero(assignment == k)
+        # A given or exact budget is its value; a found one is where its runs are (geometric mean).
+        if known is not None:
+            budget = float(known[k])
+        else:
+            budget = float(np.exp(np.mean(np.log(c[members])))) if members.size else float(10 ** levels[k])
+        budget_values[k] = budget
+        order = members[np.argsort(n[members], kind="stable")]
         x, ly = np.log(n[order]), np.log(y[order])
-        row: dict[str, Any] = {"flops": float(budget), "n_points": int(order.size)}
+        row: dict[str, Any] = {"flops": budget, "n_points": int(order.size)}
         if np.unique(x).size < _MIN_POINTS[method]:
-            rows.append(row | {"n_opt": np.nan, "n_opt_lower": np.nan, "n_opt_upper": np.nan,
-                               "d_opt": np.nan, "loss_opt": np.nan, "interior": False})
+            rows.append(row | _EMPTY)
+            profiles.append(None)
             continue
-        counts = np.ones((1, x.size))
-        xm, ym, interior = _budget_minima(x, ly, counts, method)
+        xm, ym, interior = _budget_minima(x, ly, np.ones((1, x.size)), method)
+        profiles.append(_profile(x, ly, method))
         lower = upper = np.nan
         if n_boot:
             resampled = np.apply_along_axis(
@@ -304,35 +513,44 @@ def isoflop_profiles(
         n_opt = float(np.exp(xm[0]))
         rows.append(row | {
             "n_opt": n_opt, "n_opt_lower": float(lower), "n_opt_upper": float(upper),
-            "d_opt": float(cost_model(DEFAULT_COST).tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
+            "d_opt": float(model.tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
             "interior": bool(interior[0]),
         })
-    table = pl.DataFrame(rows, schema={
-        "flops": pl.Float64, "n_points": pl.Int64, "n_opt": pl.Float64, "n_opt_lower": pl.Float64,
-        "n_opt_upper": pl.Float64, "d_opt": pl.Float64, "loss_opt": pl.Float64, "interior": pl.Boolean,
-    })
+    table = pl.DataFrame(rows, schema=_SCHEMA)
     ok = table["interior"].to_numpy() & np.isfinite(table["n_opt"].to_numpy())
+    unassigned = int(np.sum(assignment < 0))
     if ok.sum() < 2:
+        grouped = {
+            "exact": "runs grouped by exact budget value",
+            "given": f"runs bucketed to the nearest of the {levels.size} given budgets within {applied:g} decades",
+            "found": f"runs bucketed by nearest log-compute level (±{applied:g} decades)",
+        }[bucketing]
         raise DataError(
             f"IsoFLOP data must have at least two budgets whose minimum lies inside the sweep (with "
-            f"{_MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {budgets.size}. "
-            "Widen the sweeps around the optimum or add sizes."
+            f"{_MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {levels.size} "
+            f"budgets ({grouped}; {unassigned} of {c.size} runs on no budget). Widen the sweeps around the "
+            "optimum or add sizes, or pass the budgets the runs aimed at (`budgets=`) and a `tolerance`."
         )
-    log_c = np.log(budgets)
+    log_c = np.log(budget_values)
     log_n = np.log(table["n_opt"].to_numpy())
     a, ka = _frontier(log_c, log_n, ok)
-    b, kb = _frontier(log_c, np.log(budgets / 6.0) - log_n, ok)
+    log_d = np.log(model.tokens(np.exp(log_n), budget_values))
+    b, kb = _frontier(log_c, log_d, ok)
     intervals: dict[str, tuple[float, float]] = {}
     if n_boot:
         okb = ok[None, :] & np.isfinite(draws_x)
         ab, _ = _frontier(log_c[None, :], draws_x, okb)
-        bb, _ = _frontier(log_c[None, :], np.log(budgets / 6.0)[None, :] - draws_x, okb)
+        with np.errstate(invalid="ignore"):
+            draws_d = np.log(model.tokens(np.exp(draws_x), budget_values[None, :]))
+        bb, _ = _frontier(log_c[None, :], draws_d, okb)
         q = [(1 - prob) / 2, (1 + prob) / 2]
         intervals["exponent_a"] = tuple(float(v) for v in np.nanquantile(ab, q))  # type: ignore[assignment]
         intervals["exponent_b"] = tuple(float(v) for v in np.nanquantile(bb, q))  # type: ignore[assignment]
     return IsoFlopResult(
         method=method, budgets=table, exponent_a=float(a), exponent_b=float(b), coef_a=float(np.exp(ka)),
-        coef_b=float(np.exp(kb)), prob=prob, n_boot=n_boot, intervals=intervals,
+        coef_b=float(np.exp(kb)), prob=prob, n_boot=n_boot, intervals=intervals, profiles=tuple(profiles),
+        levels=levels, tolerance=applied, bucketing=bucketing, n_unassigned=unassigned,
+        columns=(flops, n_params, loss),
     )
 
 
