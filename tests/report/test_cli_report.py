@@ -66,7 +66,7 @@ def test_report_of_the_epoch_runs_has_frontier_contours_and_isoflop(shared_data:
 
 def test_report_without_isoflop_sweeps_says_so(runs_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    result = run("report", runs_csv, "--bootstrap", "0", "--no-backtest", "-o", out)
+    result = run("report", runs_csv, "--bootstrap", "0", "--no-backtest", "--no-figures", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert "no IsoFLOP section: IsoFLOP data must have at least two budgets" in " ".join(result.stderr.split())
     assert '<h2 id="isoflop">' not in out.read_text()

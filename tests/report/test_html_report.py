@@ -17,6 +17,7 @@ import scalinglaws as sl
 from scalinglaws.plan import allocate
 from scalinglaws.report import render_report
 from scalinglaws.report._math import law_latex, math_svg
+from scalinglaws.report.sections.plan import isoflop_section
 
 TARGET = {"n_params": 7e10, "n_tokens": 1.4e12}
 IMAGE = re.compile(r'<img src="data:(image/[a-z+]+);base64,([A-Za-z0-9+/=]+)"')
@@ -117,12 +118,14 @@ def test_isoflop_section_draws_profiles_and_optima(runs: pl.DataFrame, fitted: s
     sweep = grid.with_columns(loss=pl.Series(law.predict(truth, {"N": grid["n_params"].to_numpy(),
                                                                  "D": grid["n_tokens"].to_numpy()})))
     analysis = isoflop_profiles(sweep, n_boot=20)
-    page = render_report(fitted, runs, isoflop=analysis, isoflop_data=sweep)
+    page = render_report(fitted, runs, isoflop=analysis, isoflop_data=sweep, figures=False)
     assert '<h2 id="isoflop">' in page
-    assert '<figure id="fig-isoflop">' in page
     assert "runs grouped by their exact budget value; 0 runs on no budget" in page
-    assert f"the fitted law gives N* \u221d C<sup>{allocate(fitted, flops=1e20).exponent_a:.3f}</sup>" in page
+    law = allocate(fitted, flops=1e20)
+    assert f"the fitted law gives N* \u221d C<sup>{law.exponent_a:.3f}</sup>" in page
     assert '<a href="#isoflop">IsoFLOP</a>' in page
+    section = isoflop_section(analysis, sweep, law, figures=True)
+    assert '<figure id="fig-isoflop"><img src="data:image/png;base64,' in section
 
 
 def test_a_law_without_n_and_d_has_no_frontier() -> None:

@@ -233,6 +233,7 @@ def plot_command(
     frame = _io.read_table(data) if data is not None and SPECS[kind].data is not False else None
     draw, size = _drawing(kind, result, frame, target=goal, prob=interval, split_by=split_by,
                           method=method, compute_range=compute_range, seed=seed)
-    payload = figure_bytes(draw, size, fmt)  # type: ignore[arg-type]
+    layout = None if kind is Kind.bootstrap else "constrained"  # the corner plot places its own grid
+    payload = figure_bytes(draw, size, fmt, layout=layout)  # type: ignore[arg-type]
     _io.write_bytes(payload, out)
     _console.result(str(out))

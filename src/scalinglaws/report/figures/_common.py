@@ -167,16 +167,28 @@ def _nice_ticks(lo: float, hi: float) -> list[float]:
     return pair
 
 
+def tick_text(value: float) -> str:
+    """A tick label: plain for moderate values (2.5, 300), else mathtext (3x10^8, 10^9)."""
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        return f"{value:.4g}"
+    exponent = math.floor(math.log10(abs(value)) + 1e-9)
+    mantissa = value / 10**exponent
+    if abs(mantissa - 1) < 1e-9:
+        return rf"$10^{{{exponent}}}$"
+    return rf"${mantissa:.3g}\times10^{{{exponent}}}$"
+
+
 def plain_log_labels(ax: Axes) -> None:
-    """On a log axis spanning less than a decade, label a few round values (2, 2.5, 3) instead of
-    one label per minor tick (which overlap on a small panel) or none at all."""
+    """On a log axis spanning less than two decades, label a few round values (2, 2.5, 3; or 100,
+    300, 1000) instead of matplotlib's choice there: no label at all inside a decade, or one per
+    minor tick, which overlap on a small panel."""
     require_matplotlib()
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    plain = FuncFormatter(lambda value, _: f"{value:.4g}")
+    plain = FuncFormatter(lambda value, _: tick_text(value))
     for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         lo, hi = sorted(limits)
-        if axis.get_scale() == "log" and lo > 0 and hi / lo < 10:
+        if axis.get_scale() == "log" and lo > 0 and hi / lo < 100:
             ticks = _nice_ticks(lo, hi)
             if len(ticks) < 2:
                 continue

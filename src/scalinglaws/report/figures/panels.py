@@ -58,9 +58,12 @@ _METADATA: Mapping[str, dict[str, Any]] = {
 
 def figure_bytes(
     draw: Callable[[Figure], object], size: tuple[float, float], format: Format = "png",
-    dpi: int = DPI,
+    dpi: int = DPI, layout: Literal["constrained"] | None = "constrained",
 ) -> bytes:
     """Draw on a new (pyplot-free) figure of ``size`` inches and return the encoded file.
+
+    ``layout=None`` leaves the placement of panels to ``draw`` (:func:`bootstrap_figure` places its
+    grid itself: constrained layout takes seconds over its k x k panels).
 
     Raises
     ------
@@ -78,7 +81,7 @@ def figure_bytes(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=size, dpi=dpi, layout="constrained")
+    figure = Figure(figsize=size, dpi=dpi, layout=layout)
     FigureCanvasAgg(figure)
     draw(figure)
     buffer = io.BytesIO()
@@ -116,7 +119,11 @@ def bootstrap_size(result: FitResult) -> tuple[float, float]:
 
 
 def bootstrap_figure(figure: Figure, result: FitResult) -> None:
+    """The corner plot on a fixed grid (draw it on a figure without a layout engine)."""
     k = min(len(result.params), 6)
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(left=0.8 / width, right=1 - 0.1 / width, bottom=0.5 / height,
+                           top=1 - 0.1 / height, wspace=0.08, hspace=0.08)
     plot_bootstrap_pairs(result, np.asarray(figure.subplots(k, k, squeeze=False)))
 
 

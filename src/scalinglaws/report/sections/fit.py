@@ -209,7 +209,7 @@ def figures_section(
             f"Bootstrap draws of the parameters ({h.esc(result.bootstrap.label)}): histograms, pairs and "
             "correlations; amplitudes on log axes (correlations of their logs); the red mark is the "
             "estimate. Long thin clouds are parameters that trade off.",
-            "bootstrap",
+            "bootstrap", layout=None,
         ))
     return "".join(out)
 
