@@ -64,6 +64,7 @@ _MODULES: dict[str, str] = {
     "fit": "scalinglaws.fit",  # the engine package, which is callable
     "testing": "scalinglaws.testing",
     "datasets": "scalinglaws.data.datasets",
+    "report": "scalinglaws.report",  # figures (sl.report.plot_*) and the HTML report
 }
 """Public names that are modules."""
 _LAZY: dict[str, str] = {
@@ -162,6 +163,7 @@ __all__ = [
     "profile",
     "recommend_hparams",
     "register_law",
+    "report",
     "select",
     "suggest_runs",
     "testing",

@@ -91,7 +91,7 @@ def test_extrapolation_is_counted_in_decades(fitted: sl.FitResult) -> None:
     assert finding is not None
     n_hi, d_hi = fitted.input_ranges["N"][1], fitted.input_ranges["D"][1]
     n_decades, d_decades = math.log10(7e10 / n_hi), math.log10(1.4e12 / d_hi)
-    assert f"{n_decades:.2f} decades in n_params (N = 7e+10; largest run {n_hi:.3g})" in finding.message
+    assert f"{n_decades:.2f} decades in n_params (N): target 7e+10, largest run {n_hi:.3g}" in finding.message
     assert f"{d_decades:.2f} decades in n_tokens" in finding.message
     assert f"The prediction extrapolates {max(n_decades, d_decades):.2f} decades" in finding.message
     inside = {"n_params": fitted.input_ranges["N"][0] * 2, "n_tokens": fitted.input_ranges["D"][0] * 2}

@@ -81,3 +81,19 @@ def test_figure_bytes_renders_each_format(runs: pl.DataFrame, fitted: sl.FitResu
     assert panels.figure_bytes(draw, (4, 3), "svg") == panels.figure_bytes(draw, (4, 3), "svg")
     with pytest.raises(ValueError, match=r"`format` of figure_bytes must be one of \['png', 'svg', 'pdf'\]"):
         panels.figure_bytes(draw, (4, 3), "jpg")  # type: ignore[arg-type]
+
+
+def test_figures_are_reached_from_the_package_root_and_return_axes(runs: pl.DataFrame, fitted: sl.FitResult,
+                                                                   scores: sl.BacktestResult) -> None:
+    from matplotlib.axes import Axes
+
+    analysis, sweep = isoflop_inputs()
+    report = sl.report  # a lazy module of the package root
+    drawn = [
+        report.plot_fit(fitted, runs), report.plot_predicted(fitted, runs), report.plot_residuals(fitted, runs),
+        report.plot_backtest(scores), report.plot_loss_vs_compute(fitted, runs), report.plot_iso_loss(fitted, runs),
+        report.plot_frontier(allocate(fitted, flops=[1e20, 1e21])), report.plot_isoflop(analysis, sweep),
+        report.plot_isoflop_optima(analysis),
+    ]
+    assert all(isinstance(ax, Axes) for ax in drawn)
+    assert report.plot_bootstrap_pairs(fitted).shape == (5, 5)

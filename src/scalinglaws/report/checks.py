@@ -186,8 +186,10 @@ def extrapolation_finding(result: FitResult, target: Mapping[str, Any]) -> Findi
         beyond = max(math.log10(value / hi), math.log10(lo / value), 0.0)
         if beyond > 0:
             edge = "largest" if value > hi else "smallest"
+            symbol = "" if column == name else f" ({name})"
             parts.append(
-                f"{beyond:.2f} decades in {column} ({name} = {value:.3g}; {edge} run {hi if value > hi else lo:.3g})"
+                f"{beyond:.2f} decades in {column}{symbol}: target {value:.3g}, {edge} run "
+                f"{hi if value > hi else lo:.3g}"
             )
             worst = max(worst, beyond)
     if not parts:
