@@ -33,23 +33,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.interpolate import Akima1DInterpolator
 
 from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
 from scalinglaws.laws import DEFAULT_COST, cost_model
+from scalinglaws.plan._budgets import DEFAULT_TOLERANCE, FOUND_MIN_RUNS, Bucketing, bucket, nearest
+from scalinglaws.plan._profiles import MIN_POINTS, Method, Profile, budget_minima, profile
 from scalinglaws.plan.allocation import Allocation, _check_flops, _check_prob
 
-Method = Literal["parabola", "cubic", "akima"]
-_MIN_POINTS: Mapping[str, int] = {"parabola": 3, "cubic": 5, "akima": 4}
-_DENSE = 2001
-_SAME_SIZE = 1e-3
-"""Sizes closer than this in log N (0.1%) are one model size for the Akima knots: digitised or rounded
-copies of a size (1.7e-7 apart on the Epoch data) would otherwise give the interpolant slopes of
-1e5 and a minimum of 1e-261."""
+__all__ = [
+    "DEFAULT_TOLERANCE", "FOUND_MIN_RUNS", "FrontierComparison", "IsoFlopResult", "Profile",
+    "compare_frontiers", "isoflop_grid", "isoflop_profiles",
+]
 
 
 def isoflop_grid(
@@ -101,46 +99,6 @@ def isoflop_grid(
     return pl.DataFrame({"flops": c, "n_params": np.round(n), "n_tokens": np.round(d), "tokens_per_param": d / n})
 
 
-Bucketing = Literal["exact", "given", "found"]
-DEFAULT_TOLERANCE = 0.03
-"""Half-width, in decades of compute, of a budget bucket (±7%): wider than the scatter of achieved
-FLOPs around a target (marin's sweeps stay within 1%) and of digitised points (±0.03 decades on the
-Epoch reconstruction of Chinchilla's runs), narrower than half the gap between budgets a factor 1.7
-apart (6e18 and 1e19)."""
-FOUND_MIN_RUNS = 8
-"""Runs a level found in the data must hold: a profile needs several sizes either side of its minimum,
-and a few runs that happen to share a compute value (a model trained for several lengths) are not a
-sweep. (On the Epoch reconstruction of Chinchilla's runs, the nine IsoFLOP budgets hold 8 to 24 runs
-each within ±0.03 decades, other compute values at most 7.) Smaller sweeps: pass ``budgets``."""
-
-
-@dataclass(frozen=True, eq=False)
-class Profile:
-    """The fitted loss profile of one budget: log loss as a function of log N across its sweep.
-
-    Polynomial methods keep their coefficients (increasing order) in ``u = (log N - centre) / half``,
-    which keeps the normal equations well conditioned; ``akima`` keeps its knots (distinct log N and
-    the mean log loss there). :meth:`loss` evaluates the profile at model sizes inside the sweep.
-    """
-
-    method: Method
-    log_n_range: tuple[float, float]
-    coefs: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    knots: tuple[np.ndarray, np.ndarray] | None = None
-
-    def loss(self, n_params: Any) -> np.ndarray:
-        """The profile's loss at ``n_params`` (NaN outside the sweep's range of sizes)."""
-        x = np.log(np.asarray(n_params, dtype=float))
-        lo, hi = self.log_n_range
-        inside = (x >= lo - 1e-12) & (x <= hi + 1e-12)
-        if self.knots is not None:
-            values = Akima1DInterpolator(*self.knots)(np.clip(x, lo, hi))
-        else:
-            centre, half = _centre(lo, hi)
-            values = _design((x - centre) / half, self.coefs.size - 1) @ self.coefs
-        return np.where(inside, np.exp(values), np.nan)
-
-
 @dataclass(frozen=True, eq=False)
 class IsoFlopResult:
     """Per-budget minima and the frontier fits.
@@ -178,7 +136,7 @@ class IsoFlopResult:
     def assign(self, flops: Any) -> np.ndarray:
         """The budget row each run's compute belongs to (-1 for none), by the rule that grouped the
         analysed runs: the nearest level within ``tolerance`` decades (exact values: equal to it)."""
-        return _nearest(np.log10(np.asarray(flops, dtype=float)), self.levels, self.tolerance)
+        return nearest(np.log10(np.asarray(flops, dtype=float)), self.levels, self.tolerance)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -218,174 +176,6 @@ def _as_columns(data: Any) -> dict[str, np.ndarray]:
         f"`data` of isoflop_profiles must be a polars or pandas DataFrame or a mapping of column -> "
         f"values. Got {type(data).__name__} instead."
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Budgets: which runs share a compute level
-
-
-_SAME = 1e-9
-"""Decades within which two budgets are the same value (exact grouping, up to float round-off)."""
-
-
-def _nearest(log_c: np.ndarray, levels: np.ndarray, tolerance: float) -> np.ndarray:
-    """Index of the nearest of the sorted ``levels`` for each value, or -1 when it is farther than
-    ``tolerance`` (never closer than round-off for exact levels)."""
-    if levels.size == 0:
-        return np.full(log_c.shape, -1)
-    above = np.searchsorted(levels, log_c)
-    left, right = np.clip(above - 1, 0, levels.size - 1), np.clip(above, 0, levels.size - 1)
-    pick = np.where(np.abs(log_c - levels[left]) <= np.abs(levels[right] - log_c), left, right)
-    near = np.abs(log_c - levels[pick]) <= max(tolerance, _SAME)
-    return np.where(near, pick, -1)
-
-
-def _found_levels(log_c: np.ndarray, tolerance: float, min_runs: int) -> np.ndarray:
-    """Levels (log10 FLOPs) found as the densest windows of ±``tolerance`` decades, greedily: the
-    window holding the most runs (the lowest compute on ties, so row order does not matter) becomes a
-    level at its runs' median, its runs are removed, and so on while a window holds ``min_runs``."""
-    remaining = np.sort(log_c)
-    levels = []
-    while remaining.size >= min_runs:
-        counts = np.searchsorted(remaining, remaining + tolerance, side="right") - np.searchsorted(
-            remaining, remaining - tolerance, side="left"
-        )
-        best = int(np.argmax(counts))
-        if counts[best] < min_runs:
-            break
-        window = np.abs(remaining - remaining[best]) <= tolerance
-        centre = float(np.median(remaining[window]))
-        members = np.abs(remaining - centre) <= tolerance
-        if members.sum() < min_runs:  # the median moved off a lopsided window: keep the window
-            centre, members = float(remaining[best]), window
-        levels.append(centre)
-        remaining = remaining[~members]
-    return np.sort(np.asarray(levels, dtype=float))
-
-
-def _bucket(
-    c: np.ndarray, budgets: Sequence[float] | np.ndarray | None, tolerance: float, min_runs: int
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, float, Bucketing]:
-    """Levels (log10 FLOPs), the budget value of each level when it is known (the given or exact
-    values; None for levels found, whose budgets are where their runs are), each run's level (-1:
-    none), the tolerance applied and how the levels came."""
-    log_c = np.log10(c)
-    if budgets is not None:
-        values = np.unique(_check_flops(budgets, "isoflop_profiles", "budgets"))
-        levels = np.log10(values)
-        if levels.size > 1 and np.min(np.diff(levels)) <= 2 * tolerance:
-            raise ArgumentError(
-                f"`budgets` of isoflop_profiles must be more than 2 x `tolerance` = {2 * tolerance:g} "
-                f"decades apart, so that no run is near two of them. Got {budgets!r} instead. Pass "
-                "fewer budgets or a smaller `tolerance`."
-            )
-        return levels, values, _nearest(log_c, levels, tolerance), tolerance, "given"
-    values, counts = np.unique(c, return_counts=True)
-    if np.all(counts >= 2):
-        levels = np.log10(values)
-        return levels, values, _nearest(log_c, levels, 0.0), 0.0, "exact"
-    levels = _found_levels(log_c, tolerance, max(min_runs, FOUND_MIN_RUNS))
-    return levels, None, _nearest(log_c, levels, tolerance), tolerance, "found"
-
-
-# ---------------------------------------------------------------------------------------------------
-# Profiles: the minimum of loss over model size within one budget
-
-
-def _design(x: np.ndarray, degree: int) -> np.ndarray:
-    return np.vander(x, degree + 1, increasing=True)
-
-
-def _centre(lo: float, hi: float) -> tuple[float, float]:
-    """Centre and half-width of a sweep in log N (the half-width never zero)."""
-    return 0.5 * (lo + hi), max(0.5 * (hi - lo), 1e-12)
-
-
-def _poly_coefs(u: np.ndarray, y: np.ndarray, counts: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least-squares polynomial of ``y`` in ``u`` for each row of resampling ``counts``, and
-    whether the row has enough distinct sizes to determine it."""
-    design = _design(u, degree)
-    gram = np.einsum("bi,ij,ik->bjk", counts, design, design)
-    rhs = np.einsum("bi,ij,i->bj", counts, design, y)
-    unique = np.array([np.unique(u[c > 0]).size for c in counts])
-    ok = unique > degree
-    gram[~ok] = np.eye(degree + 1)
-    return np.linalg.solve(gram, rhs[..., None])[..., 0], ok
-
-
-def _poly_minimum(coefs: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Minimiser over [lo, hi] of each polynomial (rows of increasing-order coefficients) and whether
-    it is interior (a local minimum strictly inside)."""
-    grid = np.linspace(lo, hi, _DENSE)
-    values = _design(grid, coefs.shape[1] - 1) @ coefs.T  # (grid, batch)
-    best = np.argmin(values, axis=0)
-    interior = (best > 0) & (best < _DENSE - 1)
-    x = grid[best]
-    # Refine with the exact stationary point next to the grid minimum (parabola: the vertex).
-    if coefs.shape[1] == 3:
-        with np.errstate(all="ignore"):
-            vertex = -coefs[:, 1] / (2 * coefs[:, 2])
-        x = np.where(interior & (coefs[:, 2] > 0), vertex, x)
-    else:
-        c1, c2, c3 = coefs[:, 1], coefs[:, 2], coefs[:, 3]
-        with np.errstate(all="ignore"):
-            disc = np.sqrt(4 * c2**2 - 12 * c3 * c1)
-            roots = np.stack([(-2 * c2 + disc) / (6 * c3), (-2 * c2 - disc) / (6 * c3)])
-            curvature = 2 * c2 + 6 * c3 * roots
-            nearest = np.argmin(np.where(curvature > 0, np.abs(roots - x), np.inf), axis=0)
-        root = np.take_along_axis(roots, nearest[None], axis=0)[0]
-        x = np.where(interior & np.isfinite(root) & (np.abs(root - x) < 2 * (hi - lo) / _DENSE), root, x)
-    return x, interior
-
-
-def _budget_minima(
-    x: np.ndarray, y: np.ndarray, counts: np.ndarray, method: Method
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimiser of log N, minimum log loss and interior flag, for each row of resampling ``counts``.
-
-    Polynomials are fitted in ``u = (log N - centre) / half`` (u in [-1, 1]): in raw log N (about 20)
-    the cubic's normal equations have a condition number near 1e19 and can be singular.
-    """
-    lo, hi = float(x.min()), float(x.max())
-    if method in ("parabola", "cubic"):
-        centre, half = _centre(lo, hi)
-        degree = 2 if method == "parabola" else 3
-        coefs, ok = _poly_coefs((x - centre) / half, y, counts, degree)
-        um, interior = _poly_minimum(coefs, -1.0, 1.0)
-        ym = np.einsum("bj,bj->b", _design(um, degree), coefs)
-        return np.where(ok, centre + half * um, np.nan), np.where(ok, ym, np.nan), interior & ok
-    out_x, out_y, out_i = (np.full(counts.shape[0], np.nan) for _ in range(3))
-    for b, c in enumerate(counts):
-        keep = c > 0
-        xs, ys = _knots(x[keep], y[keep], c[keep])
-        if xs.size < 3:
-            continue
-        grid = np.linspace(xs[0], xs[-1], _DENSE)
-        values = Akima1DInterpolator(xs, ys)(grid)
-        best = int(np.argmin(values))
-        out_x[b], out_y[b] = grid[best], values[best]
-        spans = xs[0] - lo <= _SAME_SIZE and hi - xs[-1] <= _SAME_SIZE  # the resample kept both ends
-        out_i[b] = float(0 < best < _DENSE - 1 and spans)
-    return out_x, out_y, out_i.astype(bool)
-
-
-def _knots(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct sizes (merged within :data:`_SAME_SIZE`) and the weighted mean log loss at each."""
-    order = np.argsort(x, kind="stable")
-    xs, ys, ws = x[order], y[order], weights[order]
-    label = np.concatenate([[0], np.cumsum(np.diff(xs) > _SAME_SIZE)])
-    total = np.bincount(label, weights=ws)
-    return np.bincount(label, weights=xs * ws) / total, np.bincount(label, weights=ys * ws) / total
-
-
-def _profile(x: np.ndarray, y: np.ndarray, method: Method) -> Profile:
-    """The point-estimate profile of one budget (log N ``x`` and log loss ``y``)."""
-    lo, hi = float(x.min()), float(x.max())
-    if method == "akima":
-        return Profile(method, (lo, hi), knots=_knots(x, y, np.ones_like(x)))
-    centre, half = _centre(lo, hi)
-    coefs, _ = _poly_coefs((x - centre) / half, y, np.ones((1, x.size)), 2 if method == "parabola" else 3)
-    return Profile(method, (lo, hi), coefs=coefs[0])
 
 
 def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -456,8 +246,8 @@ def isoflop_profiles(
         If ``method``, ``budgets``, ``tolerance``, ``n_boot`` or ``prob`` is invalid.
     """
     function = "isoflop_profiles"
-    if method not in _MIN_POINTS:
-        raise ArgumentError(f"`method` of {function} must be one of {sorted(_MIN_POINTS)}. Got {method!r} instead.")
+    if method not in MIN_POINTS:
+        raise ArgumentError(f"`method` of {function} must be one of {sorted(MIN_POINTS)}. Got {method!r} instead.")
     if n_boot < 0:
         raise ArgumentError(f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.")
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
@@ -477,7 +267,7 @@ def isoflop_profiles(
                 f"column {name!r} of the IsoFLOP data must be positive and finite; {bad.size} rows are "
                 f"not (rows {bad[:5].tolist()}, values {values[bad[:5]].tolist()}). Drop or fix them."
             )
-    levels, known, assignment, applied, bucketing = _bucket(c, budgets, tolerance, _MIN_POINTS[method])
+    levels, known, assignment, applied, bucketing = bucket(c, budgets, tolerance, MIN_POINTS[method])
     model = cost_model(DEFAULT_COST)
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
@@ -495,18 +285,18 @@ def isoflop_profiles(
         order = members[np.argsort(n[members], kind="stable")]
         x, ly = np.log(n[order]), np.log(y[order])
         row: dict[str, Any] = {"flops": budget, "n_points": int(order.size)}
-        if np.unique(x).size < _MIN_POINTS[method]:
+        if np.unique(x).size < MIN_POINTS[method]:
             rows.append(row | _EMPTY)
             profiles.append(None)
             continue
-        xm, ym, interior = _budget_minima(x, ly, np.ones((1, x.size)), method)
-        profiles.append(_profile(x, ly, method))
+        xm, ym, interior = budget_minima(x, ly, np.ones((1, x.size)), method)
+        profiles.append(profile(x, ly, method))
         lower = upper = np.nan
         if n_boot:
             resampled = np.apply_along_axis(
                 np.bincount, 1, rng.integers(0, x.size, (n_boot, x.size)), minlength=x.size
             ).astype(float)
-            bx, _, bi = _budget_minima(x, ly, resampled, method)
+            bx, _, bi = budget_minima(x, ly, resampled, method)
             draws_x[:, k] = np.where(bi, bx, np.nan)
             if np.isfinite(draws_x[:, k]).sum() >= 2:
                 lower, upper = np.exp(np.nanquantile(draws_x[:, k], [(1 - prob) / 2, (1 + prob) / 2]))
@@ -527,7 +317,7 @@ def isoflop_profiles(
         }[bucketing]
         raise DataError(
             f"IsoFLOP data must have at least two budgets whose minimum lies inside the sweep (with "
-            f"{_MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {levels.size} "
+            f"{MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {levels.size} "
             f"budgets ({grouped}; {unassigned} of {c.size} runs on no budget). Widen the sweeps around the "
             "optimum or add sizes, or pass the budgets the runs aimed at (`budgets=`) and a `tolerance`."
         )
