@@ -158,3 +158,12 @@ def test_plot_help_lists_the_kinds() -> None:
     text = flat(result.stdout)
     for kind, spec in SPECS.items():
         assert f"{kind.value}: {spec.what}" in text
+
+
+def test_without_matplotlib_plot_exits_2(files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scalinglaws.report.figures
+
+    monkeypatch.setattr(scalinglaws.report.figures, "has_matplotlib", lambda: False)
+    result = run("plot", "fit", files["fit"], files["data"], "--out", tmp_path / "fig.png")
+    assert result.exit_code == 2
+    assert "figures need matplotlib; install it with `pip install 'scalinglaws[plot]'`" in flat(result.stderr)

@@ -171,3 +171,23 @@ def test_frontier_draws_the_allocation_inside_its_fan(fitted: sl.FitResult) -> N
             assert lo < y < hi
     assert ax.get_xlabel() == "training compute C [FLOP] (C = 6*N*D)"
     assert "[parameters or tokens]" in ax.get_ylabel()
+
+
+def test_compute_comes_from_a_compute_column_or_the_cost_model(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    with_flops = runs.with_columns(flops=pl.col("n_params") * pl.col("n_tokens") * 7.0)  # another cost
+    ax = plot_loss_vs_compute(fitted, with_flops)
+    (points,) = collections(ax, "data")
+    np.testing.assert_allclose(points.get_offsets()[:, 0], with_flops["flops"].to_numpy(), rtol=RTOL)
+    with pytest.raises(sl.MissingColumnError, match=r"`data` of plot_loss_vs_compute needs a compute column "
+                                                    r"\(C, else flops\) or model-size and token columns"):
+        plot_loss_vs_compute(fitted, runs.drop("n_tokens"))
+
+
+def test_a_law_without_an_optimum_has_no_frontier(runs: pl.DataFrame) -> None:
+    # A term growing with D (c < 0 fitted): the loss keeps falling towards ever more tokens, so no
+    # compute has an interior optimum.
+    result = sl.fit(runs, "E + A/N**alpha + B/D**beta + c*D")
+    assert result.params["c"] < 0
+    with pytest.raises(ValueError, match=r"`result` of plot_loss_vs_compute has no compute-optimal frontier "
+                                         r"over .* FLOPs: `flops` of allocate: law .* has no interior"):
+        plot_loss_vs_compute(result, runs)
