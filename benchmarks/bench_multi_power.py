@@ -19,8 +19,8 @@ import polars as pl
 
 import scalinglaws as sl
 from scalinglaws import datasets
-from scalinglaws.fit.api import prepare
-from scalinglaws.fit.result import columns_of
+from scalinglaws.data.io import columns_of
+from scalinglaws.fit.gate import prepare
 
 TRAIN = ("cosine_24000", "constant_24000", "wsdcon_9")
 TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
@@ -59,7 +59,7 @@ def main() -> None:
         start = time.perf_counter()
         result = sl.fit(train, law="multi_power", n_grid=args.n_grid)
         seconds = time.perf_counter() - start
-        problem, *_ = prepare(columns_of(train, "bench"), "multi_power", result.config)
+        problem = prepare(columns_of(train, "bench"), "multi_power", result.config).problem
         published = dict(MPL.presets[f"luo2025_{size}m"])
         for label, params in (("ours", dict(result.params)), ("published", published)):
             objective = problem.objective(np.array([[params[n] for n in problem.names]]))[0]

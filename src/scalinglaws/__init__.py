@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scalinglaws import _views
+from scalinglaws import _lazy, _views
 from scalinglaws.errors import (
     ArgumentError,
     ConvergenceError,
@@ -28,8 +28,10 @@ from scalinglaws.errors import (
 )
 
 if TYPE_CHECKING:
-    from scalinglaws import testing
+    from scalinglaws import downstream, observational, testing
     from scalinglaws.data import datasets
+    from scalinglaws.downstream.chained import Chain, chain
+    from scalinglaws.downstream.links import Logit
     from scalinglaws.fit import FitConfig, FitResult, FitStatus
     from scalinglaws.fit.api import bootstrap, fit, load, profile
     from scalinglaws.fit.resampling import BootstrapResult, Interval
@@ -44,16 +46,30 @@ if TYPE_CHECKING:
     )
     from scalinglaws.plan import (
         Allocation,
+        Comparison,
         allocate,
         allocate_data_constrained,
+        allocate_distillation,
         allocate_inference,
+        allocate_precision,
+        allocate_samples,
+        compare,
         isoflop_grid,
         isoflop_profiles,
+        optimal_mixture,
+        optimal_vocabulary,
         overtrain_penalty,
         recommend_hparams,
         suggest_runs,
     )
-    from scalinglaws.trust import BacktestResult, SelectionResult, backtest, select
+    from scalinglaws.trust import (
+        Average,
+        BacktestResult,
+        SelectionResult,
+        average,
+        backtest,
+        select,
+    )
 
 try:
     __version__ = version("scalinglaws")
@@ -64,6 +80,8 @@ _MODULES: dict[str, str] = {
     "fit": "scalinglaws.fit",  # the engine package, which is callable
     "testing": "scalinglaws.testing",
     "datasets": "scalinglaws.data.datasets",
+    "downstream": "scalinglaws.downstream",
+    "observational": "scalinglaws.observational",
     "report": "scalinglaws.report",  # figures (sl.report.plot_*) and the HTML report
 }
 """Public names that are modules."""
@@ -86,12 +104,24 @@ _LAZY: dict[str, str] = {
     "Allocation": "scalinglaws.plan",
     "allocate": "scalinglaws.plan",
     "allocate_data_constrained": "scalinglaws.plan",
+    "allocate_distillation": "scalinglaws.plan",
     "allocate_inference": "scalinglaws.plan",
+    "Comparison": "scalinglaws.plan",
+    "compare": "scalinglaws.plan",
+    "allocate_precision": "scalinglaws.plan",
+    "allocate_samples": "scalinglaws.plan",
+    "optimal_mixture": "scalinglaws.plan",
+    "optimal_vocabulary": "scalinglaws.plan",
     "isoflop_grid": "scalinglaws.plan",
     "isoflop_profiles": "scalinglaws.plan",
     "overtrain_penalty": "scalinglaws.plan",
     "recommend_hparams": "scalinglaws.plan",
     "suggest_runs": "scalinglaws.plan",
+    "Average": "scalinglaws.trust.averaging",
+    "average": "scalinglaws.trust.averaging",
+    "Chain": "scalinglaws.downstream.chained",
+    "Logit": "scalinglaws.downstream.links",
+    "chain": "scalinglaws.downstream.chained",
     "BacktestResult": "scalinglaws.trust.backtesting",
     "SelectionResult": "scalinglaws.trust.selection",
     "backtest": "scalinglaws.trust.backtesting",
@@ -100,19 +130,7 @@ _LAZY: dict[str, str] = {
 """Public name -> the module that defines it."""
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        value: Any = importlib.import_module(_MODULES[name])
-    elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    else:
-        raise AttributeError(f"module 'scalinglaws' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULES, *_LAZY})
+__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {**_MODULES, **_LAZY})
 
 
 def _load_views() -> None:
@@ -124,9 +142,12 @@ _views.set_loader(_load_views)
 __all__ = [
     "Allocation",
     "ArgumentError",
+    "Average",
     "BacktestResult",
     "BootstrapResult",
+    "Chain",
     "ColumnMap",
+    "Comparison",
     "ConvergenceError",
     "CostModel",
     "DataError",
@@ -139,6 +160,7 @@ __all__ = [
     "Interval",
     "Law",
     "LawSpecError",
+    "Logit",
     "MissingColumnError",
     "NonFiniteFitError",
     "ParamSpec",
@@ -149,16 +171,26 @@ __all__ = [
     "__version__",
     "allocate",
     "allocate_data_constrained",
+    "allocate_distillation",
     "allocate_inference",
+    "allocate_precision",
+    "allocate_samples",
+    "average",
     "backtest",
     "bootstrap",
+    "chain",
+    "compare",
     "datasets",
+    "downstream",
     "fit",
     "get_law",
     "isoflop_grid",
     "isoflop_profiles",
     "list_laws",
     "load",
+    "observational",
+    "optimal_mixture",
+    "optimal_vocabulary",
     "overtrain_penalty",
     "profile",
     "recommend_hparams",

@@ -50,7 +50,7 @@ def non_negative_integer() -> Rule:
 
 
 def at_least(low: int) -> Rule:
-    return Rule(lambda v: _integer(v) and v >= low, f"at least {low}")
+    return Rule(lambda v: _integer(v) and v >= low, f"an integer of at least {low}")
 
 
 def probability() -> Rule:

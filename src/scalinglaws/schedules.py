@@ -46,7 +46,10 @@ def warmup_stable_decay(
     elif cooldown == "exponential":
         decay = peak ** (1 - progress) * final**progress
     else:
-        raise ArgumentError(f"`cooldown` must be 'linear' or 'exponential'. Got {cooldown!r} instead.")
+        raise ArgumentError(
+            f"`cooldown` must be 'linear' or 'exponential'. Got {cooldown!r} instead.",
+            argument="cooldown",
+        )
     return np.concatenate([_warmup(peak, warmup), np.full(decay_start - warmup, peak), decay])
 
 

@@ -222,3 +222,5 @@ def test_noise_free_runs_are_fitted_exactly(law: Law) -> None:
     clean = sl.fit(runs, law)
     # Noise-free data: the planted parameters fit exactly, so the objective is at rounding level.
     assert clean.objective < 1e-12, clean.summary()
+    # ...and that optimum is the planted law, which the degenerate-optimum guard must accept.
+    assert clean.status is not sl.FitStatus.DEGENERATE, clean.message

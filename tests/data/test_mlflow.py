@@ -1,20 +1,26 @@
 """read_mlflow against a live ``mlflow server`` (see fixtures_mlflow.py): log runs with the MLflow client,
-read them back, and compare every value."""
+read them back, and compare every value; and against servers that are not there or never answer."""
 
 from __future__ import annotations
 
+import math
+import socket
 import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
 
+from scalinglaws.cli import app
 from scalinglaws.data import validate_runs
 from scalinglaws.data.adapters import read_mlflow
-from scalinglaws.errors import DataError
+from scalinglaws.errors import ArgumentError, DataError
 
 mlflow = pytest.importorskip("mlflow", reason="needs `pip install 'scalinglaws[mlflow]'`")
 from mlflow.entities import Metric, Param, RunTag
@@ -126,3 +132,98 @@ def test_missing_extra_names_the_install(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setitem(sys.modules, "mlflow.tracking", None)
     with pytest.raises(ImportError, match=r"pip install 'scalinglaws\[mlflow\]'"):
         read_mlflow("x")
+
+
+# ------------------------------------------------------------------------------ unreachable servers
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port  # released: nothing listens there
+
+
+# Generous bound for a functional check (not a benchmark): MLflow's own retries took 4 min 26 s; the
+# default timeout is 10 s and a refused connection fails at once, so 15 s leaves room for a busy machine.
+BOUND = 15.0
+
+
+def test_unreachable_server_fails_within_seconds_naming_the_uri() -> None:
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    with pytest.raises(DataError, match=r"read_mlflow: the MLflow tracking server at 'http://127\.0\.0\.1:\d+' "
+                                        r"\(from `tracking_uri` \(--tracking-uri\)\) did not answer within 10 s: "
+                                        r".*refused.*--timeout SECONDS"):
+        read_mlflow("sweep", tracking_uri=uri)
+    assert time.monotonic() - start < BOUND
+
+
+def test_cli_unreachable_server_exits_2_within_seconds(tmp_path: Path) -> None:
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    start = time.monotonic()
+    result = CliRunner().invoke(app, ["data", "import", "mlflow", "sweep", "--tracking-uri", uri,
+                                      "--out", str(tmp_path / "runs.parquet")])
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 2, result.output
+    assert uri in result.output
+    assert "did not answer" in result.output
+    assert elapsed < BOUND
+    assert not (tmp_path / "runs.parquet").exists()
+
+
+def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
+    # A socket that accepts connections (the kernel completes the handshake) but never sends a byte: a
+    # hung server. With --timeout 1 the read gives up after about a second.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        uri = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        start = time.monotonic()
+        result = CliRunner().invoke(app, ["data", "import", "mlflow", "sweep", "--tracking-uri", uri,
+                                          "--timeout", "1", "--out", str(tmp_path / "runs.parquet")])
+        elapsed = time.monotonic() - start
+    assert result.exit_code == 2, result.output
+    assert f"{uri}' (from `tracking_uri` (--tracking-uri)) did not answer within 1 s" in result.output
+    assert "timed out" in result.output
+    assert elapsed < BOUND
+
+
+def test_the_environment_uri_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with pytest.raises(DataError, match=r"at 'http://127\.0\.0\.1:\d+' \(from \$MLFLOW_TRACKING_URI\) did not "
+                                        r"answer within 2\.5 s"):
+        read_mlflow("sweep", timeout=2.5)
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, math.inf, math.nan, "10", True])
+def test_bad_timeout(timeout: object) -> None:
+    with pytest.raises(ArgumentError, match=r"`timeout` of read_mlflow must be a positive number of seconds"):
+        read_mlflow("sweep", tracking_uri="http://127.0.0.1:1", timeout=timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan"])
+def test_cli_bad_timeout(value: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["data", "import", "mlflow", "sweep", "--timeout", value,
+                                      "--out", str(tmp_path / "x.parquet")])
+    assert result.exit_code == 2, result.output
+    assert "--timeout" in result.output
+    assert "positive number of seconds" in result.output
+
+
+def test_metric_logged_once_at_step_0_is_run_constant(mlflow_tracking_uri: str) -> None:
+    client = MlflowClient(tracking_uri=mlflow_tracking_uri)
+    name = f"const-{uuid.uuid4().hex[:8]}"
+    run = client.create_run(client.create_experiment(name), run_name="r")
+    client.log_batch(run.info.run_id, metrics=[Metric("n_params", 7e7, 1, 0), Metric("loss", 3.0, 2, 100),
+                                               Metric("loss", 2.5, 3, 200)])
+    df = read_mlflow(name, tracking_uri=mlflow_tracking_uri)
+    assert df.get_column("step").to_list() == [100, 200]
+    assert df.get_column("n_params").to_list() == [7e7, 7e7]
+    kept = read_mlflow(name, tracking_uri=mlflow_tracking_uri, auto_constants=False)
+    assert kept.get_column("n_params").to_list() == [7e7, None, None]
+
+
+@pytest.mark.parametrize("uri", ["", "  ", 5])
+def test_bad_tracking_uri(uri: object) -> None:
+    with pytest.raises(ArgumentError, match=r"`tracking_uri` must be a URI such as 'http://127\.0\.0\.1:5000'"):
+        read_mlflow("sweep", tracking_uri=uri)  # type: ignore[arg-type]

@@ -1,5 +1,11 @@
-"""W&B: the public-API path with a fake object of the same shape (no network here), and the files users
-export from the W&B UI (fixtures in tests/data/fixtures/wandb, written in W&B's formats)."""
+"""W&B: the public-API path with a fake object of the same shape, and the files users export from the W&B
+UI (fixtures in tests/data/fixtures/wandb, written in W&B's formats).
+
+The fake stands in for a W&B server, which no test can run (the server is not distributed); it checks
+how read_wandb maps ``Api.runs`` and ``Run.scan_history`` onto a table. The run files the real client
+writes (offline) are read in test_wandb_offline.py, and the real client's login error in
+``test_no_login_is_a_usage_error_with_the_fix`` there.
+"""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def test_plan_unknown_source_is_a_usage_error() -> None:
     assert "not a file" in out.output
     out = runner.invoke(app, ["plan", "chinchilla", "--preset", "nope", "-c", "1e23"])
     assert out.exit_code == 2
-    assert "`preset` of allocate must be one of" in out.output
+    assert "Invalid value for '--preset': must be one of" in out.output
 
 
 def test_suggest_json(fit_file: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from scalinglaws.cli import demo, fit, laws, plot, predict, report, trust
+from scalinglaws.cli import compare, demo, fit, laws, observational, plot, predict, report, trust
 from scalinglaws.cli import plan as plan_cli
 from scalinglaws.cli._console import result
 from scalinglaws.cli._errors import ExitCodeGroup
@@ -68,4 +68,6 @@ app.command("plot", epilog=plot.EPILOG)(plot.plot_command)
 app.command("plan", epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)
 app.command("suggest", epilog=plan_cli.SUGGEST_EPILOG)(plan_cli.suggest_command)
 app.command("isoflop", epilog=plan_cli.ISOFLOP_EPILOG)(plan_cli.isoflop_command)
+app.command("observational", epilog=observational.EPILOG)(observational.observational_command)
+app.command("compare", epilog=compare.EPILOG)(compare.compare_command)
 app.add_typer(data_app, name="data")

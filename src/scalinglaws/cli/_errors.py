@@ -68,27 +68,44 @@ OPTION_OF_ARGUMENT = {
     "train_fractions": "train_fraction",
     "n_boot": "bootstrap",
     "prob": "interval",
+    "flops": "compute",
+    "target_flops": "target_compute",
 }
 """Library argument -> the command's parameter, where their names differ."""
+OPTION_OF_FUNCTION_ARGUMENT = {("render_report", "target"): "at", ("target_columns", "target"): "at"}
+"""The same for one function, where the argument's name means another flag elsewhere."""
 
 
-def option_name(command: Any, argument: str | None) -> str | None:
+def option_name(command: Any, function: str | None, argument: str | None) -> str | None:
     """The flag of ``command`` that carries the library's ``argument`` (``--train-fraction``)."""
     if command is None or argument is None:
         return None
-    wanted = {argument, OPTION_OF_ARGUMENT.get(argument, argument)}
-    for param in getattr(command, "params", ()):
-        if param.name in wanted and getattr(param, "opts", None):
-            return str(max(param.opts, key=len))
+    candidates = [
+        OPTION_OF_FUNCTION_ARGUMENT.get((function or "", argument)),
+        argument,
+        OPTION_OF_ARGUMENT.get(argument),
+    ]
+    params = {p.name: p for p in getattr(command, "params", ()) if getattr(p, "opts", None)}
+    for name in candidates:
+        if name in params:
+            opts = params[name].opts
+            return str(max(opts, key=len))
     return None
 
 
 def message_for(exc: Exception, command: Any) -> str:
     """The error line for an exception, naming the option for an argument error."""
     if isinstance(exc, ArgumentError):
-        option = option_name(command, exc.argument)
+        option = option_name(command, exc.function, exc.argument)
         if option is not None:
-            detail = f"must be {exc.rule}. Got {exc.value!r} instead." if exc.rule is not None else str(exc)
+            if exc.rule is not None:
+                detail = f"must be {exc.rule}. Got {exc.value!r} instead."
+            else:
+                detail = str(exc)
+                for prefix in (f"`{exc.argument}` of {exc.function} ", f"`{exc.argument}` "):
+                    if detail.startswith(prefix):
+                        detail = detail[len(prefix) :]
+                        break
             return f"Invalid value for '{option}': {detail}"
     return str(exc)
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from scalinglaws.cli._options import (
+    ChooseName,
     LossName,
     SpaceName,
     checked,
@@ -20,6 +21,7 @@ from scalinglaws.cli._options import (
     parse_fix,
     parse_init,
     parse_map,
+    parse_priors,
 )
 from scalinglaws.fit.config import RULES, FitConfig
 
@@ -27,6 +29,7 @@ DEFAULTS = FitConfig()
 """The defaults every flag shows and falls back to."""
 DEFAULT_LOSS = LossName(DEFAULTS.loss)
 DEFAULT_SPACE = SpaceName(DEFAULTS.space)
+DEFAULT_CHOOSE = ChooseName(DEFAULTS.choose)
 
 LAW = Annotated[
     str,
@@ -105,6 +108,40 @@ MAX_ITER = Annotated[
     int, typer.Option("--max-iter", callback=checked(RULES, "max_iter"), help="Iteration limit of the polish.")
 ]
 SEED = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
+CHOOSE = Annotated[
+    ChooseName,
+    typer.Option(
+        "--choose",
+        help="Which of the distinct optima found is the fit: the best in-sample, or the one with the "
+        "lowest leave-future-out error (backtest); the others are kept in the fit as other optima.",
+    ),
+]
+CHOOSE_BY = Annotated[
+    str,
+    typer.Option(
+        "--choose-by", metavar="AXIS",
+        help="Axis of --choose backtest: auto (compute, or 6ND, or the law's only input), C, N, D or a column.",
+    ),
+]
+PRIOR = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--prior", metavar="NAME=MEAN:SD",
+        help="A normal prior on a parameter; the fit is then the MAP estimate (repeatable).",
+    ),
+]
+PRIOR_FROM = Annotated[
+    str | None,
+    typer.Option(
+        "--prior-from", metavar="LAW:PRESET",
+        help="Priors at a catalog preset's published constants, e.g. chinchilla:hoffmann2022, each with "
+        "sd = --prior-width x |value|; --prior replaces one of them.",
+    ),
+]
+PRIOR_WIDTH = Annotated[
+    float,
+    typer.Option("--prior-width", callback=checked(RULES, "prior_width"), help="Relative sd of --prior-from priors."),
+]
 
 
 def fit_config(
@@ -125,6 +162,11 @@ def fit_config(
     n_polish: int,
     max_iter: int,
     seed: int,
+    choose: ChooseName = DEFAULT_CHOOSE,
+    choose_by: str = DEFAULTS.choose_by,
+    prior: list[str] | None = None,
+    prior_from: str | None = None,
+    prior_width: float = DEFAULTS.prior_width,
     strict: bool = False,
 ) -> FitConfig:
     """The ``FitConfig`` the flags describe."""
@@ -149,5 +191,10 @@ def fit_config(
         n_polish=n_polish,
         max_iter=max_iter,
         seed=seed,
+        choose=choose.value,
+        choose_by=choose_by,
+        priors=parse_priors(prior),
+        prior_from=prior_from,
+        prior_width=prior_width,
         strict=strict,
     )

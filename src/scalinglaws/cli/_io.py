@@ -16,6 +16,8 @@ import scalinglaws as sl
 if TYPE_CHECKING:
     import polars as pl
 
+    from scalinglaws.downstream import Chain
+
 
 def read_table(path: Path, argument: str = "DATA") -> pl.DataFrame:
     """Read a table of runs (CSV, Parquet or JSON lines, by suffix)."""
@@ -37,6 +39,27 @@ def read_fit(path: Path, argument: str = "FIT") -> sl.FitResult:
         raise typer.BadParameter(str(exc), param_hint=f"'{argument}'") from exc
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {str(path)!r}: {exc}", param_hint=f"'{argument}'") from exc
+
+
+def read_model(path: Path, argument: str = "FIT") -> sl.FitResult | Chain:
+    """Read a fit, or a chain of two fits written by ``scalinglaws fit --through ... --out``."""
+    import json
+
+    from scalinglaws.data.io import read_text
+    from scalinglaws.downstream import Chain, is_chain_dict
+
+    try:
+        data = json.loads(read_text(path, "predict"))
+    except (sl.DataError, ValueError):
+        data = None  # missing or not JSON: read_fit names the problem
+    if not is_chain_dict(data):
+        return read_fit(path, argument)
+    try:
+        return Chain.from_dict(data)
+    except (sl.DataError, KeyError, TypeError) as exc:
+        raise typer.BadParameter(
+            f"{str(path)!r} is not a scalinglaws chain file: {exc}", param_hint=f"'{argument}'"
+        ) from exc
 
 
 def check_output(path: Path | None, option: str = "--out") -> None:

@@ -39,6 +39,13 @@ class BootstrapName(enum.StrEnum):
     wild = "wild"
 
 
+class ChooseName(enum.StrEnum):
+    """Values of ``--choose``; the same strings as ``scalinglaws.fit.config.Choose``."""
+
+    in_sample = "in-sample"
+    backtest = "backtest"
+
+
 class IntervalKind(enum.StrEnum):
     """Values of ``--kind``: an interval for the law's value or for a new run."""
 
@@ -148,6 +155,23 @@ def parse_fix(values: Sequence[str] | None) -> dict[str, float]:
             raise _bad("--fix", form, text, "the value must be finite")
         out.append((name, number))
     _no_repeats("--fix", [name for name, _ in out])
+    return dict(out)
+
+
+def parse_priors(values: Sequence[str] | None) -> dict[str, tuple[float, float]]:
+    """``--prior NAME=MEAN:SD`` (repeatable) -> ``{name: (mean, sd)}``."""
+    form = "NAME=MEAN:SD with a finite mean and a positive sd, e.g. alpha=0.34:0.05"
+    out = []
+    for text in values or ():
+        name, value = _split_name("--prior", form, text)
+        pieces = [p.strip() for p in value.split(":")]
+        if len(pieces) != 2 or not all(pieces):
+            raise _bad("--prior", form, text)
+        mean, sd = (_number("--prior", form, text, p) for p in pieces)
+        if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+            raise _bad("--prior", form, text, "the mean must be finite and the sd positive")
+        out.append((name, (mean, sd)))
+    _no_repeats("--prior", [name for name, _ in out])
     return dict(out)
 
 

@@ -51,6 +51,17 @@ RenameOption = Annotated[
 DuplicateOption = Annotated[
     str, typer.Option("--on-duplicate", help="A metric logged twice at one step: 'error' or 'last'.")
 ]
+ConstantOption = Annotated[
+    list[str] | None,
+    typer.Option("--constant", metavar="KEY",
+                 help="Logged key to attach to every row of its run, one value per run (repeatable)."),
+]
+AutoConstantsOption = Annotated[
+    bool,
+    typer.Option("--auto-constants/--no-auto-constants",
+                 help="Attach keys with one value per run, logged at its first step (n_params at step "
+                      "0), to every row of the run."),
+]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -207,19 +218,34 @@ def import_tensorboard(
     out: OutOption,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Scalar tag to read (repeatable).")] = None,
     rename: RenameOption = None,
+    hparams: Annotated[
+        bool, typer.Option("--hparams/--no-hparams", help="Read HParams hyper-parameters as columns.")
+    ] = True,
+    constant: ConstantOption = None,
+    auto_constants: AutoConstantsOption = True,
     on_duplicate: DuplicateOption = "error",
     as_json: JsonFlag = False,
 ) -> None:
-    """Read every scalar of the runs under LOGDIR and write a runs table to --out."""
+    """Read every scalar and hyper-parameter of the runs under LOGDIR and write a runs table to --out.
+
+    The sub-folders that add_hparams writes inside a run are read as part of that run.
+    """
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
     _console.note(f"reading TensorBoard event files under {logdir}")
     from scalinglaws.data.adapters import read_tensorboard
 
     try:
-        df = read_tensorboard(logdir, tags=tag, columns=columns, on_duplicate=dup)
+        df = read_tensorboard(logdir, tags=tag, columns=columns, hparams=hparams, constants=constant or (),
+                              auto_constants=auto_constants, on_duplicate=dup)
     except (ToolkitError, ImportError) as exc:
         _fail(str(exc))
     _write(df, out, as_json, str(logdir))
+
+
+def _timeout(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"must be a positive number of seconds, got {value!r}", param_hint="--timeout")
+    return value
 
 
 @import_app.command("mlflow")
@@ -234,18 +260,26 @@ def import_mlflow(
     filter_string: Annotated[str, typer.Option("--filter", help="MLflow run filter.")] = "",
     group_tag: Annotated[str | None, typer.Option("--group-tag", help="Run tag giving `group`.")] = None,
     no_params: Annotated[bool, typer.Option("--no-params", help="Leave run parameters out.")] = False,
+    constant: ConstantOption = None,
+    auto_constants: AutoConstantsOption = True,
     on_duplicate: DuplicateOption = "error",
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS",
+                     help="Seconds to wait for the tracking server to answer before giving up."),
+    ] = 10.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Read the runs and metric histories of EXPERIMENT and write a runs table to --out."""
-    columns, dup = _renames(rename), _on_duplicate(on_duplicate)
+    columns, dup, seconds = _renames(rename), _on_duplicate(on_duplicate), _timeout(timeout)
     _console.note(f"reading MLflow experiment(s) {', '.join(experiment)}")
     from scalinglaws.data.adapters import read_mlflow
 
     try:
         df = read_mlflow(experiment, tracking_uri=tracking_uri, metrics=metric,
                          params="none" if no_params else "all", columns=columns,
-                         filter_string=filter_string, group_tag=group_tag, on_duplicate=dup)
+                         filter_string=filter_string, group_tag=group_tag, constants=constant or (),
+                         auto_constants=auto_constants, on_duplicate=dup, timeout=seconds)
     except (ToolkitError, ImportError) as exc:
         _fail(str(exc))
     _write(df, out, as_json, f"mlflow:{','.join(experiment)}")
@@ -253,26 +287,49 @@ def import_mlflow(
 
 @import_app.command("wandb")
 def import_wandb(
-    source: Annotated[str, typer.Argument(help="A W&B export file, or entity/project for the public API.")],
+    source: Annotated[str, typer.Argument(
+        help="A folder of runs written by the W&B client (e.g. ./wandb, offline or not) or one run-<id>.wandb "
+             "file; a file exported from the W&B UI; or entity/project to read through the W&B API.")],
     out: OutOption,
     key: Annotated[list[str] | None, typer.Option("--key", help="History key (repeatable).")] = None,
     rename: RenameOption = None,
     kind: Annotated[str, typer.Option("--kind", help="Export layout: auto, panel, runs, history.")] = "auto",
     run_id: Annotated[str | None, typer.Option("--run-id", help="Run id of a history file.")] = None,
+    config: Annotated[bool, typer.Option("--config/--no-config", help="Add run config columns.")] = True,
+    summary: Annotated[
+        bool, typer.Option("--summary/--no-summary", help="Add summary values that are not history keys "
+                                                          "(run files only).")
+    ] = True,
+    constant: ConstantOption = None,
+    auto_constants: AutoConstantsOption = True,
     on_duplicate: DuplicateOption = "error",
     as_json: JsonFlag = False,
 ) -> None:
-    """Read W&B runs from an exported file or through the public API and write a runs table to --out."""
+    """Read W&B runs from run files, an exported file or the W&B API and write a runs table to --out.
+
+    Run files (.wandb) are read with no login and no network: this is how offline runs
+    (WANDB_MODE=offline) are imported. The W&B API needs `wandb login`.
+    """
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
     _console.note(f"reading W&B runs from {source}")
-    from scalinglaws.data.adapters import read_wandb, read_wandb_export
+    from scalinglaws.data.adapters import read_wandb, read_wandb_export, read_wandb_offline
 
+    path = Path(source)
     try:
-        if Path(source).is_file():
+        if path.is_dir() or path.suffix == ".wandb":
+            df = read_wandb_offline(path, keys=key, columns=columns, config=config, summary=summary,
+                                    constants=constant or (), auto_constants=auto_constants,
+                                    on_duplicate=dup)
+        elif path.is_file():
             df = read_wandb_export(source, kind=kind, run_id=run_id, columns=columns,  # type: ignore[arg-type]
                                    on_duplicate=dup)
         else:
-            df = read_wandb(source, keys=key, columns=columns, on_duplicate=dup)
+            df = read_wandb(source, keys=key, columns=columns, config=config, constants=constant or (),
+                            auto_constants=auto_constants, on_duplicate=dup)
     except (ToolkitError, ImportError) as exc:
-        _fail(str(exc))
+        message = str(exc)
+        looks_like_path = source.startswith((".", "/", "~")) or source.count("/") != 1 or source.endswith("/")
+        if not path.exists() and looks_like_path:
+            message += f" (No file or folder {source!r} exists here, so it was read as entity/project.)"
+        _fail(message)
     _write(df, out, as_json, source)

@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 
 import scalinglaws as sl
-from scalinglaws.cli import _console, _io
+from scalinglaws.cli import _chain, _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    CHOOSE,
+    CHOOSE_BY,
+    DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
     DEFAULTS,
@@ -25,6 +28,9 @@ from scalinglaws.cli._fit_options import (
     N_GRID,
     N_POLISH,
     PARAM,
+    PRIOR,
+    PRIOR_FROM,
+    PRIOR_WIDTH,
     SEED,
     SHARED,
     SPACE,
@@ -48,6 +54,9 @@ Examples:
   scalinglaws fit runs.csv --law power --map x=flops --init alpha=0.1:1 --json
 
   scalinglaws fit runs.csv --law chinchilla --bootstrap 1000 --out fit.json
+
+  scalinglaws fit evals.csv --law gadre_downstream --map L=loss --target error --space linear \
+      --bootstrap 1000 --through fit.json --out chain.json     # step 2 of (N, D) -> loss -> error
 """
 
 
@@ -72,6 +81,11 @@ def fit_command(
     n_polish: N_POLISH = DEFAULTS.n_polish,
     max_iter: MAX_ITER = DEFAULTS.max_iter,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     strict: Annotated[
         bool,
         typer.Option(
@@ -105,20 +119,41 @@ def fit_command(
     json_: Annotated[
         bool, typer.Option("--json", help="Print the fit as JSON instead of a table.")
     ] = False,
+    through: _chain.THROUGH = None,
+    loss_input: _chain.LOSS_INPUT = None,
+    pairing: _chain.PAIRING = _chain.PairingName.independent,
+    logit: _chain.LOGIT = None,
+    log_to: _log_to.LOG_TO = None,
+    log_experiment: _log_to.LOG_EXPERIMENT = None,
+    log_run: _log_to.LOG_RUN = None,
+    tracking_uri: _log_to.TRACKING_URI = None,
 ) -> None:
-    """Fit a scaling law to a table of training runs and print the fitted parameters."""
+    """Fit a scaling law to a table of training runs and print the fitted parameters.
+
+    With --through LOSS_FIT.json the law is step 2 of a two-step prediction (a metric as a function of
+    the loss) and --out writes the chain of both fits.
+    """
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
-        n_polish=n_polish, max_iter=max_iter, seed=seed, strict=strict,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
+        strict=strict,
     )
     if (bootstrap_method is BootstrapName.cluster) != (cluster is not None):
         raise typer.BadParameter(
             "--cluster COLUMN goes with --bootstrap-method cluster, and only with it.",
             param_hint="'--cluster'",
         )
+    _chain.check_chain_options(through, loss_input, pairing)
+    link = _chain.parse_logit(logit)
     _io.check_output(out)
+    loss_fit = None if through is None else _io.read_fit(through, "--through")
     frame = _io.read_table(data)
+    if link is not None:
+        frame, logit_column, record = _chain.logit_frame(frame, config.target, link)
+        config = config.with_options(target=logit_column, provenance=(*config.provenance, record))
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
         result = sl.fit(frame, law, config=config)
         draws = None
@@ -137,6 +172,13 @@ def fit_command(
             f"the fit ended with status {result.status.value}: {result.message}. Check it before use; "
             "with --strict this is an error (exit code 1)."
         )
+    if loss_fit is not None:
+        chained = _chain.make_chain(loss_fit, result, loss_input, pairing, seed, link)
+        if out is not None:
+            _io.write_text(chained.to_json() + "\n", out)
+            _console.note(f"wrote the chain to {str(out)!r}")
+        _chain.show(chained, json_)
+        return
     if out is not None:
         _io.write_text(result.to_json() + "\n", out)
         _console.note(f"wrote {str(out)!r}")
@@ -145,4 +187,4 @@ def fit_command(
         _console.diagnostics(result)
     else:
         _console.fit_summary(result)
-
+    _log_to.send(destination, result)

@@ -22,14 +22,16 @@ Examples:
   scalinglaws predict fit.json new_points.csv --json
 
   scalinglaws predict fit.json new_points.csv --interval 0.95 --out predictions.csv
+
+  scalinglaws predict chain.json new_models.csv --interval 0.95   # loss -> metric, both steps' uncertainty
 """
 
 
 def predict_command(
     fit: Annotated[
         Path,
-        typer.Argument(metavar="FIT", help="A fit written by `scalinglaws fit --out`.", exists=True, dir_okay=False,
-                       show_default=False),
+        typer.Argument(metavar="FIT", help="A fit written by `scalinglaws fit --out` (or a chain: "
+                       "`fit --through LOSS_FIT.json --out`).", exists=True, dir_okay=False, show_default=False),
     ],
     data: Annotated[
         Path,
@@ -66,7 +68,7 @@ def predict_command(
     import polars as pl
 
     _io.check_output(out)
-    result = _io.read_fit(fit)
+    result = _io.read_model(fit)
     frame = _io.read_table(data)
     added = [PREDICTION, *(["lower", "upper", "interval_method"] if interval else [])]
     clashing = [c for c in added if c in frame.columns]

@@ -16,9 +16,12 @@ import numpy as np
 import typer
 
 import scalinglaws as sl
-from scalinglaws.cli import _console, _io
+from scalinglaws.cli import _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    CHOOSE,
+    CHOOSE_BY,
+    DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
     DEFAULTS,
@@ -33,6 +36,9 @@ from scalinglaws.cli._fit_options import (
     N_GRID,
     N_POLISH,
     PARAM,
+    PRIOR,
+    PRIOR_FROM,
+    PRIOR_WIDTH,
     SEED,
     SHARED,
     SPACE,
@@ -40,8 +46,9 @@ from scalinglaws.cli._fit_options import (
     WEIGHTS,
     fit_config,
 )
-from scalinglaws.cli._options import probability
+from scalinglaws.cli._options import checked, probability
 from scalinglaws.errors import ToolkitWarning
+from scalinglaws.trust._rules import RULES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -246,6 +253,7 @@ def report_command(
         typer.Option(
             "--train-fraction",
             metavar="F",
+            callback=checked(RULES, "train_fractions"),
             help="Backtest training share of the axis values; repeat for several cuts (default 0.75).",
         ),
     ] = None,
@@ -271,6 +279,11 @@ def report_command(
         ),
     ] = 0.95,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     title: Annotated[str | None, typer.Option("--title", help="Heading of the report.")] = None,
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="Draw figures (needs matplotlib).")
@@ -281,6 +294,10 @@ def report_command(
             "--json", help="Print a JSON summary (report path, fit, backtest) instead of the path."
         ),
     ] = False,
+    log_to: _log_to.LOG_TO = None,
+    log_experiment: _log_to.LOG_EXPERIMENT = None,
+    log_run: _log_to.LOG_RUN = None,
+    tracking_uri: _log_to.TRACKING_URI = None,
 ) -> None:
     """Fit a law, bootstrap it and backtest it, then write everything to one self-contained HTML report.
 
@@ -300,10 +317,12 @@ def report_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     _io.check_output(out)
     draw = figures and figures_available()
     frame = _io.read_table(data)
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     budgets = [float(c) for c in flops or ()]
     if any(c <= 0 for c in budgets):
         raise typer.BadParameter(
@@ -365,6 +384,7 @@ def report_command(
         )
     _io.write_text(page, out)
     _print_outcome(out, result, scores, allocation, json_)
+    _log_to.send(destination, result, report=out, prob=interval)
 
 
 def _print_outcome(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 import scalinglaws as sl
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    CHOOSE,
+    CHOOSE_BY,
+    DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
     DEFAULTS,
@@ -27,6 +29,9 @@ from scalinglaws.cli._fit_options import (
     N_GRID,
     N_POLISH,
     PARAM,
+    PRIOR,
+    PRIOR_FROM,
+    PRIOR_WIDTH,
     SEED,
     SHARED,
     SPACE,
@@ -34,7 +39,8 @@ from scalinglaws.cli._fit_options import (
     WEIGHTS,
     fit_config,
 )
-from scalinglaws.cli._options import probability
+from scalinglaws.cli._options import checked, probability
+from scalinglaws.trust._rules import RULES
 
 BACKTEST_EPILOG = """\
 Examples:
@@ -61,11 +67,14 @@ _SPLIT = Annotated[
 _FRACTIONS = Annotated[
     list[float] | None,
     typer.Option(
-        "--train-fraction", metavar="F",
+        "--train-fraction", metavar="F", callback=checked(RULES, "train_fractions"),
         help="Train on axis values up to this fraction of the distinct values; repeat for a rolling "
         "backtest over several cuts (default 0.75).",
     ),
 ]
+if TYPE_CHECKING:
+    import polars as pl
+
 _INTERVAL = Annotated[
     float, typer.Option("--interval", metavar="PROB", callback=probability, help="Prediction-interval probability.")
 ]
@@ -100,6 +109,11 @@ def backtest_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 200,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
     json_: _JSON = False,
 ) -> None:
     """Fit on the smaller part of an ordered axis, predict the larger part, and score the forecast.
@@ -111,6 +125,7 @@ def backtest_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
@@ -134,6 +149,8 @@ def backtest_command(
         f"coverage {summary['coverage']:.0%} (nominal {interval:.0%})   "
         f"{summary['n_test_points']} held-out points in {summary['n_splits']} split(s)\n"
     )
+    import polars as pl
+
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
         _console.result(str(result.splits))
         _console.result(str(result.points.drop("abs_rel_error")))
@@ -168,6 +185,18 @@ def select_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 100,
     seed: SEED = DEFAULTS.seed,
+    choose: CHOOSE = DEFAULT_CHOOSE,
+    choose_by: CHOOSE_BY = DEFAULTS.choose_by,
+    prior: PRIOR = None,
+    prior_from: PRIOR_FROM = DEFAULTS.prior_from,
+    prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
+    average: Annotated[
+        bool,
+        typer.Option(
+            "--average/--no-average",
+            help="Also average the laws with stacking weights from leave-future-out predictions.",
+        ),
+    ] = False,
     json_: _JSON = False,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
@@ -179,6 +208,7 @@ def select_command(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
         n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:
@@ -186,6 +216,12 @@ def select_command(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
             prob=interval, n_boot=bootstrap, config=config,
         )
+        mixture = None
+        if average:
+            mixture = sl.average(
+                names, frame, split_by=split_by,
+                train_fractions=tuple(train_fraction or (0.6, 0.7, 0.8)), config=config,
+            )
         done("")
     if result.warning:
         _console.warn(result.warning)
@@ -195,10 +231,15 @@ def select_command(
             "win_probability": result.win_probability,
             "warning": result.warning,
             "ranking": _frame_json(result.table),
+            "average": None if mixture is None else mixture.to_dict(),
         }))
         return
     columns = ["law", "mean_are", "bias", "coverage", "aic", "bic", "n_params", "fit_status"]
+    import polars as pl
+
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4, fmt_str_lengths=60):
         _console.result(str(result.table.select(columns)))
     _console.result(f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "
                     "paired resamples of the held-out points)")
+    if mixture is not None:
+        _console.result(mixture.summary())

@@ -5,6 +5,10 @@ Scaling-law papers disagree on what "parameters" and "compute" mean, and the dis
 from a :class:`ModelShape` under a named convention, and fills the ``n_params``, ``flops`` and
 ``n_tokens`` columns of a runs table consistently, recording which convention it used.
 
+(Longer than 400 lines for a reason: the four conventions are one table of formulas, and the column
+fillers are those same formulas applied row by row; splitting them would put one convention's
+parameter count and its FLOP count in different files.)
+
 Parameter conventions (``n_params_convention``):
 
 * ``"non_embedding"``: Kaplan et al. 2020 (arXiv:2001.08361), Table 1:

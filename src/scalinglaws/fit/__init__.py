@@ -8,10 +8,11 @@ package object is callable, so ``sl.fit(runs, "chinchilla")``, ``import scalingl
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from scalinglaws import _lazy
 
 if TYPE_CHECKING:
     from scalinglaws.fit.api import bootstrap, fit, load, profile
@@ -19,18 +20,6 @@ if TYPE_CHECKING:
     from scalinglaws.fit.covariance import FitStatus
     from scalinglaws.fit.layout import ParamLayout
     from scalinglaws.fit.result import FitResult
-
-_LAZY = {
-    "FitConfig": "scalinglaws.fit.config",
-    "FitOptions": "scalinglaws.fit.config",
-    "FitResult": "scalinglaws.fit.result",
-    "FitStatus": "scalinglaws.fit.covariance",
-    "ParamLayout": "scalinglaws.fit.layout",
-    "bootstrap": "scalinglaws.fit.api",
-    "fit": "scalinglaws.fit.api",
-    "load": "scalinglaws.fit.api",
-    "profile": "scalinglaws.fit.api",
-}
 
 __all__ = [
     "FitConfig",
@@ -44,13 +33,17 @@ __all__ = [
     "profile",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'scalinglaws.fit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {
+    "FitConfig": "scalinglaws.fit.config",
+    "FitOptions": "scalinglaws.fit.config",
+    "FitResult": "scalinglaws.fit.result",
+    "FitStatus": "scalinglaws.fit.covariance",
+    "ParamLayout": "scalinglaws.fit.layout",
+    "bootstrap": "scalinglaws.fit.api",
+    "fit": "scalinglaws.fit.api",
+    "load": "scalinglaws.fit.api",
+    "profile": "scalinglaws.fit.api",
+})
 
 
 class _CallableModule(types.ModuleType):

@@ -7,7 +7,7 @@ Evaluation is batched: a parameter array of shape ``(batch, n_params)`` gives pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,20 @@ class Block:
 
     rows: np.ndarray
     index: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Prior:
+    """Independent normal priors on some parameters, in objective units.
+
+    ``precision`` is ``weight / sd**2``, where ``weight`` turns the prior's negative log density into
+    the units of the data's objective (see :func:`scalinglaws.fit.priors.objective_weight`).
+    """
+
+    index: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    precision: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +58,7 @@ class Problem:
     delta: float
     space: Space
     asymmetry: float
+    prior: Prior | None = None
 
     @property
     def n_points(self) -> int:
@@ -57,6 +72,29 @@ class Problem:
     def free(self) -> np.ndarray:
         """Positions of the parameters that are fitted (all but the fixed ones)."""
         return np.flatnonzero(self.lower < self.upper)
+
+    def subset(self, rows: np.ndarray) -> Problem:
+        """The same problem on the points ``rows`` (sorted indices) only."""
+        where = np.full(self.n_points, -1)
+        where[rows] = np.arange(rows.size)
+        blocks = tuple(Block(where[np.intersect1d(b.rows, rows)], b.index) for b in self.blocks)
+        return replace(
+            self,
+            x={k: v[rows] for k, v in self.x.items()},
+            y=self.y[rows],
+            weights=self.weights[rows],
+            blocks=blocks,
+        )
+
+    def with_prior(self, prior: Prior | None) -> Problem:
+        return replace(self, prior=prior)
+
+    def penalty(self, params: np.ndarray) -> np.ndarray:
+        """The prior's part of the objective, per batch row (0 without a prior)."""
+        if self.prior is None:
+            return np.zeros(params.shape[0])
+        gap = params[:, self.prior.index] - self.prior.mean
+        return 0.5 * np.sum(self.prior.precision * gap * gap, axis=1)
 
     def _inputs(self, rows: np.ndarray) -> list[np.ndarray]:
         return [self.x[name][rows] for name in self.law.inputs]
@@ -145,7 +183,8 @@ class Problem:
         weights: np.ndarray | None = None,
         targets: np.ndarray | None = None,
     ) -> np.ndarray:
-        return self.objective_of_residuals(self.residuals(self.predict(params), targets), weights)
+        data = self.objective_of_residuals(self.residuals(self.predict(params), targets), weights)
+        return data if self.prior is None else data + self.penalty(params)
 
     def derivatives(
         self,
@@ -180,6 +219,12 @@ class Problem:
             exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self.contracted_hessian(
                 params, per_prediction
             )
+        if self.prior is not None:
+            # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
+            index, precision = self.prior.index, self.prior.precision
+            grad[:, index] += precision * (params[:, index] - self.prior.mean)
+            exact[:, index, index] += precision
+            irls[:, index, index] += precision
         return grad, exact, irls
 
 

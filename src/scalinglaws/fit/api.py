@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Unpack, get_args
@@ -25,17 +26,22 @@ from scalinglaws.errors import (
     LawSpecError,
     MissingColumnError,
 )
+from scalinglaws.fit import degeneracy, optima, priors
+from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.config import FitConfig, FitOptions
-from scalinglaws.fit.covariance import FitStatus, covariance, status
-from scalinglaws.fit.diagnostics import diagnose
+from scalinglaws.fit.covariance import FitStatus, covariance, objective_weight, status
+from scalinglaws.fit.diagnostics import Diagnostic, diagnose
 from scalinglaws.fit.gate import Prepared, prepare
 from scalinglaws.fit.init import auto, from_groups, solve
+from scalinglaws.fit.multistart import Multistart, best_of
+from scalinglaws.fit.optima import Optimum
 from scalinglaws.fit.profiling import profile_interval
 from scalinglaws.fit.resampling import BootstrapResult, Interval, Method, bootstrap_problem
 from scalinglaws.fit.result import FitResult
+from scalinglaws.fit.solver import LevenbergMarquardt
 from scalinglaws.laws import Law
 
-__all__ = ["bootstrap", "fit", "load", "prepare", "profile"]
+__all__ = ["bootstrap", "fit", "fit_prepared", "load", "profile"]
 
 
 def package_version() -> str:
@@ -108,12 +114,27 @@ def fit(
 
 
 def fit_prepared(prepared: Prepared) -> FitResult:
-    """Fit a validated problem (from :func:`prepare`) and judge the end point."""
+    """Fit a validated problem (from :func:`prepare`) and judge the end point.
+
+    The multistart's distinct optima are kept; degenerate ones are passed over while a sound one exists;
+    with priors every start is polished again on the penalised objective (MAP); with
+    ``choose="backtest"`` the sound optimum with the lowest leave-future-out error is the fit.
+    """
     problem, config, labels, layout = prepared.problem, prepared.config, prepared.labels, prepared.layout
     law = problem.law
     solution = solve(problem, config, from_groups if labels is not None else auto)
+    prior_values = priors.resolve(law, config)
+    weight = None
+    if prior_values:
+        weight = objective_weight(problem, solution.params) or 1.0
+        problem = problem.with_prior(priors.build(problem, prior_values, weight))
+        solution = best_of(problem, solution.starts, LevenbergMarquardt(max_iter=config.max_iter), solution.nfev)
+    solution, found, notes = _choose(problem, prepared, solution)
     cov, condition = covariance(problem, solution.params)
-    fit_status, message = status(problem, solution, condition)
+    degenerate = degeneracy.check(problem, solution.params)
+    fit_status, message = status(problem, solution, condition, degenerate)
+    if notes:
+        message = "; ".join([*notes, message])
     params = {n: float(x) for n, x in zip(problem.names, solution.params, strict=True)}
     r = problem.residuals(problem.predict(solution.params[None]))[0]
     stderr = None
@@ -147,13 +168,64 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         version=package_version(),
         groups=groups,
         input_ranges={n: (float(np.min(x)), float(np.max(x))) for n, x in problem.x.items() if x.ndim == 1},
-        diagnostics=diagnose(problem, solution.params, cov),
+        diagnostics=(
+            *(Diagnostic("degenerate", d.message) for d in degenerate),
+            *diagnose(problem, solution.params, cov),
+        ),
+        optima=found,
+        priors=prior_values,
+        prior_weight=weight,
     )
 
 
+def _choose(
+    problem: Problem, prepared: Prepared, solution: Multistart
+) -> tuple[Multistart, tuple[Optimum, ...], list[str]]:
+    """The fit among the distinct optima, every optimum as a value, and notes on the choice."""
+    indices = optima.distinct(problem, solution)
+    sound = [i for i in indices if not degeneracy.check(problem, solution.starts[i])]
+    errors: dict[int, float] = {}
+    notes: list[str] = []
+    pick = indices[0] if indices else int(np.argmin(solution.start_objectives))
+    if sound and sound[0] != pick:
+        notes.append(
+            f"the best in-sample optimum (objective {solution.start_objectives[pick]:.6g}) is degenerate; "
+            f"this is the best sound one (objective {solution.start_objectives[sound[0]]:.6g})"
+        )
+        pick = sound[0]
+    config = prepared.config
+    if config.choose == "backtest" and prepared.axis is not None and len(sound) > 1:
+        scores = optima.lfo_errors(problem, solution.starts[sound], prepared.axis, config.choose_fractions)
+        errors = {i: float(e) for i, e in zip(sound, scores, strict=True)}
+        best = min(sound, key=lambda i: errors[i])
+        if best != pick and np.isfinite(errors[best]):
+            notes.append(
+                f"chose by leave-future-out error: {errors[best]:.4g} against {errors[pick]:.4g} for the "
+                f"in-sample best (objective {solution.start_objectives[best]:.6g} against "
+                f"{solution.start_objectives[pick]:.6g}); {len(sound)} sound optima scored"
+            )
+            pick = best
+    found = tuple(
+        Optimum(
+            dict(zip(problem.names, map(float, solution.starts[i]), strict=True)),
+            float(solution.start_objectives[i]),
+            errors.get(i),
+            i == pick,
+            () if i in sound else ("degenerate",),
+        )
+        for i in indices
+    )
+    return solution.pick(pick), found, notes
+
+
 def _same_data(function: str, result: FitResult, columns: Mapping[str, Any]) -> Prepared:
-    """The fit's problem rebuilt on ``columns``, which must be the data the fit was made on."""
+    """The fit's problem (with its priors) rebuilt on ``columns``, which must be the data the fit was
+    made on."""
     prepared = prepare(columns, result.law, result.config)
+    if result.priors:
+        weight = result.prior_weight or 1.0
+        problem = prepared.problem.with_prior(priors.build(prepared.problem, result.priors, weight))
+        prepared = replace(prepared, problem=problem)
     if prepared.digest != result.data_digest:
         raise DataError(
             f"`data` passed to {function} is not the data the fit was made on (digest "

@@ -11,13 +11,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, TypedDict, get_args
+from typing import Any, Literal, TypedDict, get_args
 
 from scalinglaws import _validation as v
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.losses import Loss, Space
 
 Bounds = Mapping[str, tuple[float, float]]
+Choose = Literal["in-sample", "backtest"]
 Starts = Mapping[str, tuple[float, float] | float]
 
 RULES: Mapping[str, v.Rule] = MappingProxyType({
@@ -29,6 +30,9 @@ RULES: Mapping[str, v.Rule] = MappingProxyType({
     "n_polish": v.at_least(1),
     "max_iter": v.at_least(1),
     "seed": v.integer(),
+    "choose": v.one_of(get_args(Choose)),
+    "choose_fractions": v.fractions(),
+    "prior_width": v.positive(),
 })
 """The rule of each scalar option (also run by the CLI's option callbacks)."""
 
@@ -66,6 +70,17 @@ class FitConfig:
         doubles with each extra dimension (up to 16x), with eight more polished starts per dimension.
     seed
         Seeds every random choice (Sobol starts in many dimensions).
+    choose, choose_by, choose_fractions
+        Which of the distinct optima the multistart found is the fit: the best in-sample
+        (``"in-sample"``) or the one with the lowest leave-future-out error (``"backtest"``) along the
+        axis ``choose_by`` (``"auto"``: compute, or 6ND from N and D, or a law's only input; or C, N, D,
+        or a column), cut at each of ``choose_fractions`` of its distinct values. Every optimum is kept
+        in the result's ``optima``.
+    priors, prior_from, prior_width
+        Normal priors on parameters, ``{name: (mean, sd)}``, and/or the published constants of a
+        catalog preset, ``"law:preset"`` (``"chinchilla:hoffmann2022"``), each with sd
+        ``prior_width * |value|``; an explicit prior replaces a preset's. The fit is then the MAP
+        estimate and its intervals include the priors.
     strict
         Raise :class:`ConvergenceError` unless the status is ``CONVERGED``.
     provenance
@@ -93,6 +108,12 @@ class FitConfig:
     n_polish: int = 8
     max_iter: int = 500
     seed: int = 0
+    choose: Choose = "in-sample"
+    choose_by: str = "auto"
+    choose_fractions: tuple[float, ...] = (0.6, 0.7, 0.8)
+    priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    prior_from: str | None = None
+    prior_width: float = 0.25
     strict: bool = False
     provenance: tuple[str, ...] = ()
 
@@ -103,6 +124,12 @@ class FitConfig:
         freeze(self, "bounds", MappingProxyType(_bounds(self.bounds)))
         freeze(self, "init", MappingProxyType(_starts(self.init)))
         freeze(self, "fixed", MappingProxyType(_fixed(self.fixed)))
+        freeze(self, "priors", MappingProxyType(_priors(self.priors)))
+        freeze(self, "choose_fractions", tuple(float(f) for f in self.choose_fractions))
+        if self.prior_from is not None and self.prior_from.count(":") != 1:
+            raise v.argument_error(
+                "fit", "prior_from", self.prior_from, "LAW:PRESET, e.g. 'chinchilla:hoffmann2022'"
+            )
         freeze(self, "shared", tuple(self.shared))
         freeze(self, "provenance", tuple(self.provenance))
         if self.shared and self.group is None:
@@ -145,6 +172,8 @@ class FitConfig:
         out["bounds"] = {k: [_encode(lo), _encode(hi)] for k, (lo, hi) in self.bounds.items()}
         out["init"] = {k: list(self.start_range(k)) for k in self.init}
         out["fixed"] = dict(self.fixed)
+        out["priors"] = {k: list(p) for k, p in self.priors.items()}
+        out["choose_fractions"] = list(self.choose_fractions)
         out["shared"] = list(self.shared)
         out["provenance"] = list(self.provenance)
         return out
@@ -158,9 +187,14 @@ class FitConfig:
         values["bounds"] = {k: (float(lo), float(hi)) for k, (lo, hi) in values.get("bounds", {}).items()}
         values["init"] = {k: (float(lo), float(hi)) for k, (lo, hi) in values.get("init", {}).items()}
         values["fixed"] = {k: float(x) for k, x in values.get("fixed", {}).items()}
+        values["priors"] = {k: (float(m), float(sd)) for k, (m, sd) in values.get("priors", {}).items()}
+        values["choose_fractions"] = tuple(values.get("choose_fractions", (0.6, 0.7, 0.8)))
         unknown = sorted(set(values) - OPTIONS)
         if unknown:
-            raise ArgumentError(f"unknown fit option(s) {unknown} in a stored config.", argument=unknown[0])
+            raise ArgumentError(
+                f"unknown fit option(s) {unknown} in a stored config.",
+                argument=unknown[0],
+            )
         return cls(**values)
 
 
@@ -187,6 +221,12 @@ class FitOptions(TypedDict, total=False):
     n_polish: int
     max_iter: int
     seed: int
+    choose: Choose
+    choose_by: str
+    choose_fractions: Sequence[float]
+    priors: Mapping[str, tuple[float, float]]
+    prior_from: str | None
+    prior_width: float
     strict: bool
     provenance: Sequence[str]
 
@@ -248,4 +288,16 @@ def _fixed(values: Any) -> dict[str, float]:
         if not math.isfinite(number):
             raise v.argument_error("fit", "fixed", {name: value}, "a mapping from names to finite numbers")
         out[name] = number
+    return out
+
+
+def _priors(values: Any) -> dict[str, tuple[float, float]]:
+    out = {}
+    for name, pair in _names("priors", values, object).items():
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise v.argument_error("fit", "priors", {name: pair}, "a mapping from names to (mean, sd)")
+        mean, sd = (_number("priors", name, x) for x in pair)
+        if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+            raise v.argument_error("fit", "priors", {name: pair}, "(mean, sd) pairs of finite numbers with sd > 0")
+        out[name] = (mean, sd)
     return out

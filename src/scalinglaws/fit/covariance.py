@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 import numpy as np
 
 from scalinglaws.fit._problem import Problem
+from scalinglaws.fit.degeneracy import Degeneracy
 from scalinglaws.fit.diagnostics import CONDITION_LIMIT, at_bound, condition_number, information
 from scalinglaws.fit.losses import psi
 from scalinglaws.fit.multistart import Multistart
@@ -25,31 +27,76 @@ class FitStatus(enum.StrEnum):
     """Converged, but some parameters are nearly redundant: predictions may be fine, values are not."""
     ABNORMAL = "abnormal"
     """The optimiser stopped without meeting its tolerance: do not use."""
+    DEGENERATE = "degenerate"
+    """The optimum makes part of the law meaningless (a term vanishes or cancels another, an exponent
+    ran off): do not use; the message names the parameter and the term. Bound or fix it, or drop the term."""
+
+
+def _noise(problem: Problem, params: np.ndarray) -> tuple[float, float] | None:
+    """Huber's variance scale of the estimate and the mean slope of psi (share of residuals inside
+    delta); None when too few residuals sit in the quadratic region to estimate them."""
+    _, r, w = information(problem, params)
+    n, p = problem.n_points, problem.free.size
+    if n <= p:
+        return None
+    slope = psi(r, problem.loss, problem.delta)
+    mean_inside = _share_inside(r, problem.delta) if problem.loss == "huber" else 1.0
+    if mean_inside * n < 1:
+        return None
+    correction = 1.0 + (p / n) * (1.0 - mean_inside) / mean_inside
+    return correction**2 * float(np.sum(w * slope**2)) / (n - p) / mean_inside**2, mean_inside
+
+
+def objective_weight(problem: Problem, params: np.ndarray) -> float | None:
+    """The factor that turns a negative log density into the units of the objective.
+
+    The covariance is ``scale * (J'WJ)^-1`` and the objective's curvature about ``mean_inside * J'WJ``,
+    so the data's negative log likelihood is the objective divided by ``scale * mean_inside`` (for
+    squared loss: the residual variance). A prior's ``0.5 * ((theta - mean) / sd)**2`` enters the
+    objective multiplied by this weight.
+    """
+    noise = _noise(problem, params)
+    return None if noise is None else noise[0] * noise[1]
 
 
 def covariance(problem: Problem, params: np.ndarray) -> tuple[np.ndarray | None, float]:
     """Asymptotic covariance of the estimate and the condition number of the information matrix.
 
-    Only the free parameters vary: a fixed parameter's row and column are zero. None when the
-    parameters are not identified (too few points, or an information matrix past ``CONDITION_LIMIT``).
+    Only the free parameters vary: a fixed parameter's row and column are zero. With priors, the
+    precision of each prior is added to the data's (a posterior covariance), which can identify
+    parameters the data alone do not. None when the parameters are not identified (too few points,
+    or an information matrix past ``CONDITION_LIMIT``).
     """
-    jac, r, w = information(problem, params)
+    jac, _, w = information(problem, params)
     free = problem.free
     jac = jac[:, free]
-    n, p = jac.shape
     condition, correlation = condition_number(jac, w)
-    if correlation is None or n <= p or not condition <= CONDITION_LIMIT:
+    noise = _noise(problem, params)
+    if problem.prior is None:
+        if correlation is None or noise is None or not condition <= CONDITION_LIMIT:
+            return None, condition
+        diag = np.sqrt(np.diag(jac.T @ (w[:, None] * jac)))
+        inverse = np.linalg.inv(correlation) / np.outer(diag, diag)
+        full = np.zeros((problem.n_params, problem.n_params))
+        full[np.ix_(free, free)] = noise[0] * inverse
+        return full, condition
+    if noise is None or not np.all(np.isfinite(jac)):
         return None, condition
-    slope = psi(r, problem.loss, problem.delta)
-    mean_inside = _share_inside(r, problem.delta) if problem.loss == "huber" else 1.0
-    if mean_inside * n < 1:
+    precision = jac.T @ (w[:, None] * jac) / noise[0]
+    where = {int(j): k for k, j in enumerate(free)}
+    for j, sd in zip(problem.prior.index, problem.prior.sd, strict=True):
+        if int(j) in where:
+            precision[where[int(j)], where[int(j)]] += 1.0 / sd**2
+    scale = np.sqrt(np.diag(precision))
+    if np.any(scale == 0):
         return None, condition
-    correction = 1.0 + (p / n) * (1.0 - mean_inside) / mean_inside
-    scale = correction**2 * float(np.sum(w * slope**2)) / (n - p) / mean_inside**2
-    diag = np.sqrt(np.diag(jac.T @ (w[:, None] * jac)))
-    inverse = np.linalg.inv(correlation) / np.outer(diag, diag)
+    scaled = precision / np.outer(scale, scale)
+    eigenvalues = np.linalg.eigvalsh(scaled)
+    condition = float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else np.inf
+    if not condition <= CONDITION_LIMIT:
+        return None, condition
     full = np.zeros((problem.n_params, problem.n_params))
-    full[np.ix_(free, free)] = scale * inverse
+    full[np.ix_(free, free)] = np.linalg.inv(scaled) / np.outer(scale, scale)
     return full, condition
 
 
@@ -69,12 +116,19 @@ def _share_inside(r: np.ndarray, delta: float) -> float:
     return float(np.mean(ndtr((delta - r) / bandwidth) - ndtr((-delta - r) / bandwidth)))
 
 
-def status(problem: Problem, solution: Multistart, condition: float) -> tuple[FitStatus, str]:
+def status(
+    problem: Problem, solution: Multistart, condition: float, degenerate: Sequence[Degeneracy] = ()
+) -> tuple[FitStatus, str]:
     """The status of the best end point and the message that explains it."""
     bounded = at_bound(problem, solution.params)
-    notes = []
-    # A redundant parameter is the cause when the optimiser also stalls, so it is reported first.
-    if condition > CONDITION_LIMIT:
+    notes = [d.message for d in degenerate[:1]]
+    if len(degenerate) > 1:
+        notes.append(f"and {len(degenerate) - 1} more degenerate term(s) or parameter(s), listed in the diagnostics")
+    # A degenerate optimum is unusable whatever else holds; a redundant parameter is the cause when the
+    # optimiser also stalls, so it is reported next.
+    if degenerate:
+        fit_status = FitStatus.DEGENERATE
+    elif condition > CONDITION_LIMIT:
         fit_status = FitStatus.ILL_CONDITIONED
     elif solution.max_iter_hit:
         fit_status = FitStatus.MAX_ITER

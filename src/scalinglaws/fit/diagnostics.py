@@ -10,7 +10,7 @@ import numpy as np
 
 from scalinglaws.fit._problem import Problem
 
-Kind = Literal["at-bound", "ill-conditioned", "correlated", "few-scales", "influential"]
+Kind = Literal["degenerate", "at-bound", "ill-conditioned", "correlated", "few-scales", "influential"]
 
 CONDITION_LIMIT = 1e10
 """Condition number of the scaled information matrix above which parameters are not identified."""

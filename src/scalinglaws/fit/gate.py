@@ -18,6 +18,8 @@ from scalinglaws.errors import DataError, LawSpecError, MissingColumnError, Sche
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.layout import ParamLayout
+from scalinglaws.fit.scales import scale_aware
+from scalinglaws.fit.splits import split_axis
 from scalinglaws.laws import ColumnMap, Law, formula_names, get_law, parse_formula
 
 
@@ -31,9 +33,17 @@ class Prepared:
     labels: np.ndarray | None
     digest: str
     layout: ParamLayout
+    axis: np.ndarray | None = None
+    """The scale axis of each row when the fit chooses its optimum by leave-future-out error."""
 
-    def __iter__(self) -> Any:  # ``problem, config, labels, digest = prepare(...)``
-        return iter((self.problem, self.config, self.labels, self.digest))
+
+def check_target(columns: Mapping[str, Any], target: str) -> None:
+    """Raise naming the target column when the table lacks it."""
+    if target not in columns:
+        raise MissingColumnError(
+            f"target column {target!r} is missing. Available columns: {sorted(columns)}. "
+            "Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
+        )
 
 
 def resolve_law(
@@ -85,6 +95,28 @@ def resolve_law(
             raise LawSpecError(f"input `{name}` of law {law.label!r} reads the target column {target!r}.")
         resolved[name] = column
     return law, resolved
+
+
+def mapping_for(law: str | Law, mapping: Mapping[str, str]) -> dict[str, str]:
+    """The entries of ``mapping`` that name an input of ``law`` (for a formula: a name in it)."""
+    if isinstance(law, str):
+        names = set(get_law(law).inputs) if law.isidentifier() else set(formula_names(law))
+    else:
+        names = set(law.inputs)
+    return {k: c for k, c in mapping.items() if k in names}
+
+
+def config_for(law: Law, config: FitConfig) -> FitConfig:
+    """``config`` with only the mapping entries, bounds, starts, fixed values and priors that name an
+    input or parameter of ``law``: one config for several laws (``select``, ``average``)."""
+    names = {*law.inputs, *law.param_names}
+    return config.with_options(
+        mapping={k: c for k, c in config.mapping.items() if k in names},
+        bounds={k: b for k, b in config.bounds.items() if k in names},
+        init={k: r for k, r in config.init.items() if k in names},
+        fixed={k: x for k, x in config.fixed.items() if k in names},
+        priors={k: p for k, p in config.priors.items() if k in names},
+    )
 
 
 def apply_overrides(law: Law, config: FitConfig) -> Law:
@@ -159,11 +191,8 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     """
     target, weights, group, shared = config.target, config.weights, config.group, config.shared
     names = list(columns)
-    if target not in columns:
-        raise MissingColumnError(
-            f"target column {target!r} is missing. Available columns: {sorted(names)}. "
-            "Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
-        )
+    check_target(columns, target)
+    typed = isinstance(law, str) and not law.isidentifier()
     law, input_columns = resolve_law(law, names, config.mapping, target)
     law = apply_overrides(law, config)
     unknown_shared = [p for p in shared if p not in law.param_names]
@@ -176,6 +205,8 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     x = {name: float_column(columns, col, f"input `{name}`") for name, col in input_columns.items()}
     if law.compiled.history_inputs:
         law.check_history_shapes(x, "fit")
+    if typed:
+        law = scale_aware(law, x)
     y = float_column(columns, target, "target")
     w = float_column(columns, weights, "weights") if weights else np.ones_like(y)
     for name, col in input_columns.items():
@@ -220,4 +251,29 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
                 f"{where}; a fit needs at least as many points as parameters. Add runs, or fit a law "
                 "with fewer parameters."
             )
-    return Prepared(problem, config, labels, digest(used), layout)
+    axis = choose_axis(columns, law, input_columns, config.choose_by) if config.choose == "backtest" else None
+    return Prepared(problem, config, labels, digest(used), layout, axis)
+
+
+def choose_axis(columns: Mapping[str, Any], law: Law, mapping: Mapping[str, str], choose_by: str) -> np.ndarray:
+    """The axis along which ``choose="backtest"`` scores optima (``"auto"``: compute, or the law's only
+    input).
+
+    Raises
+    ------
+    MissingColumnError
+        If the axis names no column, or ``"auto"`` finds neither compute nor a single input.
+    """
+    if choose_by != "auto":
+        return split_axis(columns, law, mapping, choose_by)[0]
+    try:
+        return split_axis(columns, law, mapping, "C")[0]
+    except MissingColumnError:
+        point = law.point_inputs
+        if len(point) == 1:
+            return np.asarray(columns[mapping[point[0]]], dtype=float)
+        raise MissingColumnError(
+            f"`choose_by` 'auto' of fit finds no compute column (and no N and D to make one) in the data, "
+            f"and law {law.label!r} has several inputs {list(point)}. Name the axis along which to choose "
+            "the optimum, e.g. `choose_by='N'` (CLI: `--choose-by N`)."
+        ) from None

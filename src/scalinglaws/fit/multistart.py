@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,18 @@ class Multistart:
     starts: np.ndarray
     start_objectives: np.ndarray
     n_converged: int
+    start_outcomes: np.ndarray
+    start_iterations: np.ndarray
+
+    def pick(self, i: int) -> Multistart:
+        """The same solution with end point ``i`` as the fit."""
+        return replace(
+            self,
+            params=self.starts[i],
+            objective=float(self.start_objectives[i]),
+            outcome=Outcome(int(self.start_outcomes[i])),
+            n_iter=int(self.start_iterations[i]),
+        )
 
     @property
     def converged(self) -> bool:
@@ -67,6 +79,8 @@ def best_of(problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_
         starts=params,
         start_objectives=solved.objective,
         n_converged=int(np.sum(solved.converged)),
+        start_outcomes=solved.outcome,
+        start_iterations=solved.n_iter,
     )
 
 

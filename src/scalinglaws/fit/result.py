@@ -20,10 +20,13 @@ from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.covariance import FitStatus
 from scalinglaws.fit.diagnostics import Diagnostic
 from scalinglaws.fit.layout import ParamLayout
+from scalinglaws.fit.optima import Optimum
+from scalinglaws.fit.priors import PriorEffect
+from scalinglaws.fit.priors import report as prior_report
 from scalinglaws.fit.resampling import BootstrapResult
 from scalinglaws.laws import Law, evaluate
 
-__all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus", "columns_of"]
+__all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus"]
 
 SCHEMA_VERSION = 1
 
@@ -59,6 +62,12 @@ class FitResult:
     input_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
     bootstrap: BootstrapResult | None = None
+    optima: tuple[Optimum, ...] = ()
+    """Every distinct optimum the multistart found, best in-sample first; the fit is the ``chosen`` one."""
+    priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """The normal priors ``(mean, sd)`` the fit used, by law parameter (empty: none)."""
+    prior_weight: float | None = None
+    """The factor that put the priors in the objective's units (kept so refits use the same objective)."""
 
     def __post_init__(self) -> None:
         # Frozen all the way down: the mappings are read-only views and the covariance read-only.
@@ -69,6 +78,7 @@ class FitResult:
         if self.groups is not None:
             freeze(self, "groups", MappingProxyType({g: MappingProxyType(dict(p)) for g, p in self.groups.items()}))
         freeze(self, "input_ranges", MappingProxyType(dict(self.input_ranges)))
+        freeze(self, "priors", MappingProxyType({k: (float(m), float(sd)) for k, (m, sd) in self.priors.items()}))
         if self.covariance is not None:
             covariance = np.array(self.covariance, dtype=float)
             covariance.setflags(write=False)
@@ -132,8 +142,9 @@ class FitResult:
         """A copy of this result carrying bootstrap draws (saved with it)."""
         if tuple(draws.param_names) != tuple(self.params):
             raise ArgumentError(
-                f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}."
-            )
+                f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}.",
+            argument="draws",
+        )
         return replace(self, bootstrap=draws)
 
     def _inputs(self, data: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
@@ -270,6 +281,12 @@ class FitResult:
             distance = np.maximum(distance, np.nan_to_num(beyond, nan=0.0))
         return distance
 
+    @property
+    def prior_effects(self) -> tuple[PriorEffect, ...]:
+        """For each prior: the estimate's shift in prior sds and the data's share of the precision."""
+        names = dict(zip(self.layout.names, self.layout.base_names, strict=True))
+        return prior_report(self.priors, self.params, self.stderr, names)
+
     def summary(self) -> str:
         width = max(len(n) for n in self.params)
         lines = [
@@ -284,6 +301,19 @@ class FitResult:
             se = self.stderr.get(name) if self.stderr else None
             tail = "  (fixed)" if name in fixed else (f"  ± {se:.3g}" if se is not None else "")
             lines.append(f"  {name:<{width}} = {value:.6g}" + tail)
+        for effect in self.prior_effects:
+            share = "" if effect.data_share is None else f", data share {effect.data_share:.0%}"
+            lines.append(
+                f"prior: {effect.name} ~ N({effect.mean:.4g}, {effect.sd:.3g}^2); the fit moved it "
+                f"{effect.shift:+.2f} sd{share}"
+            )
+        others = [o for o in self.optima if not o.chosen]
+        if others:
+            lines.append(f"other optima: {len(others)} (objective, leave-future-out error):")
+            for o in others:
+                lfo = "-" if o.lfo_error is None else f"{o.lfo_error:.4g}"
+                tag = " degenerate" if "degenerate" in o.notes else ""
+                lines.append(f"  {o.objective:.6g}  {lfo}{tag}")
         lines.extend(f"warning ({d.kind}): {d.message}" for d in self.diagnostics)
         return "\n".join(lines)
 
@@ -318,6 +348,9 @@ class FitResult:
             "input_ranges": {k: list(v) for k, v in self.input_ranges.items()},
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
+            "optima": [o.to_dict() for o in self.optima],
+            "priors": {k: list(p) for k, p in self.priors.items()},
+            "prior_weight": self.prior_weight,
         }
 
     def to_json(self) -> str:
@@ -357,6 +390,9 @@ class FitResult:
             input_ranges={k: (float(v[0]), float(v[1])) for k, v in data["input_ranges"].items()},
             diagnostics=tuple(Diagnostic.from_dict(d) for d in data["diagnostics"]),
             bootstrap=None if data["bootstrap"] is None else BootstrapResult.from_dict(data["bootstrap"]),
+            optima=tuple(Optimum.from_dict(o) for o in data.get("optima", ())),
+            priors={k: (float(m), float(sd)) for k, (m, sd) in data.get("priors", {}).items()},
+            prior_weight=None if data.get("prior_weight") is None else float(data["prior_weight"]),
         )
 
     @classmethod

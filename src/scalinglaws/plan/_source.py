@@ -14,7 +14,7 @@ import numpy as np
 
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import DEFAULT_COST, Law, cost_model, get_law
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law, as_cost_model, cost_model, get_law
 
 Source = FitResult | Law | str
 """A fitted result, a :class:`Law`, or a catalog law name."""
@@ -68,7 +68,8 @@ def resolve(
     if result is not None and (law is not None or preset is not None or params is not None):
         raise ArgumentError(
             f"`result` of {function} must be given alone: a fit carries its own law and parameters. "
-            "Drop `law`, `preset` and `params`, or drop `result`."
+            "Drop `law`, `preset` and `params`, or drop `result`.",
+            argument="result", function=function,
         )
     if result is not None:
         values = result.params_for(group)
@@ -79,8 +80,9 @@ def resolve(
         if default_law is None:
             raise ArgumentError(
                 f"{function} needs `result` (a FitResult) or `law` (a Law or catalog name) with "
-                "`preset` or `params`. Got neither."
-            )
+                "`preset` or `params`. Got neither.",
+            argument="preset",
+        )
         law, preset = default_law, preset if preset is not None or params is not None else default_preset
     resolved_law = get_law(law) if isinstance(law, str) else law
     if not isinstance(resolved_law, Law):
@@ -89,14 +91,16 @@ def resolve(
         raise ArgumentError(
             f"`law` of {function} needs exactly one of `preset` (published constants) or `params` "
             f"(a mapping of parameter values). Presets of {resolved_law.label!r}: "
-            f"{sorted(resolved_law.presets) or 'none'}."
+            f"{sorted(resolved_law.presets) or 'none'}.",
+            argument="law", function=function,
         )
     if preset is not None:
         if preset not in resolved_law.presets:
             raise ArgumentError(
                 f"`preset` of {function} must be one of {sorted(resolved_law.presets)} for law "
-                f"{resolved_law.label!r}. Got {preset!r} instead."
-            )
+                f"{resolved_law.label!r}. Got {preset!r} instead.",
+            argument="preset", function=function,
+        )
         values = resolved_law.presets[preset]
         label = f"{resolved_law.label} ({preset})"
     else:
@@ -105,11 +109,37 @@ def resolve(
         if missing:
             raise ArgumentError(
                 f"`params` of {function} must give every parameter of {resolved_law.label!r}: "
-                f"{list(resolved_law.param_names)}. Missing {missing}."
-            )
+                f"{list(resolved_law.param_names)}. Missing {missing}.",
+            argument="params", function=function,
+        )
         values = params
         label = f"{resolved_law.label} (given parameters)"
     return Resolved(resolved_law, {n: float(values[n]) for n in resolved_law.param_names}, None, label)
+
+
+def charged_cost(law: Law, cost: CostModel | str | None, function: str) -> CostModel:
+    """The cost model a plan charges: the one named, else the dense ``6*N*D`` unless the law says that
+    would be wrong (``Law.cost_required``, e.g. total parameters of a mixture of experts).
+
+    Refusing, rather than warning, is deliberate: a plan charged 43x too much compute is a wrong
+    decision, and ``cost="6*N*D"`` restores the dense charge for whoever means it.
+
+    Raises
+    ------
+    ArgumentError
+        If ``cost`` is None and the law requires a named cost model.
+    LawSpecError
+        If ``cost`` is a formula that is not in N and D.
+    """
+    if cost is not None:
+        return as_cost_model(cost)
+    if law.cost_required:
+        raise ArgumentError(
+            f"`cost` of {function} must name how compute is charged for law {law.label!r}: "
+            f"{law.cost_required} (command line: --cost FORMULA, e.g. --cost '72*N*D/516').",
+            argument="cost", function=function,
+        )
+    return cost_model(DEFAULT_COST)
 
 
 def _draws(result: FitResult, group: str | None) -> np.ndarray | None:
@@ -143,7 +173,8 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
     if not ({"N", "D"} <= set(law.inputs) or {"C", "M"} <= set(law.inputs)):
         raise ArgumentError(
             f"`law` of {function} must have inputs N and D (or C and M as Gadre's law). "
-            f"Got {law.label!r} with inputs {list(law.inputs)} instead."
+            f"Got {law.label!r} with inputs {list(law.inputs)} instead.",
+            argument="law", function=function,
         )
     getters: list[Callable[[np.ndarray, np.ndarray], Any]] = []
     for name in law.inputs:
@@ -155,8 +186,9 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
         else:
             raise ArgumentError(
                 f"`law` of {function} has input {name!r}, which a plan over N and D cannot set. "
-                f"Give it a value, e.g. fixed={{{name!r}: ...}}."
-            )
+                f"Give it a value, e.g. fixed={{{name!r}: ...}}.",
+            argument="law", function=function,
+        )
     value_fn = law.compiled.value
     order = law.param_names
 
@@ -168,6 +200,19 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
         return np.broadcast_to(out, args[0].shape) if args else out
 
     return evaluate_nd
+
+
+def evaluate_batch(
+    law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, Any]
+) -> np.ndarray:
+    """The law at ``inputs`` with array-valued parameters (e.g. a ``Resolved.batch`` of draws), all
+    broadcast together; NaN where the formula is undefined."""
+    args = [np.asarray(inputs[n], dtype=float) for n in law.inputs]
+    args += [np.asarray(params[p], dtype=float) for p in law.param_names]
+    args = list(np.broadcast_arrays(*args))
+    with np.errstate(all="ignore"):
+        out = np.asarray(law.compiled.value(*args), dtype=float)
+    return np.broadcast_to(out, args[0].shape) if args else out
 
 
 def _constant(value: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

@@ -128,10 +128,14 @@ def allocate_inference(
     if not (np.isfinite(inference_tokens) and inference_tokens >= 0):
         raise ArgumentError(
             f"`inference_tokens` of {function} must be a finite number >= 0 (lifetime tokens served). "
-            f"Got {inference_tokens!r} instead."
+            f"Got {inference_tokens!r} instead.",
+            argument="inference_tokens", function=function,
         )
     if not (np.isfinite(loss) and loss > 0):
-        raise ArgumentError(f"`loss` of {function} must be a positive target loss. Got {loss!r} instead.")
+        raise ArgumentError(
+            f"`loss` of {function} must be a positive target loss. Got {loss!r} instead.",
+            argument="loss", function=function,
+        )
     resolved = resolve(function, result, law, preset, params)
     evaluate = nd_loss(resolved.law, None, function)
     batch = resolved.batch(True)
@@ -154,7 +158,8 @@ def allocate_inference(
         raise ArgumentError(
             f"`loss` of {function} must be reachable by {resolved.law.label!r} and above its "
             f"irreducible loss. Got {loss!r}, for which no finite model and data reach the target; "
-            "raise the target loss."
+            "raise the target loss.",
+            argument="loss", function=function,
         )
     train = training.flops(n, d)
     inference = 2.0 * n * inference_tokens
@@ -246,14 +251,16 @@ def allocate_data_constrained(
     budgets = _check_flops(flops, function)
     if not (np.isfinite(unique_tokens) and unique_tokens > 0):
         raise ArgumentError(
-            f"`unique_tokens` of {function} must be a positive number of tokens. Got {unique_tokens!r} instead."
+            f"`unique_tokens` of {function} must be a positive number of tokens. Got {unique_tokens!r} instead.",
+            argument="unique_tokens", function=function,
         )
     resolved = resolve(function, result, law, preset, params, default_law="muennighoff",
                        default_preset="muennighoff2023")
     if "U" not in resolved.law.inputs:
         raise ArgumentError(
             f"`law` of {function} must have an input U (unique tokens), as 'muennighoff' does. "
-            f"Got {resolved.law.label!r} with inputs {list(resolved.law.inputs)} instead."
+            f"Got {resolved.law.label!r} with inputs {list(resolved.law.inputs)} instead.",
+            argument="law", function=function,
         )
     pool = float(unique_tokens)
     model = cost_model()
@@ -262,7 +269,8 @@ def allocate_data_constrained(
     if not (ok[0].all() and uok[0].all()):
         raise ArgumentError(
             f"`flops` of {function}: no interior optimum for {resolved.law.label!r} at "
-            f"{budgets[~(ok[0] & uok[0])].tolist()}; check the law's parameters."
+            f"{budgets[~(ok[0] & uok[0])].tolist()}; check the law's parameters.",
+            argument="flops", function=function,
         )
     unconstrained = Allocation(
         flops=budgets, n_params=un[0], n_tokens=ud[0], predicted_loss=uv[0], exponent_a=float("nan"),
@@ -332,14 +340,18 @@ def overtrain_penalty(
     if not (np.isfinite(multiplier) and multiplier > 0):
         raise ArgumentError(
             f"`multiplier` of {function} must be a positive factor on the optimal tokens per parameter, "
-            f"e.g. 10. Got {multiplier!r} instead."
+            f"e.g. 10. Got {multiplier!r} instead.",
+            argument="multiplier", function=function,
         )
     resolved = resolve(function, result, law, preset, params)
     model = cost_model()
     with_draws = resolved.draws is not None
     n_opt, d_opt, l_opt, ok, _ = optimum(resolved, budgets, model, None, with_draws, function)
     if not ok[0].all():
-        raise ArgumentError(f"`flops` of {function}: {resolved.law.label!r} has no interior optimum there.")
+        raise ArgumentError(
+            f"`flops` of {function}: {resolved.law.label!r} has no interior optimum there.",
+            argument="flops", function=function,
+        )
     ratio = d_opt / n_opt * multiplier
     n = model.n_params_at(budgets, ratio)
     d = ratio * n

@@ -78,17 +78,27 @@ def isoflop_grid(
     function = "isoflop_grid"
     budgets = _check_flops(flops, function)
     if n_sizes < 3:
-        raise ArgumentError(f"`n_sizes` of {function} must be at least 3 to locate a minimum. Got {n_sizes!r} instead.")
+        raise ArgumentError(
+            f"`n_sizes` of {function} must be at least 3 to locate a minimum. Got {n_sizes!r} instead.",
+            argument="n_sizes", function=function,
+        )
     if not span > 1:
-        raise ArgumentError(f"`span` of {function} must be a factor above 1, e.g. 16. Got {span!r} instead.")
+        raise ArgumentError(
+            f"`span` of {function} must be a factor above 1, e.g. 16. Got {span!r} instead.",
+            argument="span", function=function,
+        )
     if not tokens_per_param > 0:
-        raise ArgumentError(f"`tokens_per_param` of {function} must be positive. Got {tokens_per_param!r} instead.")
+        raise ArgumentError(
+            f"`tokens_per_param` of {function} must be positive. Got {tokens_per_param!r} instead.",
+            argument="tokens_per_param", function=function,
+        )
     if center is not None:
         if center.flops.shape != budgets.shape or not np.allclose(center.flops, budgets, rtol=1e-12):
             raise ArgumentError(
                 f"`center` of {function} must be an Allocation for the same budgets as `flops`. "
-                f"Got budgets {center.flops.tolist()} instead of {budgets.tolist()}."
-            )
+                f"Got budgets {center.flops.tolist()} instead of {budgets.tolist()}.",
+            argument="center", function=function,
+        )
         middle = center.n_params
     else:
         middle = cost_model(DEFAULT_COST).n_params_at(budgets, tokens_per_param)
@@ -247,13 +257,20 @@ def isoflop_profiles(
     """
     function = "isoflop_profiles"
     if method not in MIN_POINTS:
-        raise ArgumentError(f"`method` of {function} must be one of {sorted(MIN_POINTS)}. Got {method!r} instead.")
+        raise ArgumentError(
+            f"`method` of {function} must be one of {sorted(MIN_POINTS)}. Got {method!r} instead.",
+            argument="method", function=function,
+        )
     if n_boot < 0:
-        raise ArgumentError(f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.")
+        raise ArgumentError(
+            f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.",
+            argument="n_boot", function=function,
+        )
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
         raise ArgumentError(
             f"`tolerance` of {function} must be a half-width in decades of compute in [0, 0.5), e.g. "
-            f"0.03 (±7%). Got {tolerance!r} instead."
+            f"0.03 (±7%). Got {tolerance!r} instead.",
+            argument="tolerance", function=function,
         )
     _check_prob(prob, function)
     columns = _as_columns(data)
@@ -371,7 +388,8 @@ def compare_frontiers(isoflop: IsoFlopResult, allocation: Allocation) -> Frontie
         raise ArgumentError(
             "`allocation` of compare_frontiers must be computed at the IsoFLOP budgets, e.g. "
             "allocate(fit, flops=isoflop.budgets['flops']). Got budgets "
-            f"{allocation.flops.tolist()} instead of {flops.tolist()}."
+            f"{allocation.flops.tolist()} instead of {flops.tolist()}.",
+            argument="allocation", function="compare_frontiers",
         )
     iso_n = isoflop.budgets["n_opt"].to_numpy()
     table = pl.DataFrame({

@@ -25,7 +25,7 @@ import polars as pl
 from scalinglaws.errors import ArgumentError, FitError
 from scalinglaws.fit.result import FitResult
 from scalinglaws.laws import DEFAULT_COST, cost_model
-from scalinglaws.plan.allocation import allocate
+from scalinglaws.plan.allocation import _check_flops, allocate
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def model_shape(n_params: float, *, aspect_ratio: float = 128.0, head_dim: int =
     if not (n_params > 0 and aspect_ratio > 0 and head_dim > 0):
         raise ArgumentError(
             "`n_params`, `aspect_ratio` and `head_dim` of model_shape must be positive. "
-            f"Got {n_params!r}, {aspect_ratio!r}, {head_dim!r} instead."
+            f"Got {n_params!r}, {aspect_ratio!r}, {head_dim!r} instead.",
+            argument="n_params",
         )
     layers = (n_params / (12.0 * aspect_ratio**2)) ** (1 / 3)
     best: ModelShape | None = None
@@ -110,7 +111,8 @@ def _inputs(law_inputs: tuple[str, ...], n: np.ndarray, d: np.ndarray) -> list[n
     missing = [name for name in law_inputs if name not in derived]
     if missing:
         raise ArgumentError(
-            f"`result` of suggest_runs must be a law in N and D (or C and M). Its inputs include {missing}."
+            f"`result` of suggest_runs must be a law in N and D (or C and M). Its inputs include {missing}.",
+            argument="result", function="suggest_runs",
         )
     return [derived[name] for name in law_inputs]
 
@@ -175,22 +177,32 @@ def suggest_runs(
     """
     function = "suggest_runs"
     if not (math.isfinite(budget) and budget > 0):
-        raise ArgumentError(f"`budget` of {function} must be a positive number of FLOPs. Got {budget!r} instead.")
+        raise ArgumentError(
+            f"`budget` of {function} must be a positive number of FLOPs. Got {budget!r} instead.",
+            argument="budget", function=function,
+        )
     if (target_flops is None) == (target is None):
         raise ArgumentError(
             f"{function} needs exactly one of `target_flops` (the compute-optimal run at that budget) or "
-            f"`target` ({{'N': ..., 'D': ...}}). Got target_flops={target_flops!r}, target={target!r}."
+            f"`target` ({{'N': ..., 'D': ...}}). Got target_flops={target_flops!r}, target={target!r}.",
+            argument="target",
         )
     if result.groups is not None:
-        raise ArgumentError(f"`result` of {function} must be an ungrouped fit. Got a fit grouped by {result.config.group!r}.")
+        raise ArgumentError(
+            f"`result` of {function} must be an ungrouped fit. Got a fit grouped by {result.config.group!r}.",
+            argument="result", function=function,
+        )
     notes: list[str] = []
     if target is not None:
         if set(target) != {"N", "D"} or not all(v > 0 for v in target.values()):
-            raise ArgumentError(f"`target` of {function} must be {{'N': n_params, 'D': n_tokens}} with positive values. Got {target!r} instead.")
+            raise ArgumentError(
+                f"`target` of {function} must be {{'N': n_params, 'D': n_tokens}} with positive values. Got {target!r} instead.",
+                argument="target", function=function,
+            )
         tn, td = float(target["N"]), float(target["D"])
     else:
         assert target_flops is not None
-        plan = allocate(result, flops=target_flops)
+        plan = allocate(result, flops=_check_flops(target_flops, function, "target_flops"))
         tn, td = float(plan.n_params[0]), float(plan.n_tokens[0])
     names = list(result.law.param_names)
     if result.covariance is not None:
@@ -208,14 +220,18 @@ def suggest_runs(
         dof = max(result.n_points - result.n_params, 1)
         noise = math.sqrt(result.rss / dof)
     if not noise > 0:
-        raise ArgumentError(f"`noise` of {function} must be positive. Got {noise!r} instead.")
+        raise ArgumentError(
+            f"`noise` of {function} must be positive. Got {noise!r} instead.",
+            argument="noise", function=function,
+        )
     lo_n, hi_n = n_params_range if n_params_range is not None else (
         result.input_ranges.get("N", (tn / 1e3, tn))[0], tn
     )
     if not (0 < lo_n <= hi_n) or not (0 < tokens_per_param[0] <= tokens_per_param[1]):
         raise ArgumentError(
             f"`n_params_range` and `tokens_per_param` of {function} must be positive (lo, hi) pairs with "
-            f"lo <= hi. Got {n_params_range!r} and {tokens_per_param!r} instead."
+            f"lo <= hi. Got {n_params_range!r} and {tokens_per_param!r} instead.",
+            argument="n_params_range",
         )
     sizes = np.geomspace(lo_n, hi_n, n_sizes)
     ratios = np.geomspace(*tokens_per_param, n_ratios)

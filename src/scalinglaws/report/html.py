@@ -220,7 +220,8 @@ def render_report(
     """
     if not 0 < prob < 1:
         raise ArgumentError(
-            f"`prob` of render_report must be strictly between 0 and 1. Got {prob!r} instead."
+            f"`prob` of render_report must be strictly between 0 and 1. Got {prob!r} instead.",
+            argument="prob", function="render_report",
         )
     if figures:
         require_matplotlib()

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
 import numpy as np
 import polars as pl
 
+from scalinglaws import _validation as v
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
-from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
+from scalinglaws.errors import DataError, FitError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
-from scalinglaws.fit.gate import resolve_law
+from scalinglaws.fit.gate import check_target, resolve_law
 from scalinglaws.fit.resampling import Method
-from scalinglaws.laws import DEFAULT_COST, ColumnMap, CostModel, Law, as_cost_model
+from scalinglaws.fit.splits import cut_points, split_axis
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law
+from scalinglaws.trust._rules import RULES
 
 DEFAULT_FRACTIONS = (0.75,)
 
@@ -69,50 +71,6 @@ def _mean(values: pl.Series) -> float:
     return float("nan") if mean is None else float(mean)  # type: ignore[arg-type]
 
 
-def split_axis(
-    columns: Mapping[str, np.ndarray], law: Law, mapping: Mapping[str, str], split_by: str,
-    cost: CostModel | str = DEFAULT_COST,
-) -> tuple[np.ndarray, str]:
-    """Values of the ordering axis and a note on where they came from.
-
-    ``split_by`` is a column, or a law symbol with a column (``N``, ``D``...); ``C`` without a compute
-    column is the cost of each run from its N and D columns (``cost``, default ``6*N*D``).
-    """
-    rule = ColumnMap(mapping)
-    if split_by in columns:
-        return np.asarray(columns[split_by], dtype=float), f"column {split_by!r}"
-    column = rule.column(split_by, columns)
-    if column is not None:
-        return np.asarray(columns[column], dtype=float), f"column {column!r} ({split_by})"
-    if split_by == "C":
-        n_col, d_col = rule.column("N", columns), rule.column("D", columns)
-        if n_col is not None and d_col is not None:
-            model = as_cost_model(cost)
-            compute = model.flops(columns[n_col], columns[d_col])
-            note = re.sub(r"\bD\b", d_col, re.sub(r"\bN\b", n_col, model.formula))
-            return np.asarray(compute, dtype=float), f"C = {note} (no compute column)"
-    raise MissingColumnError(
-        f"`split_by` {split_by!r} is neither a column nor an input of law {law.label!r} with a column. "
-        f"Columns: {sorted(columns)}. Pass a column name, or C, N or D."
-    )
-
-
-def cut_points(axis: np.ndarray, fractions: Sequence[float]) -> list[float]:
-    """Axis values at the given fractions of its distinct values; training takes values <= the cut."""
-    distinct = np.unique(axis)
-    cuts = []
-    for fraction in fractions:
-        if not 0 < fraction < 1:
-            raise ArgumentError(
-                f"`train_fractions` must lie strictly between 0 and 1. Got {fraction!r}.",
-                argument="train_fractions", function="backtest", rule="strictly between 0 and 1",
-                value=fraction,
-            )
-        index = min(max(int(np.ceil(fraction * distinct.size)) - 1, 0), distinct.size - 2)
-        cuts.append(float(distinct[index]))
-    return sorted(set(cuts))
-
-
 def backtest(
     data: Any,
     law: str | Law = "chinchilla",
@@ -152,8 +110,10 @@ def backtest(
     BacktestResult
         Per-point and per-split relative error, R², interval coverage and signed bias.
     """
+    v.check_all("backtest", {k: r for k, r in RULES.items() if k != "train_fractions"}, {"prob": prob, "n_boot": n_boot})
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "backtest")
+    check_target(columns, config.target)
     resolved, _ = resolve_law(law, list(columns), config.mapping, config.target)
     axis, note = split_axis(columns, resolved, config.mapping, split_by, cost)
     if not np.all(np.isfinite(axis)):

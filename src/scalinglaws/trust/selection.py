@@ -11,9 +11,10 @@ import polars as pl
 
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
-from scalinglaws.errors import ArgumentError
+from scalinglaws.errors import ArgumentError, LawSpecError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
+from scalinglaws.fit.gate import config_for, mapping_for, resolve_law
 from scalinglaws.laws import DEFAULT_COST, CostModel, Law
 from scalinglaws.trust.backtesting import DEFAULT_FRACTIONS, BacktestResult, backtest
 
@@ -70,7 +71,8 @@ def select(
 ) -> SelectionResult:
     """Rank laws by out-of-sample extrapolation error from backtests, with AIC/BIC for reference.
 
-    The arguments are those of :func:`scalinglaws.backtest`, with several laws. The result's
+    The arguments are those of :func:`scalinglaws.backtest`, with several laws; bounds, starts and
+    fixed values apply to the laws that have the parameter they name. The result's
     ``warning`` says when the winner is not clearly better (paired resampling of the held-out points)
     or a fit did not converge.
 
@@ -87,15 +89,25 @@ def select(
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "select")
     rows, backtests, errors = [], {}, {}
-    for law in laws:
+    resolved = [resolve_law(law, list(columns), mapping_for(law, config.mapping), config.target)[0] for law in laws]
+    named = {*config.bounds, *config.init, *config.fixed, *config.priors}
+    unknown = sorted(n for n in named if not any(n in law.param_names for law in resolved))
+    unknown += sorted(n for n in config.mapping if not any(n in law.inputs for law in resolved))
+    if unknown:
+        raise LawSpecError(
+            f"{unknown} given a column, bounds, starts, a fixed value or a prior name nothing in the laws "
+            f"{[law.label for law in resolved]}."
+        )
+    for law, law_value in zip(laws, resolved, strict=True):
+        own = config_for(law_value, config)
         result = backtest(
             columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
-            n_boot=n_boot, cost=cost, config=config,
+            n_boot=n_boot, cost=cost, config=own,
         )
         name = result.law
         backtests[name] = result
         errors[name] = result.points["abs_rel_error"].to_numpy()
-        rows.append({**result.summary(), **_information_criteria(columns, law, config)})
+        rows.append({**result.summary(), **_information_criteria(columns, law, own)})
     table = pl.DataFrame(rows).sort("mean_are")
     names = table["law"].to_list()
     rng = np.random.default_rng(config.seed)

@@ -341,7 +341,7 @@ def test_start_outside_the_bounds_is_not_clamped(runs: pl.DataFrame) -> None:
         ({"delta": float("nan")}, r"`delta` of fit must be a positive number\. Got nan instead"),
         ({"delta": float("inf")}, r"`delta` of fit must be a positive number\. Got inf instead"),
         ({"asymmetry": 0.0}, r"`asymmetry` of fit must be a positive number\. Got 0\.0 instead"),
-        ({"n_grid": 0}, r"`n_grid` of fit must be at least 1\. Got 0 instead"),
+        ({"n_grid": 0}, r"`n_grid` of fit must be an integer of at least 1\. Got 0 instead"),
     ],
 )
 def test_bad_options(runs: pl.DataFrame, kwargs: dict[str, object], match: str) -> None:
@@ -373,7 +373,7 @@ def test_bootstrap_on_different_data(runs: pl.DataFrame) -> None:
 def test_bootstrap_needs_at_least_one_resample(runs: pl.DataFrame) -> None:
     result = sl.fit(runs, "chinchilla")
     with pytest.raises(
-        ValueError, match=r"`n_boot` of bootstrap must be at least 1\. Got 0 instead"
+        ValueError, match=r"`n_boot` of bootstrap must be an integer of at least 1\. Got 0 instead"
     ):
         sl.bootstrap(result, runs, n_boot=0)
 

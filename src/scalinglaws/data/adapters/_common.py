@@ -55,11 +55,16 @@ def wide_table(
     on_duplicate: OnDuplicate,
     function: str,
     source: str,
+    constants: Sequence[str] = (),
+    auto_constants: bool = True,
 ) -> pl.DataFrame:
     """Turn ``(run_id, step, key, value)`` records into one row per (run_id, step), one column per key.
 
     Records are in logging order; with ``on_duplicate="last"`` the last of repeated (run, key, step)
     values wins. Missing (run, step, key) combinations are null. Rows are sorted by run_id, then step.
+
+    Run-constant keys (see :func:`constant_keys`) are attached to every row of their run, and rows that
+    held nothing but run-constant values are dropped (they are not observations).
     """
     if not records:
         return pl.DataFrame(schema={"run_id": pl.String, "step": pl.Int64})
@@ -82,9 +87,73 @@ def wide_table(
                 "Pass `on_duplicate='last'` to keep the value logged last, or clean the run."
             )
         long = long.unique(["run_id", "key", "step"], keep="last", maintain_order=True)
+    fixed = constant_keys(long, constants, auto_constants, function, source)
     long = long.with_columns(pl.col("key").replace_strict(names, return_dtype=pl.String))
     wide = long.drop("__order").pivot(on="key", index=["run_id", "step"], values="value")
-    return wide.select("run_id", "step", *[names[k] for k in keys]).sort(["run_id", "step"])
+    wide = wide.select("run_id", "step", *[names[k] for k in keys]).sort(["run_id", "step"])
+    return spread_constants(wide, [names[k] for k in keys if k in fixed],
+                            [names[k] for k in keys if k not in fixed])
+
+
+def check_constants(constants: object, function: str) -> tuple[str, ...]:
+    if isinstance(constants, str) or not isinstance(constants, Sequence) or not all(
+            isinstance(c, str) and c for c in constants):
+        raise DataError(
+            f"`constants` of {function} must be a list of logged keys. Got {constants!r} instead."
+        )
+    return tuple(constants)
+
+
+def constant_keys(
+    long: pl.DataFrame, constants: Sequence[str], auto: bool, function: str, source: str
+) -> set[str]:
+    """The keys of ``long`` (``run_id, step, key, value`` records) that hold one value per run.
+
+    With ``auto``, a key is run-constant when, in every run that logs it, it has a single value and is
+    logged at the run's first step (``n_params`` written at step 0, say, and again when a resumed run
+    restarts). A value logged only at a later step (a final evaluation, say) stays at its step. Keys in
+    ``constants`` are run-constant whatever the steps, and must have a single value in each run.
+    """
+    present = set(long.get_column("key").unique().to_list())
+    missing = [c for c in constants if c not in present]
+    if missing:
+        raise DataError(
+            f"`constants` of {function}: {missing} {'is' if len(missing) == 1 else 'are'} not logged in "
+            f"{source}. Logged keys: {sorted(present)[:20]}."
+        )
+    fixed = set(constants)
+    if fixed:
+        spread = (long.filter(pl.col("key").is_in(list(fixed)))
+                  .group_by("run_id", "key", maintain_order=True)
+                  .agg(pl.col("value").unique(maintain_order=True), pl.col("step"))
+                  .filter(pl.col("value").list.len() > 1))
+        if spread.height:
+            run, key, values, steps = spread.row(0)
+            raise DataError(
+                f"`constants` of {function}: key {key!r} has {len(values)} different values in run "
+                f"{run!r} ({values[:5]} at steps {steps[:5]}), so it is not constant in that run. Leave it "
+                "out of `constants` to keep one value per step."
+            )
+    if auto:
+        first = pl.col("step").min().over("run_id")
+        per_run = (long.with_columns((pl.col("step") == first).alias("__first"))
+                   .group_by("run_id", "key")
+                   .agg(pl.col("value").n_unique().alias("__n"), pl.col("__first").any()))
+        per_key = per_run.group_by("key").agg(((pl.col("__n") == 1) & pl.col("__first")).all().alias("__ok"))
+        fixed |= set(per_key.filter(pl.col("__ok")).get_column("key").to_list())
+    return fixed
+
+
+def spread_constants(wide: pl.DataFrame, fixed: Sequence[str], varying: Sequence[str]) -> pl.DataFrame:
+    """Copy each run's value of the ``fixed`` columns to all its rows; then drop rows that have a value
+    only in ``fixed`` columns (kept when a run has nothing else, or when there are no ``varying``)."""
+    if not fixed:
+        return wide
+    wide = wide.with_columns(pl.col(c).drop_nulls().first().over("run_id") for c in fixed)
+    if not varying:
+        return wide
+    observed = pl.any_horizontal(pl.col(c).is_not_null() for c in varying)
+    return wide.filter(observed | ~observed.any().over("run_id"))
 
 
 def check_names(names: Mapping[str, str], function: str, source: str) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import math
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -9,6 +15,7 @@ import polars as pl
 
 from scalinglaws.data.adapters._common import (
     OnDuplicate,
+    check_constants,
     check_names,
     check_on_duplicate,
     check_rename,
@@ -17,11 +24,14 @@ from scalinglaws.data.adapters._common import (
     require,
     wide_table,
 )
-from scalinglaws.errors import DataError
+from scalinglaws.errors import ArgumentError, DataError
 
-__all__ = ["read_mlflow"]
+__all__ = ["DEFAULT_TIMEOUT", "check_reachable", "read_mlflow", "resolve_tracking_uri"]
 
 _PAGE = 1000
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds to wait for an MLflow tracking server to answer before giving up."""
 
 
 def read_mlflow(
@@ -33,7 +43,10 @@ def read_mlflow(
     columns: Mapping[str, str] | None = None,
     filter_string: str = "",
     group_tag: str | None = None,
+    constants: Sequence[str] = (),
+    auto_constants: bool = True,
     on_duplicate: OnDuplicate = "error",
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> pl.DataFrame:
     """Read the runs of MLflow experiments, with their full metric histories, into one runs table.
 
@@ -56,9 +69,19 @@ def read_mlflow(
         MLflow search filter, e.g. ``"params.model_size = '125M'"``.
     group_tag
         Run tag whose value fills the ``group`` column (e.g. ``"sweep"``).
+    constants
+        Metrics to attach to every row of their run (each must have one value per run).
+    auto_constants
+        Treat metrics with one value per run, logged at its first step (``n_params`` at step 0,
+        MLflow's default step), as run constants: attached to every row of the run; a row that held
+        nothing else is dropped.
     on_duplicate
         A metric logged twice at one step in one run: ``"error"`` (default) or keep the ``"last"`` by
         timestamp.
+    timeout
+        Seconds to wait for an HTTP(S) tracking server to answer before giving up (default 10). The
+        server is asked once, without MLflow's retries, before anything is read, so that a wrong URI or
+        a server that is down fails in seconds rather than after minutes of retries.
 
     Returns
     -------
@@ -72,12 +95,17 @@ def read_mlflow(
     ------
     ImportError
         If ``mlflow`` is not installed (``pip install 'scalinglaws[mlflow]'``).
+    ArgumentError
+        If ``timeout`` is not a positive number of seconds.
     DataError
-        If an experiment does not exist, the server fails, no run has the requested metrics, names
-        collide, or values repeat with ``on_duplicate="error"``.
+        If the server does not answer within ``timeout`` (the message names the URI), an experiment does
+        not exist, the server fails, no run has the requested metrics, names collide, or values repeat
+        with ``on_duplicate="error"``.
     """
     check_on_duplicate(on_duplicate, "read_mlflow")
     rename = check_rename(columns, "read_mlflow")
+    forced = check_constants(constants, "read_mlflow")
+    check_timeout(timeout, "read_mlflow")
     names: list[object] = [experiments] if isinstance(experiments, str) else list(experiments)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise DataError(
@@ -89,8 +117,10 @@ def read_mlflow(
         raise DataError(f"`params` of read_mlflow must be 'all', 'none' or a list of keys. Got {params!r}.")
     tracking = require("mlflow.tracking", "mlflow")
     mlflow_exceptions = require("mlflow.exceptions", "mlflow")
+    uri = resolve_tracking_uri(tracking_uri)
+    check_reachable(uri, timeout, "read_mlflow", given=tracking_uri is not None)
     try:
-        client = tracking.MlflowClient(tracking_uri=tracking_uri)
+        client = tracking.MlflowClient(tracking_uri=uri)
         found = [_experiment(client, str(n)) for n in names]
         runs = _search(client, [e.experiment_id for e in found], filter_string)
         exp_names = {e.experiment_id: e.name for e in found}
@@ -114,9 +144,9 @@ def read_mlflow(
             row.update(chosen)
             meta[run_id] = row
     except mlflow_exceptions.MlflowException as exc:
-        raise DataError(f"read_mlflow: the tracking server reported an error: {exc}") from exc
+        raise DataError(f"read_mlflow: the tracking server at {uri!r} reported an error: {exc}") from exc
     except OSError as exc:  # connection failures (requests raises IOError subclasses)
-        raise DataError(f"read_mlflow: could not reach the tracking server: {exc}") from exc
+        raise DataError(f"read_mlflow: could not reach the tracking server at {uri!r}: {exc}") from exc
     if not meta:
         raise DataError(f"read_mlflow: experiment(s) {names} have no runs matching {filter_string!r}.")
     if not records:
@@ -125,7 +155,7 @@ def read_mlflow(
             f"{'any metric' if metrics is None else f'any of the metrics {list(metrics)}'}."
         )
     wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function="read_mlflow",
-                      source="the MLflow metric histories")
+                      source="the MLflow metric histories", constants=forced, auto_constants=auto_constants)
     check_names({k: rename.get(k, k) for row in meta.values() for k in row}, "read_mlflow", "run metadata")
     return join_metadata(wide, metadata_table(meta, rename), "read_mlflow")
 
@@ -150,3 +180,49 @@ def _search(client: Any, experiment_ids: list[str], filter_string: str) -> list[
         token = page.token
         if not token:
             return runs
+
+
+def check_timeout(timeout: object, function: str) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+            math.isfinite(timeout) and timeout > 0):
+        raise ArgumentError(
+            f"`timeout` of {function} must be a positive number of seconds. Got {timeout!r} instead.",
+            argument="timeout", function=function, rule="a positive number of seconds", value=timeout,
+        )
+    return float(timeout)
+
+
+def resolve_tracking_uri(tracking_uri: object) -> str:
+    """The tracking URI MLflow will use: ``tracking_uri``, else MLflow's own resolution
+    (``$MLFLOW_TRACKING_URI``, then its default)."""
+    if tracking_uri is not None:
+        if not isinstance(tracking_uri, str) or not tracking_uri.strip():
+            raise ArgumentError(
+                f"`tracking_uri` must be a URI such as 'http://127.0.0.1:5000'. Got {tracking_uri!r} instead.",
+                argument="tracking_uri", rule="a URI such as 'http://127.0.0.1:5000'", value=tracking_uri,
+            )
+        return tracking_uri
+    return str(require("mlflow.tracking", "mlflow").get_tracking_uri())
+
+
+def check_reachable(uri: str, timeout: float, function: str, *, given: bool = True) -> None:
+    """Ask an HTTP(S) tracking server once, waiting at most ``timeout`` seconds; raise a DataError naming
+    the URI if it does not answer. Any HTTP answer counts, even an error status (the server is there);
+    other URIs (files, databases, ``databricks``) are not checked.
+    """
+    if urllib.parse.urlsplit(uri).scheme.lower() not in ("http", "https"):
+        return
+    try:
+        with urllib.request.urlopen(urllib.request.Request(uri, method="GET"), timeout=timeout):
+            return
+    except urllib.error.HTTPError:  # the server answered, with an error status: it is reachable
+        return
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError, timeouts, refusals
+        reason = getattr(exc, "reason", exc)
+        origin = ("from `tracking_uri` (--tracking-uri)" if given else
+                  "from $MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else "MLflow's default")
+        raise DataError(
+            f"{function}: the MLflow tracking server at {uri!r} ({origin}) did not answer within "
+            f"{timeout:g} s: {reason}. Check that the server is running and that the URI is right, or "
+            "give it more time with `timeout=` (--timeout SECONDS)."
+        ) from exc

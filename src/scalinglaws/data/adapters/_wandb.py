@@ -1,8 +1,12 @@
-"""Read Weights & Biases runs (public API or files exported from the UI) into a runs table."""
+"""Read Weights & Biases runs (public API or files exported from the UI) into a runs table.
+
+Run files written by the client itself (offline runs) are read by :mod:`._wandb_offline`.
+"""
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,6 +17,7 @@ import polars as pl
 
 from scalinglaws.data.adapters._common import (
     OnDuplicate,
+    check_constants,
     check_on_duplicate,
     check_rename,
     flatten,
@@ -39,6 +44,8 @@ def read_wandb(
     columns: Mapping[str, str] | None = None,
     filters: Mapping[str, Any] | None = None,
     config: bool = True,
+    constants: Sequence[str] = (),
+    auto_constants: bool = True,
     on_duplicate: OnDuplicate = "error",
 ) -> pl.DataFrame:
     """Read the runs of a W&B project through the public API, with full (unsampled) histories.
@@ -64,6 +71,11 @@ def read_wandb(
         MongoDB-style run filter passed to ``api.runs``.
     config
         Add each run's config (flattened with dots: ``{"model": {"d": 8}}`` gives ``model.d``) as columns.
+    constants
+        History keys to attach to every row of their run (each must have one value per run).
+    auto_constants
+        Treat history keys with one value per run, logged at its first step (``n_params`` at step 0),
+        as run constants: attached to every row of the run; a row that held nothing else is dropped.
     on_duplicate
         A key logged twice at one ``_step`` in one run: ``"error"`` (default) or keep the ``"last"``.
 
@@ -71,45 +83,74 @@ def read_wandb(
     -------
     polars.DataFrame
         One row per (``run_id``, ``step``) with some numeric value, sorted by both; ``step`` is W&B's
-        ``_step``; ``run_id`` is the run's id. Then ``run_name``, ``group`` (when the run has one) and the
-        config columns. W&B's encodings of non-finite floats ('NaN', 'Infinity') become float values.
+        ``_step``; ``run_id`` is the run's id. Then ``run_name``, ``project`` and ``group`` (when the run
+        has them) and the config columns. W&B's encodings of non-finite floats ('NaN', 'Infinity') become
+        float values.
 
     Raises
     ------
     ImportError
         If ``api`` is None and ``wandb`` is not installed (``pip install 'scalinglaws[wandb]'``).
     DataError
-        If no run matches, a history row has no ``_step``, names collide, or values repeat with
-        ``on_duplicate="error"``.
+        If W&B refuses the request (no login: the message says how to log in, or to read offline runs
+        with :func:`read_wandb_offline` instead), no run matches, a history row has no ``_step``, names
+        collide, or values repeat with ``on_duplicate="error"``.
     """
     check_on_duplicate(on_duplicate, "read_wandb")
     rename = check_rename(columns, "read_wandb")
+    forced = check_constants(constants, "read_wandb")
     if not _is_text(path):
         raise DataError(f"`path` of read_wandb must be 'entity/project'. Got {path!r} instead.")
-    if api is None:
-        api = require("wandb", "wandb").Api()
-    runs = list(api.runs(path, filters=dict(filters) if filters is not None else None))
-    if not runs:
-        raise DataError(f"read_wandb: no runs in {path!r}{' matching the filters' if filters else ''}.")
+    wandb_errors = _wandb_errors()
     records: list[tuple[str, int, str, float]] = []
     meta: dict[str, dict[str, Any]] = {}
     wanted = None if keys is None else list(keys)
-    for run in runs:
-        run_id = str(run.id)
-        rows = run.scan_history(keys=wanted) if wanted is not None else run.scan_history()
-        records.extend(_history_records(rows, run_id, wanted, "read_wandb"))
-        row: dict[str, Any] = {"run_name": run.name}
-        if getattr(run, "group", None):
-            row["group"] = run.group
-        if config:
-            row.update(flatten(dict(run.config)))
-        meta[run_id] = row
+    try:
+        if api is None:
+            api = require("wandb", "wandb").Api()
+        runs = list(api.runs(path, filters=dict(filters) if filters is not None else None))
+        if not runs:
+            raise DataError(f"read_wandb: no runs in {path!r}{' matching the filters' if filters else ''}.")
+        for run in runs:
+            run_id = str(run.id)
+            rows = run.scan_history(keys=wanted) if wanted is not None else run.scan_history()
+            records.extend(_history_records(rows, run_id, wanted, "read_wandb"))
+            row: dict[str, Any] = {"run_name": run.name}
+            if getattr(run, "project", None):
+                row["project"] = run.project
+            if getattr(run, "group", None):
+                row["group"] = run.group
+            if config:
+                row.update(flatten(dict(run.config)))
+            meta[run_id] = row
+    except wandb_errors as exc:
+        raise DataError(
+            f"read_wandb: W&B could not list the runs of {path!r}: {type(exc).__name__}: {exc} "
+            f"{LOGIN_HINT}"
+        ) from exc
     if not records:
         raise DataError(f"read_wandb: the runs of {path!r} logged no numeric values"
                         f"{'' if wanted is None else f' for keys {wanted}'}.")
     wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function="read_wandb",
-                      source="the W&B histories")
+                      source="the W&B histories", constants=forced, auto_constants=auto_constants)
     return join_metadata(wide, metadata_table(meta, rename), "read_wandb")
+
+
+LOGIN_HINT = (
+    "Reading from the W&B server needs a login: run `wandb login` (or set WANDB_API_KEY). Offline runs "
+    "need none: read their folder with `read_wandb_offline('wandb/')` (`scalinglaws data import wandb "
+    "./wandb`), or upload them first with `wandb sync ./wandb`."
+)
+
+
+def _wandb_errors() -> tuple[type[BaseException], ...]:
+    """wandb's own exception classes (auth, usage and communication errors), when wandb is installed."""
+    try:
+        errors = importlib.import_module("wandb.errors")
+    except ImportError:
+        return ()
+    base = getattr(errors, "Error", None)
+    return (base,) if isinstance(base, type) and issubclass(base, BaseException) else ()
 
 
 def _is_text(value: object) -> bool:
@@ -180,7 +221,8 @@ def read_wandb_export(
     -------
     polars.DataFrame
         ``"panel"`` and ``"history"``: one row per (``run_id``, ``step``) sorted by both, Float64 metric
-        columns. ``"runs"``: one row per run, columns typed as in the file.
+        columns; a metric with one value per run, logged at its first step, is attached to every row of the run
+        (a run constant). ``"runs"``: one row per run, columns typed as in the file.
 
     Raises
     ------
@@ -201,6 +243,11 @@ def read_wandb_export(
     p = Path(path)
     if not p.is_file():
         raise DataError(f"`path` of read_wandb_export: no file at {str(p)!r}.")
+    if p.suffix == ".wandb":
+        raise DataError(
+            f"`path` of read_wandb_export: {str(p)!r} is a W&B run file, not an export; read it (or its "
+            "folder) with `read_wandb_offline`."
+        )
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

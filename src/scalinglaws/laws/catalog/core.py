@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 from scalinglaws.laws.catalog.curves import broken_power_law
 
 _EXPONENT = {"lower": 0.0, "upper": 5.0, "init": (0.05, 2.0)}

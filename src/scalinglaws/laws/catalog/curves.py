@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 _BNSL_REFERENCE = (
     "Caballero et al. 2022, arXiv:2210.14891, Eq. 1; ethancaballero/broken_neural_scaling_laws "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 _DEEPSEEK = "DeepSeek-AI 2024, 'DeepSeek LLM', arXiv:2401.02954"
 _DEEPSEEK_C = (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 
 def _ye(n_domains: int) -> Law:

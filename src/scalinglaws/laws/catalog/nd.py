@@ -1,12 +1,16 @@
 """Laws of loss in parameters, data and compute: Kaplan's single-variable trends, Muennighoff's
 data-constrained law, Gadre's over-training law, Jin's average-parameter law, Henighan and Hestness,
-Porian's compute-optimal model size and the Farseer surface."""
+Porian's compute-optimal model size and the Farseer surface.
+
+(Just over 400 lines: one family, each law with its constants, conventions and the paper's numbers
+beside it; splitting by paper would scatter the family across files.)"""
 
 from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 _PF_DAY = 8.64e19
 """FLOP in one petaflop/s-day, the compute unit of Kaplan et al. (Sec. 1.2)."""

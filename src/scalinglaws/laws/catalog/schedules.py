@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.laws._law import Law, ParamSpec
+from scalinglaws.laws._law import Law
+from scalinglaws.laws._spec import ParamSpec
 
 multi_power = Law.from_formula(
     "L0 + A*S1**(-alpha) - B*history_sum(gap*(1 - (1 + C*eta**(-gamma)*area)**(-beta)))",

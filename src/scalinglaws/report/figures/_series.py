@@ -77,7 +77,8 @@ def choose_x(
                 return name
         raise ArgumentError(
             f"`{argument}` of {function} must be an input of law {result.law.label!r} or its column: "
-            f"{[(n, column_of(result, n)) for n in inputs]}. Got {x!r} instead."
+            f"{[(n, column_of(result, n)) for n in inputs]}. Got {x!r} instead.",
+            argument=argument, function=function,
         )
     if len(inputs) == 1:
         return inputs[0]

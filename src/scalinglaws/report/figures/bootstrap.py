@@ -121,7 +121,8 @@ def plot_bootstrap_pairs(
         if draws.bootstrap is None:
             raise ArgumentError(
                 f"`draws` of {function} must carry bootstrap draws. Attach them with "
-                "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`)."
+                "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`).",
+                argument="draws", function=function,
             )
         boot = draws.bootstrap
     names = list(boot.param_names)
@@ -130,7 +131,8 @@ def plot_bootstrap_pairs(
     if unknown or not chosen:
         raise ArgumentError(
             f"`params` of {function} must name at least one of the bootstrapped parameters {names}. "
-            f"Got {chosen!r} instead."
+            f"Got {chosen!r} instead.",
+            argument="params", function=function,
         )
     samples = boot.samples()
     if log is None:
@@ -141,7 +143,8 @@ def plot_bootstrap_pairs(
         if bad:
             raise ArgumentError(
                 f"`log` of {function} must name shown parameters whose draws are all positive. "
-                f"Got {bad!r} instead."
+                f"Got {bad!r} instead.",
+                argument="log", function=function,
             )
     k = len(chosen)
     require_matplotlib()
@@ -154,7 +157,8 @@ def plot_bootstrap_pairs(
     grid = np.asarray(axes, dtype=object)
     if grid.shape != (k, k):
         raise ArgumentError(
-            f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead."
+            f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead.",
+            argument="axes", function=function,
         )
     for i in range(k):
         for j in range(k):

@@ -112,7 +112,8 @@ def plot_fit(
     function = "plot_fit"
     if max_series < 1:
         raise ArgumentError(
-            f"`max_series` of {function} must be at least 1. Got {max_series!r} instead."
+            f"`max_series` of {function} must be at least 1. Got {max_series!r} instead.",
+            argument="max_series", function=function,
         )
     columns = columns_of(data, function)
     require_matplotlib()
@@ -222,12 +223,14 @@ def _plot_curves(
         raise ArgumentError(
             f"`target` of {function} cannot be drawn for law {result.law.label!r}: its value at a "
             "point needs that point's whole learning-rate schedule. Predict the target's rows "
-            "(with their history inputs) with FitResult.predict instead."
+            "(with their history inputs) with FitResult.predict instead.",
+            argument="target", function=function,
         )
     x_name = point_inputs[0] if x is None else x
     if x_name not in point_inputs and x_name not in columns:
         raise ArgumentError(
-            f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead."
+            f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead.",
+            argument="x", function=function,
         )
     x_column = column_of(result, x_name) if x_name in point_inputs else x_name
     x_values = np.asarray(columns[x_column], dtype=float)
