@@ -82,6 +82,7 @@ _MODULES: dict[str, str] = {
     "datasets": "scalinglaws.data.datasets",
     "downstream": "scalinglaws.downstream",
     "observational": "scalinglaws.observational",
+    "report": "scalinglaws.report",  # figures (sl.report.plot_*) and the HTML report
 }
 """Public names that are modules."""
 _LAZY: dict[str, str] = {
@@ -196,6 +197,7 @@ __all__ = [
     "profile",
     "recommend_hparams",
     "register_law",
+    "report",
     "select",
     "suggest_runs",
     "testing",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from tests_plan_helpers import planted_sweep
 
 import scalinglaws as sl
@@ -171,3 +172,100 @@ def test_porian_minima_match_released_optima(shared_data: Any) -> None:
     result = isoflop_profiles(sweep, method="akima", flops="flops_budget", n_params="N", n_boot=0)
     gap = np.abs(np.log(result.budgets["n_opt"].to_numpy() / released["n"].to_numpy()))
     assert np.all(gap <= released["n_star_std"].to_numpy())
+
+
+# --------------------------------------------------------------------------------------------- bucketing
+
+EPOCH = "chinchilla_epoch/chinchilla_approach3.csv"
+CHINCHILLA_BUDGETS = [6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21]
+"""The nine IsoFLOP budgets of Hoffmann et al. (2022), Figure 3."""
+
+
+def test_jittered_compute_is_bucketed_by_nearest_level() -> None:
+    # Achieved FLOPs scatter around each target by up to +-3%: each budget is found again, holds all
+    # its runs, and the frontier matches the exact-budget analysis (the profiles see the same runs;
+    # only each budget's compute moves, by under 1% on average over its runs).
+    truth = allocate(law="chinchilla", preset="epoch2024", flops=BUDGETS)
+    exact = planted_sweep("epoch2024", BUDGETS, span=10.0, center=truth)
+    rng = np.random.default_rng(1)
+    jittered = exact.with_columns(pl.col("flops") * np.exp(rng.uniform(-0.03, 0.03, exact.height)))
+    found = isoflop_profiles(jittered, n_boot=0)
+    assert found.bucketing == "found"
+    assert found.n_unassigned == 0
+    assert found.budgets["n_points"].to_list() == [9] * len(BUDGETS)
+    np.testing.assert_allclose(found.budgets["flops"], BUDGETS, rtol=0.02)
+    np.testing.assert_array_equal(found.assign(jittered["flops"]), np.repeat(np.arange(len(BUDGETS)), 9))
+    reference = isoflop_profiles(exact, n_boot=0)
+    assert reference.bucketing == "exact"
+    assert found.exponent_a == pytest.approx(reference.exponent_a, abs=0.01)
+    given = isoflop_profiles(jittered, budgets=BUDGETS, n_boot=0)
+    assert given.bucketing == "given"
+    assert given.budgets["flops"].to_list() == BUDGETS  # a given budget is the value aimed at
+    assert given.budgets["n_points"].to_list() == [9] * len(BUDGETS)
+
+
+def test_bucketing_does_not_depend_on_row_order() -> None:
+    truth = allocate(law="chinchilla", preset="epoch2024", flops=BUDGETS)
+    exact = planted_sweep("epoch2024", BUDGETS, span=10.0, center=truth)
+    rng = np.random.default_rng(2)
+    jittered = exact.with_columns(pl.col("flops") * np.exp(rng.uniform(-0.03, 0.03, exact.height)))
+    shuffled = jittered.sample(fraction=1.0, shuffle=True, seed=3)
+    a, b = isoflop_profiles(jittered, n_boot=0), isoflop_profiles(shuffled, n_boot=0)
+    np.testing.assert_array_equal(a.levels, b.levels)
+    # The same runs in each budget; sums over them in another order differ in the last bits only.
+    assert_frame_equal(a.budgets, b.budgets, rel_tol=1e-12, abs_tol=0.0)
+
+
+def test_bucketing_errors_name_the_argument() -> None:
+    sweep = planted_sweep("epoch2024", BUDGETS, span=10.0)
+    with pytest.raises(ValueError, match=r"`budgets` of isoflop_profiles must be more than 2 x `tolerance`"):
+        isoflop_profiles(sweep, budgets=[1e19, 1.1e19], n_boot=0)
+    with pytest.raises(ValueError, match=r"`budgets` of isoflop_profiles must be one or more positive"):
+        isoflop_profiles(sweep, budgets=[-1.0], n_boot=0)
+    with pytest.raises(ValueError, match=r"`tolerance` of isoflop_profiles must be a half-width in decades"):
+        isoflop_profiles(sweep, tolerance=0.7, n_boot=0)
+    scattered = sweep.with_columns(pl.Series("flops", np.geomspace(1e18, 1e22, sweep.height)))
+    with pytest.raises(sl.DataError, match=r"found 0 of 0 budgets \(runs bucketed by nearest log-compute level"):
+        isoflop_profiles(scattered, n_boot=0)
+
+
+def test_profile_is_the_fit_that_located_the_minimum() -> None:
+    truth = allocate(law="chinchilla", preset="epoch2024", flops=BUDGETS)
+    sweep = planted_sweep("epoch2024", BUDGETS, span=10.0, center=truth, noise=0.004, seed=6)
+    for method in ("cubic", "parabola", "akima"):
+        result = isoflop_profiles(sweep, method=method, n_boot=0)  # type: ignore[arg-type]
+        for profile, row in zip(result.profiles, result.budgets.iter_rows(named=True), strict=True):
+            assert profile is not None
+            # At its minimiser the profile takes the minimum loss (round-off of two evaluation orders).
+            assert profile.loss(np.array([row["n_opt"]]))[0] == pytest.approx(row["loss_opt"], rel=1e-9)
+            lo, hi = np.exp(profile.log_n_range)
+            inside = np.geomspace(lo, hi, 50)
+            assert np.all(profile.loss(inside) >= row["loss_opt"] * (1 - 1e-9))
+            assert np.isnan(profile.loss(np.array([lo / 2, hi * 2]))).all()  # nothing beyond the sweep
+
+
+def test_epoch_runs_give_chinchilla_budgets_and_approach_2_exponent(shared_data: Any) -> None:
+    # The Epoch reconstruction of Chinchilla's runs has digitised compute, every run a little off its
+    # budget (about 5-10% low), so exact grouping found 0 budgets ("found 0 of 240"). Bucketed by the
+    # nearest log-compute level, the nine IsoFLOP budgets of Hoffmann et al.'s Figure 3 are found (plus
+    # two levels where runs of other sweeps coincide), and the parabola frontier lies inside the
+    # interval of their Approach 2, a = 0.49 (0.462, 0.534) (Hoffmann et al. 2022, Table 2).
+    runs = pl.read_csv(shared_data(EPOCH))
+    result = isoflop_profiles(runs, method="parabola", flops="C", n_params="N", n_boot=0)
+    assert result.bucketing == "found"
+    found = result.budgets["flops"].to_numpy()
+    for budget in CHINCHILLA_BUDGETS:  # each within 10% (0.045 decades) of a found level
+        assert np.min(np.abs(np.log10(found / budget))) < 0.045, budget
+    assert found.size == 11
+    assert 0.462 <= result.exponent_a <= 0.534
+    assert result.budgets["interior"].all()
+    # The runs of the 6e18 budget, digitised at 5.2e18..5.8e18, are one bucket: marin's rounding to one
+    # significant figure would split them between 5e18 and 6e18.
+    six = runs.filter((pl.col("C") > 5.1e18) & (pl.col("C") < 5.9e18))
+    assert np.unique(result.assign(six["C"])).size == 1
+    assert {round(c / 1e18) for c in six["C"]} == {5, 6}
+    cubic = isoflop_profiles(runs, flops="C", n_params="N", n_boot=100, seed=0)  # well conditioned
+    assert cubic.intervals["exponent_a"][0] < cubic.exponent_a < cubic.intervals["exponent_a"][1]
+    given = isoflop_profiles(runs, flops="C", n_params="N", budgets=CHINCHILLA_BUDGETS, tolerance=0.06, n_boot=0)
+    assert given.budgets.height == 9
+    assert 0.462 <= given.exponent_a <= 0.534

@@ -47,6 +47,31 @@ def test_report_writes_the_page_and_prints_its_path(runs_csv: Path, tmp_path: Pa
     assert "(correlated)" in result.stderr
 
 
+def test_report_of_the_epoch_runs_has_frontier_contours_and_isoflop(shared_data: Any, tmp_path: Path) -> None:
+    # The Chinchilla runs reconstructed by Epoch: digitised compute, each run a few per cent off its
+    # budget. The report buckets them by log-compute level and adds the IsoFLOP analysis.
+    out = tmp_path / "epoch.html"
+    result = run("report", shared_data("chinchilla_epoch/chinchilla_approach3.csv"), "--bootstrap", "30",
+                 "--out", out)
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text()
+    for key in ("fit", "predicted", "residuals", "bootstrap", "backtest", "compute", "contours",
+                "allocation", "isoflop"):
+        assert f'<figure id="fig-{key}">' in page, key
+    assert "runs bucketed by the nearest log-compute level found in the data" in page
+    assert "cubic profiles of 11 budgets" in page
+    assert "IsoFLOP profiles, if the runs have them" in result.stderr
+    assert "<b>lack of fit</b>: the residuals trend with D" in page
+
+
+def test_report_without_isoflop_sweeps_says_so(runs_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = run("report", runs_csv, "--bootstrap", "0", "--no-backtest", "--no-figures", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "no IsoFLOP section: IsoFLOP data must have at least two budgets" in " ".join(result.stderr.split())
+    assert '<h2 id="isoflop">' not in out.read_text()
+
+
 def test_report_json_summarises_fit_backtest_and_plan(runs_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     result = run("report", runs_csv, "--bootstrap", "0", "--flops", "1e22", "--json", "-o", out)
@@ -130,7 +155,9 @@ def test_demo_ends_by_writing_a_report_and_printing_its_path(tmp_path: Path) -> 
     page = out.read_text()
     for section in ("law", "parameters", "prediction", "backtest", "plan", "figures", "provenance"):
         assert f'<h2 id="{section}">' in page
-    assert page.count("data:image/png;base64,") == 5
+    # fit, predicted, residuals, bootstrap, backtest, loss vs compute, contours, N* and D*
+    assert page.count("data:image/png;base64,") == 8
+    assert '<h2 id="frontier">' in page
 
 
 def test_demo_json_names_the_report(tmp_path: Path) -> None:

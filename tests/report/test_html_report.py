@@ -11,11 +11,13 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import polars as pl
 import pytest
+from report_helpers import backtest_with
 
 import scalinglaws as sl
 from scalinglaws.plan import allocate
 from scalinglaws.report import render_report
 from scalinglaws.report._math import law_latex, math_svg
+from scalinglaws.report.sections.plan import isoflop_section
 
 TARGET = {"n_params": 7e10, "n_tokens": 1.4e12}
 IMAGE = re.compile(r'<img src="data:(image/[a-z+]+);base64,([A-Za-z0-9+/=]+)"')
@@ -40,7 +42,8 @@ def test_every_image_is_inline_and_decodes(page: str) -> None:
     images = IMAGE.findall(page)
     kinds = [k for k, _ in images]
     assert kinds.count("image/svg+xml") == 1  # the law
-    assert kinds.count("image/png") == 5  # fit, residuals, bootstrap pairs, backtest, frontier
+    # fit, predicted, residuals, bootstrap pairs, backtest, loss vs compute, contours, N* and D*
+    assert kinds.count("image/png") == 8
     assert page.count("<img ") == len(images)  # no image from anywhere else
     for kind, payload in images:
         data = base64.b64decode(payload, validate=True)
@@ -64,8 +67,11 @@ def test_nothing_can_be_fetched(page: str) -> None:
 
 
 def test_sections_hold_the_results(page: str, fitted: sl.FitResult, scores: sl.BacktestResult) -> None:
-    for section in ("law", "parameters", "prediction", "diagnostics", "figures", "backtest", "plan", "provenance"):
+    for section in ("law", "parameters", "prediction", "diagnostics", "figures", "backtest", "frontier",
+                    "plan", "provenance"):
         assert f'<h2 id="{section}">' in page
+    for key in ("fit", "predicted", "residuals", "bootstrap", "backtest", "compute", "contours", "allocation"):
+        assert f'<figure id="fig-{key}">' in page
     for name, value in fitted.params.items():
         assert f"<code>{name}</code>" in page
         assert f"{value:.5g}" in page
@@ -84,12 +90,58 @@ def test_sections_hold_the_results(page: str, fitted: sl.FitResult, scores: sl.B
     assert "N* \u221d C<sup>" in page
 
 
+def test_warnings_are_visible(page: str, fitted: sl.FitResult) -> None:
+    # The target is beyond the runs: a warning box under the prediction and among the diagnostics.
+    assert page.count("<div class='sl-warn' data-kind='extrapolation'>") == 2
+    n_decades = np.log10(TARGET["n_params"] / fitted.input_ranges["N"][1])
+    assert f"{n_decades:.2f} decades in n_params" in page
+    assert "data-kind='lack of fit'" not in page  # the planted law fits its own data
+    assert "1 warning</span>" in page  # counted in the heading
+
+
+def test_lack_of_fit_and_under_coverage_are_flagged(runs: pl.DataFrame) -> None:
+    wrong = sl.fit(runs, "E + A/N**alpha + B/D")
+    page = render_report(wrong, runs, backtest=backtest_with(19, 28), figures=False)
+    assert "<b>lack of fit</b>: the residuals trend with n_tokens (D)" in page
+    assert page.count("data-kind='under-coverage'") == 2  # in the diagnostics and the backtest
+    assert "covered 68% (19 of 28)" in page
+    assert "too low</span>" in page  # the coverage badge
+    assert "3 warnings" not in page
+    assert "2 warnings</span>" in page
+
+
+def test_isoflop_section_draws_profiles_and_optima(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    from scalinglaws.plan import isoflop_grid, isoflop_profiles
+
+    law, truth = sl.get_law("chinchilla"), sl.testing.PLANTED["chinchilla"]
+    grid = isoflop_grid([1e18, 1e19, 1e20], n_sizes=9)
+    sweep = grid.with_columns(loss=pl.Series(law.predict(truth, {"N": grid["n_params"].to_numpy(),
+                                                                 "D": grid["n_tokens"].to_numpy()})))
+    analysis = isoflop_profiles(sweep, n_boot=20)
+    page = render_report(fitted, runs, isoflop=analysis, isoflop_data=sweep, figures=False)
+    assert '<h2 id="isoflop">' in page
+    assert "runs grouped by their exact budget value; 0 runs on no budget" in page
+    law = allocate(fitted, flops=1e20)
+    assert f"the fitted law gives N* \u221d C<sup>{law.exponent_a:.3f}</sup>" in page
+    assert '<a href="#isoflop">IsoFLOP</a>' in page
+    section = isoflop_section(analysis, sweep, law, figures=True)
+    assert '<figure id="fig-isoflop"><img src="data:image/png;base64,' in section
+
+
+def test_a_law_without_n_and_d_has_no_frontier() -> None:
+    runs = sl.testing.synthetic_runs("power", seed=1)
+    page = render_report(sl.fit(runs, "power"), runs)
+    assert '<h2 id="frontier">' not in page
+    assert '<h2 id="figures">' in page
+
+
 def test_without_figures_the_page_says_how_to_get_them(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     page = render_report(fitted, runs, figures=False)
     assert "image/png" not in page
     assert "pip install &#x27;scalinglaws[plot]&#x27;" in page
     assert '<h2 id="backtest">' not in page
     assert '<h2 id="prediction">' not in page
+    assert '<h2 id="frontier">' not in page  # the frontier section is its figures
 
 
 def test_bootstrap_argument_is_attached(runs: pl.DataFrame, fitted: sl.FitResult) -> None:

@@ -1,4 +1,5 @@
-"""Figures show what the library computes: curves equal the law's predictions, bands hold them, axes are log.
+"""Figures of a fit show what the library computes: curves equal the law's predictions, bands hold them,
+axes are log and labelled with units.
 
 Every check reads numbers back from the drawn artists (found by their ``gid``) and compares them with
 ``FitResult.predict`` / ``predict_interval`` or the data. Tolerances: artists store the float64 arrays
@@ -16,6 +17,7 @@ import polars as pl
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.collections import Collection, LineCollection, PathCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 import scalinglaws as sl
@@ -23,10 +25,10 @@ from scalinglaws.report import (
     plot_backtest,
     plot_bootstrap_pairs,
     plot_fit,
-    plot_frontier,
-    plot_isoflop,
+    plot_predicted,
     plot_residuals,
 )
+from scalinglaws.report.checks import residual_trend
 from scalinglaws.report.plots import require_matplotlib
 
 RTOL = 1e-12
@@ -56,6 +58,17 @@ def band_extent(band: Collection, x: float) -> tuple[float, float]:
     return float(at.min()), float(at.max())
 
 
+def continuous_runs(n: int = 150, seed: int = 3) -> pl.DataFrame:
+    """Runs of the planted Chinchilla law at continuously varying sizes (every N distinct, as in the
+    Epoch reconstruction of Chinchilla's runs), 1% log-normal noise."""
+    rng = np.random.default_rng(seed)
+    law, truth = sl.get_law("chinchilla"), sl.testing.PLANTED["chinchilla"]
+    n_params = np.exp(rng.uniform(np.log(5e7), np.log(5e9), n))
+    n_tokens = 20 * n_params * np.exp(rng.uniform(-2.0, 2.0, n))
+    loss = law.predict(truth, {"N": n_params, "D": n_tokens}) * np.exp(rng.normal(0, 0.01, n))
+    return pl.DataFrame({"n_params": n_params, "n_tokens": n_tokens, "loss": loss})
+
+
 # ------------------------------------------------------------------------------------------------ plot_fit
 
 
@@ -63,7 +76,8 @@ def test_fit_curves_are_the_law_at_each_series_on_log_axes(runs: pl.DataFrame, f
     ax = plot_fit(fitted, runs)
     assert ax.get_xscale() == "log"
     assert ax.get_yscale() == "log"  # a log-space fit of a positive loss
-    assert ax.get_xlabel() == "n_tokens (D)"  # tokens vary within each model size: the x axis
+    assert ax.get_xlabel() == "n_tokens (D) [tokens]"  # tokens vary within each model size: the x axis
+    assert ax.get_ylabel() == "loss [nats/token]"
     curves = lines(ax, "fit ")
     assert len(curves) == 8  # the synthetic design has 8 model sizes
     sizes, n_runs = [], 0
@@ -81,10 +95,44 @@ def test_fit_curves_are_the_law_at_each_series_on_log_axes(runs: pl.DataFrame, f
         assert x.max() == pytest.approx(near["n_tokens"].max(), rel=RTOL)
     assert sizes == sorted(sizes)
     assert n_runs == runs.height  # the 8 sizes hold every run
-    points = np.concatenate([c.get_offsets() for c in collections(ax, "data")])
-    assert points.shape == (runs.height, 2)  # every run drawn once
+    (points,) = collections(ax, "data")
     observed = np.column_stack([runs["n_tokens"].to_numpy(), runs["loss"].to_numpy()])
-    np.testing.assert_array_equal(np.unique(points, axis=0), np.unique(observed, axis=0))
+    np.testing.assert_array_equal(points.get_offsets(), observed)  # every run drawn once, in order
+    np.testing.assert_array_equal(points.get_array(), runs["n_params"].to_numpy())  # coloured by N
+    assert points.norm.__class__.__name__ == "LogNorm"
+    colour_bars = [a for a in ax.figure.axes if a is not ax]
+    assert [a.get_ylabel() for a in colour_bars] == ["n_params (N) [parameters]"]
+
+
+def test_each_run_is_joined_to_the_law_at_its_own_inputs(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    ax = plot_fit(fitted, runs)
+    (segments,) = collections(ax, "law at runs")
+    assert isinstance(segments, LineCollection)
+    ends = np.asarray(segments.get_segments())  # (run, start/end, x/y)
+    np.testing.assert_array_equal(ends[:, 0, 0], runs["n_tokens"].to_numpy())
+    np.testing.assert_array_equal(ends[:, 1, 0], runs["n_tokens"].to_numpy())
+    np.testing.assert_array_equal(ends[:, 0, 1], runs["loss"].to_numpy())
+    np.testing.assert_allclose(ends[:, 1, 1], fitted.predict(runs), rtol=RTOL)
+
+
+def test_continuous_sizes_get_curves_at_actual_sizes() -> None:
+    # 150 distinct sizes, chained by gaps under 0.1 decades: the old figure binned them into a few
+    # curves held at bin means. Now every curve sits at the size of an actual run and spans the runs
+    # nearest it, and no more than max_series curves are drawn.
+    runs = continuous_runs()
+    result = sl.fit(runs, "chinchilla")
+    ax = plot_fit(result, runs, x="D", max_series=6)
+    curves = lines(ax, "fit ")
+    assert 4 <= len(curves) <= 6  # 6 quantile bins; a bin whose runs share one D draws no curve
+    sizes = runs["n_params"].to_numpy()
+    for curve in curves:
+        fixed = json.loads(curve.get_gid()[len("fit "):])
+        assert fixed["n_params"] in sizes  # exactly a run's size, not an average
+        x = np.asarray(curve.get_xdata())
+        np.testing.assert_allclose(curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL)
+        colour = np.asarray(curve.get_color())
+        (points,) = collections(ax, "data")
+        np.testing.assert_allclose(colour, points.cmap(points.norm(fixed["n_params"])), rtol=RTOL)
 
 
 def test_extrapolation_reaches_the_target_inside_its_band(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
@@ -111,7 +159,7 @@ def test_extrapolation_reaches_the_target_inside_its_band(runs: pl.DataFrame, fi
 
 def test_target_may_name_law_inputs_and_x_may_be_chosen(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_fit(fitted, runs, target={"N": 7e10, "D": 1.4e12}, x="N")
-    assert ax.get_xlabel() == "n_params (N)"
+    assert ax.get_xlabel() == "n_params (N) [parameters]"
     (curve,) = lines(ax, "extrapolation ")
     assert json.loads(curve.get_gid()[len("extrapolation "):]) == {"n_tokens": 1.4e12}
     assert max(curve.get_xdata()) == 7e10
@@ -130,20 +178,67 @@ def test_one_input_law_in_linear_space_has_one_curve_and_linear_y() -> None:
     xe, ye = np.asarray(extrapolation.get_xdata()), np.asarray(extrapolation.get_ydata())
     lo, hi = band_extent(band, xe[-1])
     assert lo < ye[-1] < hi
+    assert len(ax.figure.axes) == 1  # nothing to colour by: no colour bar
 
 
-def test_loss_curve_law_is_drawn_at_the_observed_points_per_curve() -> None:
+def tick_boxes_overlap(ax: Axes) -> bool:
+    """Whether any two visible tick labels of either axis overlap once drawn."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axis in (ax.xaxis, ax.yaxis):
+        labels = [t for t in axis.get_ticklabels(which="both") if t.get_visible() and t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for i, a in enumerate(boxes):
+            if any(a.overlaps(b) for b in boxes[i + 1:]):
+                return True
+    return False
+
+
+def test_loss_curves_are_named_and_their_ticks_do_not_overlap() -> None:
     runs = sl.testing.synthetic_runs("multi_power", n_runs=45, noise=0.005, seed=2)
     result = sl.fit(runs, "multi_power")
-    ax = plot_fit(result, runs)
+    ax = Figure(figsize=(4.0, 3.0), layout="constrained").add_subplot()  # a small panel
+    plot_fit(result, runs, ax)
     curves = [line for line in ax.lines if str(line.get_gid()).startswith("fit curve")]
     # The synthetic design has three schedules, logged one after another.
     assert len(curves) == 3
     drawn = np.concatenate([line.get_ydata() for line in curves])
     np.testing.assert_allclose(drawn, result.predict(runs), rtol=1e-12)
-    assert ax.get_xlabel() == "S1"
+    assert ax.get_xlabel() == "S1 (cumulative learning rate)"
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert names == [f"schedule {i} (15 checkpoints, S1 \u2264 {runs['S1'][15 * i - 1]:.3g})" for i in (1, 2, 3)]
+    assert not tick_boxes_overlap(ax)
+    assert 2 <= len([t for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]) <= 6
     with pytest.raises(ValueError, match="needs that point's whole learning-rate schedule"):
         plot_fit(result, runs, target={"S1": 1.0})
+    named = runs.with_columns(run_id=pl.Series(np.repeat(["cosine", "wsd", "step"], 15)))
+    legend = plot_fit(result, named).get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["run_id cosine", "run_id wsd", "run_id step"]
+
+
+@pytest.mark.parametrize("limits", [(0.3, 2.5), (2.05, 2.6), (1.8, 9.5), (0.062, 0.11)])
+def test_short_log_axes_get_a_few_round_labels(limits: tuple[float, float]) -> None:
+    # Less than a decade on a log axis: matplotlib labels none (no decade inside) and labelling every
+    # minor tick crowds them (0.7, 0.8, 0.9 overlap on a 4-inch axis). Three to six round values.
+    from scalinglaws.report.figures._common import plain_log_labels
+
+    ax = Figure(figsize=(4.0, 3.0), layout="constrained").add_subplot()
+    ax.plot(limits, limits)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*limits)
+    ax.set_ylim(*limits)
+    plain_log_labels(ax)
+    assert not tick_boxes_overlap(ax)
+    for axis in (ax.xaxis, ax.yaxis):
+        shown = [t.get_text() for t in axis.get_ticklabels(which="both") if t.get_text()]
+        assert 2 <= len(shown) <= 6, shown
+        assert len(set(shown)) == len(shown)
+        values = [float(t) for t in shown]
+        assert all(limits[0] <= v <= limits[1] for v in values)
 
 
 def test_grouped_fit_draws_each_group_with_its_own_parameters() -> None:
@@ -163,6 +258,10 @@ def test_grouped_fit_draws_each_group_with_its_own_parameters() -> None:
         x = np.asarray(curve.get_xdata())
         np.testing.assert_allclose(curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL)
     assert seen == {"web", "code"}
+    groups = collections(ax, "data")  # one marker per group
+    assert len(groups) == 2
+    assert len({tuple(g.get_paths()[0].vertices.ravel()[:6]) for g in groups}) == 2
+    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"runs: code", "runs: web"}
 
 
 def test_plot_fit_rejects_bad_arguments(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
@@ -179,10 +278,27 @@ def test_plot_fit_rejects_bad_arguments(runs: pl.DataFrame, fitted: sl.FitResult
 
 
 def test_plot_fit_draws_on_the_axes_it_is_given(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
-    from matplotlib.figure import Figure
-
     ax = Figure().add_subplot()
     assert plot_fit(fitted, runs, ax) is ax
+
+
+# ------------------------------------------------------------------------------------------ plot_predicted
+
+
+def test_predicted_against_observed_is_the_law_at_every_run(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    ax = plot_predicted(fitted, runs)
+    (points,) = collections(ax, "predicted")
+    observed, fitted_values = runs["loss"].to_numpy(), fitted.predict(runs)
+    np.testing.assert_array_equal(points.get_offsets()[:, 0], observed)
+    np.testing.assert_allclose(points.get_offsets()[:, 1], fitted_values, rtol=RTOL)
+    (identity,) = lines(ax, "identity")
+    np.testing.assert_array_equal(identity.get_xdata(), identity.get_ydata())
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("observed loss [nats/token]", "fitted loss [nats/token]")
+    rms = np.sqrt(np.mean(np.log(observed / fitted_values) ** 2))
+    assert ax.get_title().startswith(f"RMS log ratio {rms:.2%}, R\u00b2 = ")
+    assert plot_predicted(fitted, runs, colour_by="D").figure.axes[-1].get_ylabel() == "n_tokens (D) [tokens]"
+    with pytest.raises(ValueError, match=r"`colour_by` of plot_predicted must be an input of law"):
+        plot_predicted(fitted, runs, colour_by="flops")
 
 
 # ----------------------------------------------------------------------------------------- plot_residuals
@@ -196,8 +312,21 @@ def test_residuals_are_log_ratios_of_observed_to_fitted(runs: pl.DataFrame, fitt
     np.testing.assert_allclose(xy[:, 0], runs["n_tokens"].to_numpy(), rtol=RTOL)
     np.testing.assert_allclose(xy[:, 1], expected, rtol=RTOL)
     assert ax.get_xscale() == "log"
-    assert ax.get_ylabel() == "log(loss / fit)"
-    assert plot_residuals(fitted, runs).get_xlabel() == "n_params (N)"  # default: the first input
+    assert ax.get_ylabel() == "log(loss / fit) [\u2248 relative error]"
+    assert ax.get_xlabel() == "n_tokens (D) [tokens]"
+    assert plot_residuals(fitted, runs).get_xlabel() == "n_params (N) [parameters]"  # default: the first input
+    with pytest.raises(ValueError, match=r"`against` of plot_residuals must be an input"):
+        plot_residuals(fitted, runs, against="flops")
+
+
+def test_residual_trend_is_the_lack_of_fit_test(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    ax = plot_residuals(fitted, runs, against="N")
+    (trend,) = lines(ax, "residual trend")
+    test = residual_trend(fitted, runs, "N")
+    assert test is not None
+    np.testing.assert_allclose(trend.get_ydata(), test.at(np.asarray(trend.get_xdata())), rtol=RTOL)
+    assert ax.get_title() == f"trend F = {test.statistic:.1f}, p = {test.p_value:.2g}"
+    assert not lines(plot_residuals(fitted, runs, against="N", trend=False), "residual trend")
 
 
 # ------------------------------------------------------------------------------------------ plot_backtest
@@ -228,6 +357,9 @@ def test_backtest_plots_each_held_out_point_with_its_interval(scores: sl.Backtes
     covered = int(points["covered"].sum())
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert f"covers the actual ({covered}/{points.height})" in legend
+    assert ax.get_xlabel() == "actual loss [nats/token]"
+    assert ax.get_ylabel() == f"predicted loss [nats/token], {scores.prob:.0%} interval"
+    assert ax.get_title() == f"coverage {covered / points.height:.0%} at nominal {scores.prob:.0%}"
 
 
 # ----------------------------------------------------------------------------------- plot_bootstrap_pairs
@@ -249,6 +381,26 @@ def test_pairs_show_every_good_draw(fitted: sl.FitResult) -> None:
     assert plot_bootstrap_pairs(fitted.bootstrap).shape == (5, 5)  # draws alone; all parameters
 
 
+def test_amplitudes_are_on_log_axes(fitted: sl.FitResult) -> None:
+    assert fitted.bootstrap is not None
+    names = list(fitted.params)  # E, A, alpha, B, beta
+    axes = plot_bootstrap_pairs(fitted)
+    samples = fitted.bootstrap.samples()
+    for j, name in enumerate(names):
+        amplitude = name in ("A", "B")  # they multiply N^-alpha and D^-beta; E is an additive constant
+        assert axes[-1, j].get_xscale() == ("log" if amplitude else "linear"), name
+        assert axes[-1, j].get_xlabel() == name + (" (log)" if amplitude else "")
+        if j < len(names) - 1:
+            assert axes[-1, j].get_xscale() == axes[j + 1, j].get_xscale()  # the whole column
+    edges = [p.get_x() for p in axes[1, 1].patches]  # A's histogram: log-spaced bins
+    ratios = np.diff(np.log(edges))
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)
+    rho = np.corrcoef(np.log(samples["A"]), samples["alpha"])[0, 1]  # on the plotted (log) scale
+    assert axes[1, 2].texts[0].get_text() == rf"$\rho$ = {rho:+.2f}"
+    bare = plot_bootstrap_pairs(fitted.bootstrap, params=["E", "alpha"], log=["E"])
+    assert bare[1, 0].get_xscale() == "log"
+
+
 def test_pairs_reject_fits_without_draws_and_unknown_names(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     bare = sl.fit(runs, "chinchilla")
     with pytest.raises(ValueError, match="`draws` of plot_bootstrap_pairs must carry bootstrap draws"):
@@ -257,6 +409,8 @@ def test_pairs_reject_fits_without_draws_and_unknown_names(runs: pl.DataFrame, f
         plot_bootstrap_pairs(fitted, params=["gamma"])
     with pytest.raises(ValueError, match=r"`axes` of plot_bootstrap_pairs must be a 2x2 array"):
         plot_bootstrap_pairs(fitted, np.empty((3, 3), dtype=object), params=["E", "A"])
+    with pytest.raises(ValueError, match=r"`log` of plot_bootstrap_pairs must name shown parameters"):
+        plot_bootstrap_pairs(fitted, params=["E", "A"], log=["beta"])
 
 
 # ------------------------------------------------------------------------------------- optional matplotlib
@@ -269,42 +423,3 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, run
         require_matplotlib()
     with pytest.raises(ImportError, match=r"pip install 'scalinglaws\[plot\]'"):
         plot_fit(fitted, runs)
-
-
-# ---------------------------------------------------------------------------------- plan: frontier, isoflop
-
-
-def test_frontier_draws_the_allocation_inside_its_fan(fitted: sl.FitResult) -> None:
-    from scalinglaws.plan import allocate
-
-    allocation = allocate(fitted, flops=np.geomspace(1e19, 1e24, 12))
-    ax = plot_frontier(allocation)
-    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
-    for key in ("n_params", "n_tokens"):
-        (line,) = lines(ax, f"frontier {key}")
-        np.testing.assert_array_equal(line.get_xdata(), allocation.flops)
-        np.testing.assert_array_equal(line.get_ydata(), getattr(allocation, key))
-        (fan,) = collections(ax, f"fan {key}")
-        for x, y in zip(allocation.flops, getattr(allocation, key), strict=True):
-            lo, hi = band_extent(fan, x)
-            assert lo < y < hi
-
-
-def test_isoflop_marks_each_budget_minimum() -> None:
-    from scalinglaws.plan import isoflop_grid, isoflop_profiles
-
-    law, truth = sl.get_law("chinchilla"), sl.testing.PLANTED["chinchilla"]
-    grid = isoflop_grid([1e18, 1e19, 1e20], n_sizes=9)
-    loss = law.predict(truth, {"N": grid["n_params"].to_numpy(), "D": grid["n_tokens"].to_numpy()})
-    sweep = grid.with_columns(pl.Series("loss", loss))
-    analysis = isoflop_profiles(sweep, n_boot=20)
-    ax = plot_isoflop(analysis, sweep)
-    minima = lines(ax, "isoflop minima")
-    assert len(minima) == 3
-    drawn = np.array([m.get_xydata()[0] for m in minima])
-    np.testing.assert_array_equal(drawn, analysis.budgets.select("n_opt", "loss_opt").to_numpy())
-    profiles = lines(ax, "isoflop ")
-    assert sum(len(p.get_xdata()) for p in profiles if p.get_gid() != "isoflop minima") == sweep.height
-    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
-    with pytest.raises(sl.MissingColumnError, match=r"columns \['loss'\] are missing from `data` of plot_isoflop"):
-        plot_isoflop(analysis, sweep.drop("loss"))

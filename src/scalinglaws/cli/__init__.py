@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from scalinglaws.cli import compare, demo, fit, laws, observational, predict, report, trust
+from scalinglaws.cli import compare, demo, fit, laws, observational, plot, predict, report, trust
 from scalinglaws.cli import plan as plan_cli
 from scalinglaws.cli._console import result
 from scalinglaws.cli._errors import ExitCodeGroup
@@ -64,6 +64,7 @@ app.command("predict", epilog=predict.EPILOG)(predict.predict_command)
 app.command("backtest", epilog=trust.BACKTEST_EPILOG)(trust.backtest_command)
 app.command("select", epilog=trust.SELECT_EPILOG)(trust.select_command)
 app.command("report", epilog=report.EPILOG)(report.report_command)
+app.command("plot", epilog=plot.EPILOG)(plot.plot_command)
 app.command("plan", epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)
 app.command("suggest", epilog=plan_cli.SUGGEST_EPILOG)(plan_cli.suggest_command)
 app.command("isoflop", epilog=plan_cli.ISOFLOP_EPILOG)(plan_cli.isoflop_command)

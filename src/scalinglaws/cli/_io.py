@@ -84,6 +84,16 @@ def write_text(text: str, path: Path, option: str = "--out") -> None:
         raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from exc
 
 
+def write_bytes(data: bytes, path: Path, option: str = "--out") -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file renamed over it)."""
+    from scalinglaws.data.io import write_bytes as write_whole
+
+    try:
+        write_whole(path, data)
+    except sl.DataError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from exc
+
+
 def write_table(frame: pl.DataFrame, path: Path, option: str = "--out") -> None:
     """Write ``frame`` in the format its suffix names (.csv, .parquet, .jsonl...), as ``write_runs``."""
     from scalinglaws.data.io import write_runs

@@ -51,6 +51,8 @@ from scalinglaws.errors import ToolkitWarning
 from scalinglaws.trust._rules import RULES
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from scalinglaws import plan as planning
 
 EPILOG = """\
@@ -157,10 +159,43 @@ def compute_plan(
         return None, None
 
 
+def compute_isoflop(
+    result: sl.FitResult, frame: pl.DataFrame, prob: float, n_boot: int, seed: int
+) -> tuple[planning.IsoFlopResult | None, pl.DataFrame]:
+    """An IsoFLOP analysis of the runs when they admit one (several budgets, each a sweep of model
+    sizes; budgets bucketed by nearest log-compute level), and the table it read (the runs, with a
+    compute column from C = 6ND when they have none); (None, frame) with a note otherwise."""
+    import polars as pl
+
+    from scalinglaws.laws import DEFAULT_COST, ColumnMap, cost_model
+    from scalinglaws.plan import isoflop_profiles
+
+    rule = ColumnMap(result.config.mapping)
+    n, d = rule.column("N", frame.columns), rule.column("D", frame.columns)
+    flops = rule.column("C", frame.columns)
+    if n is None or "N" not in result.law.inputs or result.groups is not None:
+        return None, frame
+    if flops is None and d is not None:
+        flops = "flops"
+        frame = frame.with_columns(
+            pl.Series(flops, cost_model(DEFAULT_COST).flops(frame[n].to_numpy(), frame[d].to_numpy()))
+        )
+    if flops is None:
+        return None, frame
+    try:
+        found = isoflop_profiles(
+            frame, flops=flops, n_params=n, loss=result.config.target, n_boot=n_boot, prob=prob, seed=seed
+        )
+    except sl.DataError as exc:
+        _console.note(f"no IsoFLOP section: {exc}")
+        return None, frame
+    return found, frame
+
+
 def figures_available() -> bool:
     """Whether figures can be drawn; warns once (naming the extra) when they cannot."""
     from scalinglaws.report import has_matplotlib
-    from scalinglaws.report.plots import PLOT_EXTRA
+    from scalinglaws.report.figures import PLOT_EXTRA
 
     if has_matplotlib():
         return True
@@ -266,9 +301,12 @@ def report_command(
 ) -> None:
     """Fit a law, bootstrap it and backtest it, then write everything to one self-contained HTML report.
 
-    The report has the law as math, the parameters with intervals, diagnostics and warnings, the
-    backtest, figures (data and fitted law, residuals, backtest, bootstrap pairs) and provenance (data
-    hash, version, settings, this command line). It loads nothing from the network: open it anywhere.
+    The report has the law as math, the parameters with intervals, diagnostics and warnings (backtest
+    under-coverage, lack of fit, extrapolation), the backtest, figures (data and fitted law, predicted
+    against observed, residuals, bootstrap pairs, backtest), the compute-optimal frontier (loss against
+    compute, iso-loss contours, N* and D*), an IsoFLOP analysis when the runs form IsoFLOP sweeps, and
+    provenance (data hash, version, settings, this command line). It loads nothing from the network:
+    open it anywhere.
 
     Prints the path of the report on stdout.
     """
@@ -290,7 +328,7 @@ def report_command(
         raise typer.BadParameter(
             f"must be positive FLOPs, e.g. 1e23. Got {budgets!r} instead.", param_hint="'--flops'"
         )
-    steps = 2 + (bootstrap > 0) + backtest + bool(budgets)
+    steps = 3 + (bootstrap > 0) + backtest + bool(budgets)
     with (
         recorded_warnings() as notes,
         _console.progress(steps, f"fitting {law!r} to {frame.height} runs") as advance,
@@ -319,6 +357,8 @@ def report_command(
         if budgets:
             advance(f"plan: {len(budgets)} budget(s)")
         allocation, frontier = compute_plan(result, budgets, interval)
+        advance("IsoFLOP profiles, if the runs have them")
+        isoflop, sweep = compute_isoflop(result, frame, interval, min(bootstrap, 200), seed)
         advance("drawing the report")
         page = render_report(
             result,
@@ -326,6 +366,8 @@ def report_command(
             backtest=scores,
             plan=allocation,
             frontier=frontier,
+            isoflop=isoflop,
+            isoflop_data=sweep,
             target=goal or None,
             prob=interval,
             figures=draw,

@@ -14,7 +14,9 @@ import polars as pl
 
 from scalinglaws.errors import DataError
 
-__all__ = ["FileFormat", "columns_of", "read_runs", "read_text", "write_runs", "write_text"]
+__all__ = [
+    "FileFormat", "columns_of", "read_runs", "read_text", "write_bytes", "write_runs", "write_text",
+]
 
 FileFormat = Literal["csv", "parquet", "jsonl", "json"]
 """File formats understood by :func:`read_runs` and :func:`write_runs`."""
@@ -253,14 +255,28 @@ def write_text(path: str | Path, text: str) -> Path:
     DataError
         If the file cannot be written (its folder is missing, or is not writable).
     """
-    path = Path(path)
+    return _write_whole(Path(path), text.encode())
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` (a figure file, say) to ``path`` whole or not at all, as :func:`write_text`.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be written (its folder is missing, or is not writable).
+    """
+    return _write_whole(Path(path), bytes(data))
+
+
+def _write_whole(path: Path, payload: bytes) -> Path:
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise DataError(f"`path`: could not write {str(path)!r}: {_first_line(exc)}") from exc
     try:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
         os.replace(temporary, path)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)

@@ -18,25 +18,36 @@ left out of the frontier fit: the sweep does not bracket the optimum there.
 
 Uncertainty: the runs within each budget are resampled with replacement (``n_boot`` times); each
 resample gives a minimum per budget and a frontier fit, and intervals are their percentiles.
+
+Budgets: runs sharing an exact budget value form one budget (as :func:`isoflop_grid` writes them).
+Achieved or digitised compute differs a little from run to run, so otherwise runs are bucketed by the
+nearest log-compute level (as marin does, ``round_flops_to_bucket``): the levels are the ``budgets``
+given, or are found in the data as the densest windows of ``±tolerance`` decades (holding at least
+:data:`FOUND_MIN_RUNS` runs), and each run joins the nearest level within ``tolerance`` decades; the others
+are left out and counted. (Marin rounds to one significant figure; on digitised data whose compute
+sits a few per cent below the budget that grid splits one budget in two, e.g. 5.4e18..5.8e18 between
+5e18 and 6e18, which the found levels do not.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.interpolate import Akima1DInterpolator
 
 from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
 from scalinglaws.laws import DEFAULT_COST, cost_model
+from scalinglaws.plan._budgets import DEFAULT_TOLERANCE, FOUND_MIN_RUNS, Bucketing, bucket, nearest
+from scalinglaws.plan._profiles import MIN_POINTS, Method, Profile, budget_minima, profile
 from scalinglaws.plan.allocation import Allocation, _check_flops, _check_prob
 
-Method = Literal["parabola", "cubic", "akima"]
-_MIN_POINTS: Mapping[str, int] = {"parabola": 3, "cubic": 5, "akima": 4}
-_DENSE = 2001
+__all__ = [
+    "DEFAULT_TOLERANCE", "FOUND_MIN_RUNS", "FrontierComparison", "IsoFlopResult", "Profile",
+    "compare_frontiers", "isoflop_grid", "isoflop_profiles",
+]
 
 
 def isoflop_grid(
@@ -103,10 +114,17 @@ class IsoFlopResult:
     """Per-budget minima and the frontier fits.
 
     ``budgets`` has one row per budget: ``flops``, ``n_points``, ``n_opt``, ``n_opt_lower``,
-    ``n_opt_upper``, ``d_opt`` (= C/(6 N_opt)), ``loss_opt`` and ``interior`` (False when the minimum is
-    at the sweep's edge; such budgets are left out of the frontier). Frontier: N_opt = ``coef_a`` *
-    C^``exponent_a`` and D_opt = ``coef_b`` * C^``exponent_b``, fitted by least squares in log-log.
-    ``intervals`` maps ``"exponent_a"``/``"exponent_b"`` to bootstrap percentile intervals.
+    ``n_opt_upper``, ``d_opt`` (the tokens of N_opt at the budget under C = 6ND), ``loss_opt`` and
+    ``interior`` (False when the minimum is at the sweep's edge; such budgets are left out of the
+    frontier). Frontier: N_opt = ``coef_a`` * C^``exponent_a`` and D_opt = ``coef_b`` *
+    C^``exponent_b``, fitted by least squares in log-log. ``intervals`` maps
+    ``"exponent_a"``/``"exponent_b"`` to bootstrap percentile intervals.
+
+    ``profiles`` holds each budget's fitted profile (None where the budget had too few sizes);
+    ``levels`` (log10 FLOPs), ``tolerance`` (decades) and ``bucketing`` say how runs were grouped into
+    budgets (see the module docstring), :meth:`assign` applies the same rule to other runs, and
+    ``n_unassigned`` counts the runs on no budget. ``columns`` names the (flops, n_params, loss)
+    columns that were read.
     """
 
     method: Method
@@ -118,6 +136,17 @@ class IsoFlopResult:
     prob: float
     n_boot: int
     intervals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    profiles: tuple[Profile | None, ...] = ()
+    levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tolerance: float = 0.0
+    bucketing: Bucketing = "exact"
+    n_unassigned: int = 0
+    columns: tuple[str, str, str] = ("flops", "n_params", "loss")
+
+    def assign(self, flops: Any) -> np.ndarray:
+        """The budget row each run's compute belongs to (-1 for none), by the rule that grouped the
+        analysed runs: the nearest level within ``tolerance`` decades (exact values: equal to it)."""
+        return nearest(np.log10(np.asarray(flops, dtype=float)), self.levels, self.tolerance)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +158,9 @@ class IsoFlopResult:
             "prob": self.prob,
             "n_boot": self.n_boot,
             "intervals": {k: list(v) for k, v in self.intervals.items()} or None,
+            "bucketing": self.bucketing,
+            "tolerance_decades": self.tolerance,
+            "n_unassigned": self.n_unassigned,
             "budgets": self.budgets.to_dicts(),
         }
 
@@ -156,67 +188,6 @@ def _as_columns(data: Any) -> dict[str, np.ndarray]:
     )
 
 
-def _design(x: np.ndarray, degree: int) -> np.ndarray:
-    return np.vander(x, degree + 1, increasing=True)
-
-
-def _poly_minimum(coefs: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Minimiser over [lo, hi] of each polynomial (rows of increasing-order coefficients) and whether
-    it is interior (a local minimum strictly inside)."""
-    grid = np.linspace(lo, hi, _DENSE)
-    values = _design(grid, coefs.shape[1] - 1) @ coefs.T  # (grid, batch)
-    best = np.argmin(values, axis=0)
-    interior = (best > 0) & (best < _DENSE - 1)
-    x = grid[best]
-    # Refine with the exact stationary point next to the grid minimum (parabola: the vertex).
-    if coefs.shape[1] == 3:
-        with np.errstate(all="ignore"):
-            vertex = -coefs[:, 1] / (2 * coefs[:, 2])
-        x = np.where(interior & (coefs[:, 2] > 0), vertex, x)
-    else:
-        c1, c2, c3 = coefs[:, 1], coefs[:, 2], coefs[:, 3]
-        with np.errstate(all="ignore"):
-            disc = np.sqrt(4 * c2**2 - 12 * c3 * c1)
-            roots = np.stack([(-2 * c2 + disc) / (6 * c3), (-2 * c2 - disc) / (6 * c3)])
-            curvature = 2 * c2 + 6 * c3 * roots
-            nearest = np.argmin(np.where(curvature > 0, np.abs(roots - x), np.inf), axis=0)
-        root = np.take_along_axis(roots, nearest[None], axis=0)[0]
-        x = np.where(interior & np.isfinite(root) & (np.abs(root - x) < 2 * (hi - lo) / _DENSE), root, x)
-    return x, interior
-
-
-def _budget_minima(
-    x: np.ndarray, y: np.ndarray, counts: np.ndarray, method: Method
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimiser of log N, minimum log loss and interior flag, for each row of resampling ``counts``."""
-    lo, hi = float(x.min()), float(x.max())
-    if method in ("parabola", "cubic"):
-        degree = 2 if method == "parabola" else 3
-        design = _design(x, degree)
-        gram = np.einsum("bi,ij,ik->bjk", counts, design, design)
-        rhs = np.einsum("bi,ij,i->bj", counts, design, y)
-        unique = np.array([np.unique(x[c > 0]).size for c in counts])
-        ok = unique > degree
-        gram[~ok] = np.eye(degree + 1)
-        coefs = np.linalg.solve(gram, rhs[..., None])[..., 0]
-        xm, interior = _poly_minimum(coefs, lo, hi)
-        ym = np.einsum("bj,bj->b", _design(xm, degree), coefs)
-        return np.where(ok, xm, np.nan), np.where(ok, ym, np.nan), interior & ok
-    out_x, out_y, out_i = (np.full(counts.shape[0], np.nan) for _ in range(3))
-    for b, c in enumerate(counts):
-        keep = c > 0
-        xs, inverse = np.unique(x[keep], return_inverse=True)
-        if xs.size < 3:
-            continue
-        ys = np.bincount(inverse, weights=(y * c)[keep]) / np.bincount(inverse, weights=c[keep])
-        grid = np.linspace(xs[0], xs[-1], _DENSE)
-        values = Akima1DInterpolator(xs, ys)(grid)
-        best = int(np.argmin(values))
-        out_x[b], out_y[b] = grid[best], values[best]
-        out_i[b] = float(0 < best < _DENSE - 1 and xs[0] == lo and xs[-1] == hi)
-    return out_x, out_y, out_i.astype(bool)
-
-
 def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares slope and intercept of log_v on log_c per row, over entries where ``ok``."""
     w = ok.astype(float)
@@ -230,6 +201,14 @@ def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.
     return slope, mv - slope * mc
 
 
+_EMPTY = {"n_opt": np.nan, "n_opt_lower": np.nan, "n_opt_upper": np.nan, "d_opt": np.nan, "loss_opt": np.nan,
+          "interior": False}
+_SCHEMA = {
+    "flops": pl.Float64, "n_points": pl.Int64, "n_opt": pl.Float64, "n_opt_lower": pl.Float64,
+    "n_opt_upper": pl.Float64, "d_opt": pl.Float64, "loss_opt": pl.Float64, "interior": pl.Boolean,
+}
+
+
 def isoflop_profiles(
     data: Any,
     *,
@@ -237,6 +216,8 @@ def isoflop_profiles(
     flops: str = "flops",
     n_params: str = "n_params",
     loss: str = "loss",
+    budgets: Sequence[float] | np.ndarray | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
     n_boot: int = 200,
     prob: float = 0.95,
     seed: int = 0,
@@ -246,13 +227,17 @@ def isoflop_profiles(
     Parameters
     ----------
     data
-        Runs (a polars/pandas frame or a mapping of columns) with a budget column, model sizes and losses;
-        every run of a budget must share the exact budget value (as :func:`isoflop_grid` writes it).
+        Runs (a polars/pandas frame or a mapping of columns) with a compute column, model sizes and
+        losses.
     method
         ``"cubic"`` (default), ``"parabola"`` (Chinchilla Approach 2) or ``"akima"`` (Porian et al.);
         see the module docstring for their biases.
     flops, n_params, loss
         Column names.
+    budgets, tolerance
+        How runs are grouped into budgets (module docstring): runs sharing exact values form one
+        budget; otherwise each run joins the nearest of the ``budgets`` given (FLOPs), or of the
+        levels found in the data, within ``tolerance`` decades (default 0.03, ±7%).
     n_boot, prob, seed
         Resamples of the runs within each budget, interval probability, and the resampling seed;
         ``n_boot=0`` skips the intervals.
@@ -268,18 +253,24 @@ def isoflop_profiles(
     DataError
         If values are not positive and finite, or fewer than two budgets have an interior minimum.
     ValueError
-        If ``method``, ``n_boot`` or ``prob`` is invalid.
+        If ``method``, ``budgets``, ``tolerance``, ``n_boot`` or ``prob`` is invalid.
     """
     function = "isoflop_profiles"
-    if method not in _MIN_POINTS:
+    if method not in MIN_POINTS:
         raise ArgumentError(
-            f"`method` of {function} must be one of {sorted(_MIN_POINTS)}. Got {method!r} instead.",
+            f"`method` of {function} must be one of {sorted(MIN_POINTS)}. Got {method!r} instead.",
             argument="method", function=function,
         )
     if n_boot < 0:
         raise ArgumentError(
             f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.",
             argument="n_boot", function=function,
+        )
+    if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
+        raise ArgumentError(
+            f"`tolerance` of {function} must be a half-width in decades of compute in [0, 0.5), e.g. "
+            f"0.03 (±7%). Got {tolerance!r} instead.",
+            argument="tolerance", function=function,
         )
     _check_prob(prob, function)
     columns = _as_columns(data)
@@ -293,62 +284,80 @@ def isoflop_profiles(
                 f"column {name!r} of the IsoFLOP data must be positive and finite; {bad.size} rows are "
                 f"not (rows {bad[:5].tolist()}, values {values[bad[:5]].tolist()}). Drop or fix them."
             )
+    levels, known, assignment, applied, bucketing = bucket(c, budgets, tolerance, MIN_POINTS[method])
+    model = cost_model(DEFAULT_COST)
     rng = np.random.default_rng(seed)
-    budgets = np.unique(c)
     rows: list[dict[str, Any]] = []
-    draws_x = np.full((n_boot, budgets.size), np.nan)
-    for k, budget in enumerate(budgets):
-        members = np.flatnonzero(c == budget)
-        order = members[np.argsort(n[members])]
+    profiles: list[Profile | None] = []
+    draws_x = np.full((n_boot, levels.size), np.nan)
+    budget_values = np.empty(levels.size)
+    for k in range(levels.size):
+        members = np.flatnonzero(assignment == k)
+        # A given or exact budget is its value; a found one is where its runs are (geometric mean).
+        if known is not None:
+            budget = float(known[k])
+        else:
+            budget = float(np.exp(np.mean(np.log(c[members])))) if members.size else float(10 ** levels[k])
+        budget_values[k] = budget
+        order = members[np.argsort(n[members], kind="stable")]
         x, ly = np.log(n[order]), np.log(y[order])
-        row: dict[str, Any] = {"flops": float(budget), "n_points": int(order.size)}
-        if np.unique(x).size < _MIN_POINTS[method]:
-            rows.append(row | {"n_opt": np.nan, "n_opt_lower": np.nan, "n_opt_upper": np.nan,
-                               "d_opt": np.nan, "loss_opt": np.nan, "interior": False})
+        row: dict[str, Any] = {"flops": budget, "n_points": int(order.size)}
+        if np.unique(x).size < MIN_POINTS[method]:
+            rows.append(row | _EMPTY)
+            profiles.append(None)
             continue
-        counts = np.ones((1, x.size))
-        xm, ym, interior = _budget_minima(x, ly, counts, method)
+        xm, ym, interior = budget_minima(x, ly, np.ones((1, x.size)), method)
+        profiles.append(profile(x, ly, method))
         lower = upper = np.nan
         if n_boot:
             resampled = np.apply_along_axis(
                 np.bincount, 1, rng.integers(0, x.size, (n_boot, x.size)), minlength=x.size
             ).astype(float)
-            bx, _, bi = _budget_minima(x, ly, resampled, method)
+            bx, _, bi = budget_minima(x, ly, resampled, method)
             draws_x[:, k] = np.where(bi, bx, np.nan)
             if np.isfinite(draws_x[:, k]).sum() >= 2:
                 lower, upper = np.exp(np.nanquantile(draws_x[:, k], [(1 - prob) / 2, (1 + prob) / 2]))
         n_opt = float(np.exp(xm[0]))
         rows.append(row | {
             "n_opt": n_opt, "n_opt_lower": float(lower), "n_opt_upper": float(upper),
-            "d_opt": float(cost_model(DEFAULT_COST).tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
+            "d_opt": float(model.tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
             "interior": bool(interior[0]),
         })
-    table = pl.DataFrame(rows, schema={
-        "flops": pl.Float64, "n_points": pl.Int64, "n_opt": pl.Float64, "n_opt_lower": pl.Float64,
-        "n_opt_upper": pl.Float64, "d_opt": pl.Float64, "loss_opt": pl.Float64, "interior": pl.Boolean,
-    })
+    table = pl.DataFrame(rows, schema=_SCHEMA)
     ok = table["interior"].to_numpy() & np.isfinite(table["n_opt"].to_numpy())
+    unassigned = int(np.sum(assignment < 0))
     if ok.sum() < 2:
+        grouped = {
+            "exact": "runs grouped by exact budget value",
+            "given": f"runs bucketed to the nearest of the {levels.size} given budgets within {applied:g} decades",
+            "found": f"runs bucketed by nearest log-compute level (±{applied:g} decades)",
+        }[bucketing]
         raise DataError(
             f"IsoFLOP data must have at least two budgets whose minimum lies inside the sweep (with "
-            f"{_MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {budgets.size}. "
-            "Widen the sweeps around the optimum or add sizes."
+            f"{MIN_POINTS[method]}+ sizes for method {method!r}); found {int(ok.sum())} of {levels.size} "
+            f"budgets ({grouped}; {unassigned} of {c.size} runs on no budget). Widen the sweeps around the "
+            "optimum or add sizes, or pass the budgets the runs aimed at (`budgets=`) and a `tolerance`."
         )
-    log_c = np.log(budgets)
+    log_c = np.log(budget_values)
     log_n = np.log(table["n_opt"].to_numpy())
     a, ka = _frontier(log_c, log_n, ok)
-    b, kb = _frontier(log_c, np.log(budgets / 6.0) - log_n, ok)
+    log_d = np.log(model.tokens(np.exp(log_n), budget_values))
+    b, kb = _frontier(log_c, log_d, ok)
     intervals: dict[str, tuple[float, float]] = {}
     if n_boot:
         okb = ok[None, :] & np.isfinite(draws_x)
         ab, _ = _frontier(log_c[None, :], draws_x, okb)
-        bb, _ = _frontier(log_c[None, :], np.log(budgets / 6.0)[None, :] - draws_x, okb)
+        with np.errstate(invalid="ignore"):
+            draws_d = np.log(model.tokens(np.exp(draws_x), budget_values[None, :]))
+        bb, _ = _frontier(log_c[None, :], draws_d, okb)
         q = [(1 - prob) / 2, (1 + prob) / 2]
         intervals["exponent_a"] = tuple(float(v) for v in np.nanquantile(ab, q))  # type: ignore[assignment]
         intervals["exponent_b"] = tuple(float(v) for v in np.nanquantile(bb, q))  # type: ignore[assignment]
     return IsoFlopResult(
         method=method, budgets=table, exponent_a=float(a), exponent_b=float(b), coef_a=float(np.exp(ka)),
-        coef_b=float(np.exp(kb)), prob=prob, n_boot=n_boot, intervals=intervals,
+        coef_b=float(np.exp(kb)), prob=prob, n_boot=n_boot, intervals=intervals, profiles=tuple(profiles),
+        levels=levels, tolerance=applied, bucketing=bucketing, n_unassigned=unassigned,
+        columns=(flops, n_params, loss),
     )
 
 
