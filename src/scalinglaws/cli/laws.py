@@ -90,6 +90,8 @@ def describe(law: sl.Law) -> str:
             lines.append(f"  {preset}: " + ", ".join(f"{k}={_num(v)}" for k, v in values.items()))
     else:
         lines.append("  (none)")
+    if law.cost_required:
+        lines += ["", f"cost:       plans need --cost: {law.cost_required}"]
     return "\n".join(lines)
 
 

@@ -60,8 +60,11 @@ def plan_command(
         str | None, typer.Option("--preset", help="Published constants of LAW, e.g. hoffmann2022.")
     ] = None,
     cost: Annotated[
-        str, typer.Option("--cost", help="Cost of a run as a formula in N and D.")
-    ] = "6*N*D",
+        str | None, typer.Option(
+            "--cost", help="Cost of a run as a formula in N and D (default 6*N*D; laws whose N counts "
+            "every expert of a mixture of experts need one, e.g. '72*N*D/516' for 6*N_active*D at E = 64).",
+        )
+    ] = None,
     interval: Annotated[
         float, typer.Option("--interval", metavar="PROB", callback=probability,
                             help="Interval probability (when the fit carries bootstrap draws).")

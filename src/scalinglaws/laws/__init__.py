@@ -2,11 +2,12 @@
 
 ``parse_formula``, ``formula_names`` and ``evaluate`` are the public way to read a formula (the report
 draws it as math, the planner evaluates it); ``ColumnMap`` is the one symbol -> column rule, and
-``CostModel`` the one named cost of a run (``C = 6*N*D`` by default).
+``CostModel`` the one named cost of a run (``C = 6*N*D`` by default; ``moe_cost`` charges a mixture of
+experts by its active parameters).
 """
 
 from scalinglaws.laws._columns import COLUMN_ALIASES, ColumnMap
-from scalinglaws.laws._cost import DEFAULT_COST, CostModel, as_cost_model, cost_model
+from scalinglaws.laws._cost import DEFAULT_COST, CostModel, as_cost_model, cost_model, moe_cost
 from scalinglaws.laws._formula import (
     evaluate,
     formula_names,
@@ -33,6 +34,7 @@ __all__ = [
     "history_sum",
     "is_equation",
     "list_laws",
+    "moe_cost",
     "parse_formula",
     "register_law",
 ]

@@ -3,18 +3,24 @@
 ``C = 6*N*D`` (dense transformer, forward and backward, attention ignored; Kaplan et al. 2020 Sec. 2.1)
 is the default everywhere a compute axis is derived from model size and tokens: backtests split by
 ``C`` on a table without a compute column, plans over N and D, suggested runs, IsoFLOP grids.
+
+It is only right when every parameter touches every token. A mixture of experts charges its *active*
+parameters: :func:`moe_cost` is ``6*N_active*D`` for a law whose N counts every expert, and plans
+refuse a law that declares ``cost_required`` unless a cost model is named (see
+:func:`scalinglaws.plan.allocate`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from scalinglaws.errors import LawSpecError
+from scalinglaws.errors import ArgumentError, LawSpecError
 from scalinglaws.laws._formula import parse_formula
 
 DEFAULT_COST = "6*N*D"
@@ -34,6 +40,8 @@ class CostModel:
     _affine: tuple[Callable[..., Any], Callable[..., Any]] | None
     _product: float | None = None
     """``k`` when the cost is ``k*N*D`` (then N at a token ratio has a closed form)."""
+    description: str = ""
+    """What the formula charges, in words (shown by plans next to the formula)."""
 
     def flops(self, n: Any, d: Any) -> np.ndarray:
         """The cost of runs of ``n`` parameters on ``d`` tokens (arrays broadcast)."""
@@ -102,6 +110,36 @@ def cost_model(formula: str = DEFAULT_COST) -> CostModel:
 def as_cost_model(cost: CostModel | str) -> CostModel:
     """A cost model from itself or its formula."""
     return cost if isinstance(cost, CostModel) else cost_model(cost)
+
+
+def moe_cost(expansion_rate: float) -> CostModel:
+    """Training FLOPs ``6*N_active*D`` of a mixture of experts whose law counts N over all experts.
+
+    With Krajewski et al.'s counting (arXiv:2402.07871, Sec. 6.1) a block has ``d^2 (8E + 4)``
+    parameters over all experts and ``12 d^2`` active per token at any granularity, so
+    ``N_active = 12 N / (8E + 4)`` for expansion rate ``E`` (the total FFN parameters over a dense
+    FFN's). At E = 64 that is N/43: charging ``6*N*D`` would over-count 43x. Router FLOPs (a term in
+    ``d_model E G`` per token) are not included; they depend on the width, not on N and D alone.
+
+    Raises
+    ------
+    ArgumentError
+        If ``expansion_rate`` is not a finite number >= 1.
+    """
+    rate = float(expansion_rate)
+    if not (math.isfinite(rate) and rate >= 1):
+        raise ArgumentError(
+            f"`expansion_rate` of moe_cost must be a finite number >= 1 (total FFN parameters over a "
+            f"dense FFN's, e.g. 64). Got {expansion_rate!r} instead.",
+            argument="expansion_rate", function="moe_cost", rule="a finite number >= 1",
+            value=expansion_rate,
+        )
+    model = cost_model(f"72*N*D/{8 * rate + 4:g}")
+    return replace(
+        model,
+        description=f"6*N_active*D with N_active = 12 N/(8E + 4) at expansion rate E = {rate:g} "
+        "(Krajewski et al. Sec. 6.1; router FLOPs excluded)",
+    )
 
 
 def _unary(symbol: Any, expr: Any) -> Callable[[np.ndarray], np.ndarray]:

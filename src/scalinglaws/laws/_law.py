@@ -55,6 +55,10 @@ class Law:
         For an implicit law, written as an equation ``lhs = rhs``: the name it is solved for (the
         prediction), and two expressions (in parameters and inputs) between which the solution lies.
         ``lhs - rhs`` must increase with it there.
+    cost_required
+        Why a plan must be told how a run's compute is charged: set when the law's ``N`` is not what a
+        forward pass costs (total parameters of a mixture of experts), so the dense default
+        ``6*N*D`` would be wrong. Plans refuse such a law without an explicit cost model.
     """
 
     formula: str
@@ -69,6 +73,7 @@ class Law:
     exchangeable: tuple[tuple[str, ...], ...] = ()
     solve_for: str = ""
     bracket: tuple[str, str] = ("", "")
+    cost_required: str = ""
 
     def __post_init__(self) -> None:
         if self.formula:
@@ -288,6 +293,7 @@ class Law:
             "exchangeable": [list(group) for group in self.exchangeable],
             "solve_for": self.solve_for,
             "bracket": list(self.bracket),
+            **({"cost_required": self.cost_required} if self.cost_required else {}),
         }
 
     @classmethod
@@ -305,6 +311,7 @@ class Law:
             exchangeable=tuple(tuple(group) for group in data.get("exchangeable", ())),
             solve_for=data.get("solve_for", ""),
             bracket=tuple(data.get("bracket", ("", ""))),
+            cost_required=data.get("cost_required", ""),
         )
 
 

@@ -22,18 +22,22 @@ def _catalog() -> dict[str, Law]:
         architecture,
         core,
         curves,
+        distillation,
         downstream,
         hparams,
+        inference,
         mixtures,
         nd,
+        posttraining,
+        precision,
         schedules,
     )
 
-    return {
-        law.name: law
-        for module in (core, nd, curves, downstream, architecture, hparams, mixtures, schedules)
-        for law in module.LAWS
-    }
+    modules = (
+        core, nd, curves, downstream, architecture, hparams, mixtures, schedules,
+        inference, posttraining, distillation, precision,
+    )
+    return {law.name: law for module in modules for law in module.LAWS}
 
 
 def _registry() -> dict[str, Law]:

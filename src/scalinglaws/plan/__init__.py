@@ -9,9 +9,14 @@
   probability that one is better at a scale, from both fits' bootstraps.
 - :func:`recommend_hparams`: learning rate and batch size from Step Law, DeepSeek or a fitted law.
 - :func:`suggest_runs`, :func:`model_shape`: what to train next to pin down a target prediction.
+- :func:`allocate_samples`: split an inference budget between samples and model size (test-time compute).
+- :func:`allocate_distillation`: teacher size, teacher tokens and distillation tokens for a student.
+- :func:`allocate_precision`: model size, tokens and training precision under a precision-aware law.
+- :func:`optimal_vocabulary`: the compute-optimal vocabulary size from Tao et al.'s law.
+- :func:`optimal_mixture`: the training mixture minimising mixing laws' weighted validation loss.
 """
 
-from scalinglaws.laws import CostModel, cost_model
+from scalinglaws.laws import CostModel, cost_model, moe_cost
 from scalinglaws.plan.allocation import Allocation, allocate
 from scalinglaws.plan.beyond import (
     DataConstrainedAllocation,
@@ -22,6 +27,7 @@ from scalinglaws.plan.beyond import (
     overtrain_penalty,
 )
 from scalinglaws.plan.comparison import Comparison, compare
+from scalinglaws.plan.distillation import DistillationPlan, allocate_distillation
 from scalinglaws.plan.hparams import VALIDITY, HparamRecommendation, Validity, recommend_hparams
 from scalinglaws.plan.isoflop import (
     FrontierComparison,
@@ -30,7 +36,11 @@ from scalinglaws.plan.isoflop import (
     isoflop_grid,
     isoflop_profiles,
 )
+from scalinglaws.plan.mixture import MixturePlan, optimal_mixture
+from scalinglaws.plan.precision import PrecisionAllocation, allocate_precision
+from scalinglaws.plan.samples import SampleAllocation, allocate_samples
 from scalinglaws.plan.suggest import ModelShape, Suggestion, model_shape, suggest_runs
+from scalinglaws.plan.vocabulary import VocabularyPlan, optimal_vocabulary
 
 __all__ = [
     "VALIDITY",
@@ -38,23 +48,34 @@ __all__ = [
     "Comparison",
     "CostModel",
     "DataConstrainedAllocation",
+    "DistillationPlan",
     "FrontierComparison",
     "HparamRecommendation",
     "InferenceAllocation",
     "IsoFlopResult",
+    "MixturePlan",
     "ModelShape",
     "OvertrainPenalty",
+    "PrecisionAllocation",
+    "SampleAllocation",
     "Suggestion",
     "Validity",
+    "VocabularyPlan",
     "allocate",
     "allocate_data_constrained",
+    "allocate_distillation",
     "allocate_inference",
+    "allocate_precision",
+    "allocate_samples",
     "compare",
     "compare_frontiers",
     "cost_model",
     "isoflop_grid",
     "isoflop_profiles",
     "model_shape",
+    "moe_cost",
+    "optimal_mixture",
+    "optimal_vocabulary",
     "overtrain_penalty",
     "recommend_hparams",
     "suggest_runs",

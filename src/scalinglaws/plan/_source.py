@@ -14,7 +14,7 @@ import numpy as np
 
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import DEFAULT_COST, Law, cost_model, get_law
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law, as_cost_model, cost_model, get_law
 
 Source = FitResult | Law | str
 """A fitted result, a :class:`Law`, or a catalog law name."""
@@ -117,6 +117,31 @@ def resolve(
     return Resolved(resolved_law, {n: float(values[n]) for n in resolved_law.param_names}, None, label)
 
 
+def charged_cost(law: Law, cost: CostModel | str | None, function: str) -> CostModel:
+    """The cost model a plan charges: the one named, else the dense ``6*N*D`` unless the law says that
+    would be wrong (``Law.cost_required``, e.g. total parameters of a mixture of experts).
+
+    Refusing, rather than warning, is deliberate: a plan charged 43x too much compute is a wrong
+    decision, and ``cost="6*N*D"`` restores the dense charge for whoever means it.
+
+    Raises
+    ------
+    ArgumentError
+        If ``cost`` is None and the law requires a named cost model.
+    LawSpecError
+        If ``cost`` is a formula that is not in N and D.
+    """
+    if cost is not None:
+        return as_cost_model(cost)
+    if law.cost_required:
+        raise ArgumentError(
+            f"`cost` of {function} must name how compute is charged for law {law.label!r}: "
+            f"{law.cost_required} (command line: --cost FORMULA, e.g. --cost '72*N*D/516').",
+            argument="cost", function=function,
+        )
+    return cost_model(DEFAULT_COST)
+
+
 def _draws(result: FitResult, group: str | None) -> np.ndarray | None:
     if result.bootstrap is None:
         return None
@@ -175,6 +200,19 @@ def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarr
         return np.broadcast_to(out, args[0].shape) if args else out
 
     return evaluate_nd
+
+
+def evaluate_batch(
+    law: Law, params: Mapping[str, np.ndarray], inputs: Mapping[str, Any]
+) -> np.ndarray:
+    """The law at ``inputs`` with array-valued parameters (e.g. a ``Resolved.batch`` of draws), all
+    broadcast together; NaN where the formula is undefined."""
+    args = [np.asarray(inputs[n], dtype=float) for n in law.inputs]
+    args += [np.asarray(params[p], dtype=float) for p in law.param_names]
+    args = list(np.broadcast_arrays(*args))
+    with np.errstate(all="ignore"):
+        out = np.asarray(law.compiled.value(*args), dtype=float)
+    return np.broadcast_to(out, args[0].shape) if args else out
 
 
 def _constant(value: float) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:

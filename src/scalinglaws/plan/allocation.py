@@ -24,8 +24,8 @@ import sympy as sp
 from scalinglaws._validation import argument_error
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.result import FitResult
-from scalinglaws.laws import DEFAULT_COST, CostModel, Law, cost_model, parse_formula
-from scalinglaws.plan._source import Resolved, minimise_log, nd_loss, resolve
+from scalinglaws.laws import DEFAULT_COST, CostModel, Law, parse_formula
+from scalinglaws.plan._source import Resolved, charged_cost, minimise_log, nd_loss, resolve
 
 Interval2 = tuple[np.ndarray, np.ndarray]
 
@@ -193,7 +193,7 @@ def allocate(
     law: Law | str | None = None,
     preset: str | None = None,
     params: Mapping[str, float] | None = None,
-    cost: str = DEFAULT_COST,
+    cost: CostModel | str | None = None,
     fixed: Mapping[str, float] | None = None,
     group: str | None = None,
     prob: float = 0.95,
@@ -212,8 +212,12 @@ def allocate(
         Instead of ``result``: a law (catalog name or :class:`Law`) with a published ``preset``
         (``allocate(law="chinchilla", preset="hoffmann2022", flops=5.76e23)``) or explicit ``params``.
     cost
-        Cost of a run as a formula in N and D; ``"6*N*D"`` (default) or e.g. ``"6*N*D + 2*N*1e12"``
-        (training plus 1e12 tokens of inference). Other costs use the numeric search.
+        Cost of a run: a :class:`~scalinglaws.laws.CostModel` or a formula in N and D, e.g.
+        ``"6*N*D + 2*N*1e12"`` (training plus 1e12 tokens of inference), or
+        ``scalinglaws.laws.moe_cost(64)`` for a mixture of experts whose law counts N over all
+        experts. Default: the dense ``6*N*D``, except for a law that declares it wrong
+        (``Law.cost_required``, e.g. ``krajewski_moe``), which must be given one. Costs other than
+        ``6*N*D`` use the numeric search.
     fixed
         Values of law inputs other than N and D, held constant along the search. (For a finite pool
         of unique tokens use :func:`~scalinglaws.plan.allocate_data_constrained`, which sets
@@ -232,8 +236,9 @@ def allocate(
     ------
     ValueError
         If ``flops`` or ``prob`` is invalid, the source arguments conflict, the law's inputs are not
-        N and D, or the law has no interior optimum at some budget (the loss keeps falling towards
-        N -> 0 or N -> infinity along the iso-cost curve).
+        N and D, the law requires a named cost model and ``cost`` is None, or the law has no interior
+        optimum at some budget (the loss keeps falling towards N -> 0 or N -> infinity along the
+        iso-cost curve).
     LawSpecError
         If ``law`` names no catalog law or ``cost`` is not a formula in N and D.
 
@@ -248,7 +253,7 @@ def allocate(
     budgets = _check_flops(flops, function)
     _check_prob(prob, function)
     resolved = resolve(function, result, law, preset, params, group)
-    model = cost_model(cost)
+    model = charged_cost(resolved.law, cost, function)
     with_draws = resolved.draws is not None
     n, d, value, ok, method = optimum(resolved, budgets, model, fixed, with_draws, function)
     if not np.all(ok[0]):

@@ -156,6 +156,12 @@ krajewski_moe = Law.from_formula(
         "D": "training tokens",
         "G": "granularity d_ff/d_expert (G = 1 is the standard MoE whose experts match the FFN)",
     },
+    cost_required=(
+        "N counts total parameters over all experts, d_model^2 (8E + 4) n_blocks, but a token only "
+        "passes through 12 d_model^2 n_blocks of them, so 6*N*D over-charges by (8E + 4)/12 (43x at "
+        "E = 64). Pass cost=scalinglaws.laws.moe_cost(expansion_rate=64) (6*N_active*D), or "
+        "cost='6*N*D' to charge every expert on purpose."
+    ),
     presets={
         # Table 1, MoE row (fitted at E = 64; the dense row is c + a/N^alpha + b/D^beta).
         "krajewski2024": {
