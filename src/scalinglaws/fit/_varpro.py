@@ -74,7 +74,8 @@ def solve_bounded_least_squares(
     weighted_t = (design * weights[..., None]).transpose(0, 2, 1)
     raw = weighted_t @ design
     scale = np.sqrt(np.einsum("nii->ni", raw) / design.shape[1]) + 1e-300
-    gram = raw / (scale[:, :, None] * scale[:, None, :])
+    with np.errstate(all="ignore"):  # an all-zero column: its scale is 1e-300, its Gram entries 0
+        gram = raw / scale[:, :, None] / scale[:, None, :]
     rhs = (weighted_t @ target[..., None])[..., 0] / scale
     ridge = 1e-12 * np.eye(k)
     lo, hi = lower * scale, upper * scale

@@ -30,7 +30,7 @@ from scalinglaws.fit._varpro import (
 )
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.layout import ParamLayout
-from scalinglaws.fit.multistart import Multistart, best_of, distinct_best, unit_coordinates
+from scalinglaws.fit.multistart import Multistart, best_of, distinct_best, merge, unit_coordinates
 from scalinglaws.fit.solver import LevenbergMarquardt
 
 _GRID_MAX_DIMENSIONS = 3
@@ -46,10 +46,16 @@ _SAME_OPTIMUM = 0.02
 
 @dataclass(frozen=True)
 class Starts:
-    """Points to polish, shape ``(n_starts, n_params)``, and the evaluations it took to choose them."""
+    """Points to polish, shape ``(n_starts, n_params)``, and the evaluations it took to choose them.
+
+    ``reserve`` holds further points to polish only when none of ``points`` converges (the best cells
+    of distinct neighbourhoods that are not local minima of the grid): one start per basin is usually
+    all the work there is, and the reserve is the fall-back for a basin the grid misjudges.
+    """
 
     points: np.ndarray
     n_scored: int = 0
+    reserve: np.ndarray | None = None
 
 
 StartStrategy = Callable[[Problem, FitConfig], Starts]
@@ -115,7 +121,8 @@ def _grid_around(
     else:
         keep = max(config.n_polish, _MULTISTART_POLISH) + 8 * extra
     lattice = _lattice(theta.shape[0], searched.size)
-    chosen = []
+    spacing = 1.0 / max(1.0, theta.shape[0] ** (1.0 / max(searched.size, 1)) - 1.0)
+    chosen, reserve = [], []
     n_scored = 0
     # Cells are scored a chunk at a time, so memory stays O(rows x chunk), never O(rows x grid).
     chunk = max(1, int(_CELLS_TIMES_ROWS // max(problem.n_points * max(linear.size, 1), 1)))
@@ -128,10 +135,13 @@ def _grid_around(
             if use_projection:
                 candidates[part] = project_linear(problem, linear, candidates[part], n_iter=2)
             values[part] = problem.objective(candidates[part])
-        kept = local_minima(values, unit_coordinates(problem, candidates, searched), lattice)[:keep]
+        coordinates = unit_coordinates(problem, candidates, searched)
+        kept = local_minima(values, coordinates, lattice)[:keep]
         chosen.append(candidates[kept])
+        spread = distinct_best(values, coordinates, keep, 1.5 * spacing)
+        reserve.append(candidates[np.setdiff1d(spread, kept)])
         n_scored += candidates.shape[0]
-    return Starts(np.concatenate(chosen), n_scored)
+    return Starts(np.concatenate(chosen), n_scored, np.concatenate(reserve))
 
 
 def _lattice(n_points: int, d: int) -> tuple[int, ...] | None:
@@ -259,6 +269,12 @@ def from_groups(problem: Problem, config: FitConfig) -> Starts:
 
 
 def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -> Multistart:
-    """Choose starts with ``strategy`` and polish them all with the config's iteration limit."""
+    """Choose starts with ``strategy`` and polish them with the config's iteration limit; when none
+    converges, polish the strategy's reserve too and keep the best of all."""
     starts = strategy(problem, config)
-    return best_of(problem, starts.points, LevenbergMarquardt(max_iter=config.max_iter), starts.n_scored)
+    solver = LevenbergMarquardt(max_iter=config.max_iter)
+    first = best_of(problem, starts.points, solver, starts.n_scored)
+    if first.converged or starts.reserve is None or starts.reserve.shape[0] == 0:
+        return first
+    second = best_of(problem, starts.reserve, solver)
+    return merge(first, second)
