@@ -96,14 +96,19 @@ def _config(task: Task) -> sl.FitConfig:
     return sl.FitConfig(mapping=task.mapping_for(task.law), target=task.target, seed=SETTINGS["seed"], **task.fit_options)  # type: ignore[arg-type]
 
 
-def _fit_and_bootstrap(task: Task, train: pl.DataFrame, held: pl.DataFrame, cluster: bool) -> Part:
-    result = sl.fit(train, task.law, config=_config(task))
+def _fit_and_bootstrap(
+    task: Task, train: pl.DataFrame, held: pl.DataFrame, cluster: bool, calibrated: bool = False, **options: Any
+) -> Part:
+    result = sl.fit(train, task.law, config=_config(task).with_options(**options))
     n_boot = task.n_boot if task.n_boot is not None else SETTINGS["n_boot"]
     n_boot = min(n_boot, SETTINGS["n_boot"])
     by_run = {"method": "cluster", "cluster": task.run} if cluster and task.run is not None else {}
     try:
         draws = sl.bootstrap(result, train, n_boot=n_boot, seed=SETTINGS["seed"], **by_run)  # type: ignore[arg-type]
-        point, lower, upper, _ = result.with_bootstrap(draws).predict_interval(held, PROB, kind="prediction")
+        result = result.with_bootstrap(draws)
+        if calibrated:
+            result = sl.calibrate(result, train, split_by=task.scale_axis, prob=PROB)
+        point, lower, upper, _ = result.predict_interval(held, PROB, kind="prediction")
     except sl.FitError:
         point = result.predict(held)
         lower = upper = np.full(point.shape, np.nan)
@@ -121,6 +126,59 @@ def today_cluster(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     """As ``today``, but the bootstrap resamples whole training runs where a task has several
     checkpoints per run (``task.run``): the library's ``method="cluster"``; pairs elsewhere."""
     return _fit_and_bootstrap(task, train, held, cluster=True)
+
+
+@per_group
+def backtest(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """``choose="backtest"``: of the distinct optima found, the one with the lowest leave-future-out
+    error along the task's scale axis."""
+    return _fit_and_bootstrap(task, train, held, cluster=False, choose="backtest", choose_by=task.scale_axis)
+
+
+PRIOR_PRESET = "chinchilla:hoffmann2022"
+"""Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants, sd 25% of each value.
+On the Epoch task they are not independent of the data (Hoffmann fitted those very runs)."""
+
+
+@per_group
+def priors(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """MAP fits with priors at Hoffmann et al.'s constants (Chinchilla-form laws; the others as today)."""
+    options: dict[str, Any] = {}
+    if set(sl.get_law(task.law).param_names) & {"E", "A", "B", "alpha", "beta"} == {"E", "A", "B", "alpha", "beta"}:
+        options = {"prior_from": PRIOR_PRESET, "prior_width": 0.25}
+    return _fit_and_bootstrap(task, train, held, cluster=False, **options)
+
+
+@per_group
+def calibrated(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """Today's fit and bootstrap, with intervals scaled by leave-future-out errors on the training rows
+    (``sl.calibrate``)."""
+    return _fit_and_bootstrap(task, train, held, cluster=False, calibrated=True)
+
+
+@per_group
+def average(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """Stacking over the task's candidate laws and every law's sound optima (``sl.average``)."""
+    config = _config(task)
+    n_boot = min(task.n_boot if task.n_boot is not None else SETTINGS["n_boot"], SETTINGS["n_boot"])
+    fits = []
+    for law in task.laws:
+        fitted = sl.fit(train, law, config=config.with_options(mapping=task.mapping_for(law)))
+        try:
+            fitted = fitted.with_bootstrap(sl.bootstrap(fitted, train, n_boot=n_boot, seed=SETTINGS["seed"]))
+        except sl.FitError:
+            pass
+        fits.append(fitted)
+    try:
+        mixture = sl.average(fits, train, split_by=task.scale_axis, basins=True)
+    except (sl.ArgumentError, sl.DataError):
+        return _fit_and_bootstrap(task, train, held, cluster=False)
+    try:
+        point, lower, upper, _ = mixture.predict_interval(held, PROB, kind="prediction")
+    except sl.FitError:
+        point = mixture.predict(held)
+        lower = upper = np.full(point.shape, np.nan)
+    return point, lower, upper, fits[0].status.value, dict(fits[0].params)
 
 
 NAIVE_STARTS = 8
@@ -251,13 +309,13 @@ def best_seen(task: Task) -> Prediction:
 METHODS: dict[str, Callable[[Task], Prediction]] = {
     "today": today,
     "naive": naive,
-    # ---- methods of issue 17, added by the engine work as they land (each: Task -> Prediction) ----
-    # "guard": ...,      degenerate-optimum guard
-    # "backtest": ...,   choose="backtest" among the optima
-    # "priors": ...,     catalog priors
-    # "average": ...,    stacking over laws and basins (task.laws lists the candidate laws)
+    "backtest": backtest,
+    "priors": priors,
+    "average": average,
+    "calibrated": calibrated,
 }
-"""Method name -> method. ``today`` is the library default that the others are compared with."""
+"""Method name -> method. ``today`` is the library default that the others are compared with (the
+degenerate-optimum guard is part of the engine, so every method has it)."""
 REFERENCES: dict[str, Callable[[Task], Prediction]] = {"best_seen": best_seen, "today_cluster": today_cluster}
 """Methods run only when named in ``--methods``: a no-fit reference and a run-level bootstrap variant."""
 DEFAULT, BASELINE = "today", "naive"

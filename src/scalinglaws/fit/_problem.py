@@ -6,8 +6,9 @@ Evaluation is batched: a parameter array of shape ``(batch, n_params)`` gives pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -99,8 +100,17 @@ class Problem:
     def _inputs(self, rows: np.ndarray) -> list[np.ndarray]:
         return [self.x[name][rows] for name in self.law.inputs]
 
-    def predict(self, params: np.ndarray) -> np.ndarray:
-        """Law values, shape ``(batch, n_points)``, for parameters of shape ``(batch, n_params)``."""
+    def _rows_data(
+        self, owner: np.ndarray | None, weights: np.ndarray | None, targets: np.ndarray | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The point weights and targets of each batch row (None: the problem's own, for every row)."""
+        return weights, targets
+
+    def predict(self, params: np.ndarray, owner: np.ndarray | None = None) -> np.ndarray:
+        """Law values, shape ``(batch, n_points)``, for parameters of shape ``(batch, n_params)``.
+
+        ``owner`` (one entry per batch row) is for problems whose rows carry their own data; a plain
+        problem has one data set and ignores it."""
         out = np.empty((params.shape[0], self.n_points))
         for block in self.blocks:
             values = params[:, block.index, None]
@@ -112,38 +122,65 @@ class Problem:
             )
         return out
 
+    def _arguments(self, block: Block, params: np.ndarray) -> list[Any]:
+        """The evaluator arguments of one block: its inputs, then each law parameter as ``(batch, 1)``."""
+        return [*self._inputs(block.rows), *params[:, block.index, None].transpose(1, 0, 2)]
+
+    def with_jacobian(self, params: np.ndarray, owner: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Predictions ``(batch, n_points)`` and their Jacobian ``(batch, n_points, n_params)``, from one
+        fused evaluation of the value and the gradient per block."""
+        batch, p = params.shape[0], len(self.law.param_names)
+        prediction = np.empty((batch, self.n_points))
+        jac = np.zeros((batch, self.n_points, self.n_params))
+        for block in self.blocks:
+            shape = (batch, block.rows.size)
+            outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments(block, params), shape)
+            prediction[:, block.rows] = outs[0]
+            jac[:, block.rows[:, None], block.index[None, :]] = np.stack(outs[1 : 1 + p], axis=-1)
+        return prediction, jac
+
     def predict_jacobian(self, params: np.ndarray) -> np.ndarray:
         """d(prediction)/d(params), shape ``(batch, n_points, n_params)``."""
-        out = np.zeros((params.shape[0], self.n_points, self.n_params))
-        gradient = self.law.compiled.gradient
+        return self.with_jacobian(params)[1]
+
+    def _with_hessian(
+        self, params: np.ndarray, owner: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, np.ndarray]]]:
+        """Predictions, Jacobian, and per block the non-zero second derivatives ``(E, batch, rows)``,
+        all from one fused evaluation per block."""
+        compiled = self.law.compiled
+        batch, p, n_pairs = params.shape[0], len(self.law.param_names), len(compiled.hessian_pairs)
+        prediction = np.empty((batch, self.n_points))
+        jac = np.zeros((batch, self.n_points, self.n_params))
+        seconds = []
         for block in self.blocks:
-            values = params[:, block.index, None].transpose(1, 0, 2)
-            inputs = self._inputs(block.rows)
-            shape = (params.shape[0], block.rows.size)
-            for j, column in enumerate(block.index):
-                out[:, block.rows, column] = evaluate(gradient[j], *inputs, *values, shape=shape)
+            shape = (batch, block.rows.size)
+            outs = _evaluate_all(compiled.with_hessian, self._arguments(block, params), shape)
+            prediction[:, block.rows] = outs[0]
+            jac[:, block.rows[:, None], block.index[None, :]] = np.stack(outs[1 : 1 + p], axis=-1)
+            second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
+            seconds.append((block, second))
+        return prediction, jac, seconds
+
+    def _contract(self, seconds: list[tuple[Block, np.ndarray]], coefficients: np.ndarray) -> np.ndarray:
+        """``sum_n coefficients[b, n] * d2(prediction[b, n])/d(params)2``, shape ``(batch, p, p)``."""
+        out = np.zeros((coefficients.shape[0], self.n_params, self.n_params))
+        pairs = np.array(self.law.compiled.hessian_pairs, dtype=int).reshape(-1, 2)
+        for block, second in seconds:
+            if not pairs.size:
+                continue
+            with np.errstate(invalid="ignore", over="ignore"):
+                total = np.einsum("ebn,bn->be", second, coefficients[:, block.rows])
+            total = np.nan_to_num(total, nan=0.0, posinf=0.0, neginf=0.0)
+            a, c = block.index[pairs[:, 0]], block.index[pairs[:, 1]]
+            out[:, a, c] += total
+            off = a != c
+            out[:, c[off], a[off]] += total[:, off]
         return out
 
     def contracted_hessian(self, params: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-        """``sum_n coefficients[b, n] * d2(prediction[b, n])/d(params)2``, shape ``(batch, p, p)``.
-
-        Contracting entry by entry never holds the ``(batch, n_points, p, p)`` array in memory.
-        """
-        out = np.zeros((params.shape[0], self.n_params, self.n_params))
-        for block in self.blocks:
-            values = params[:, block.index, None].transpose(1, 0, 2)
-            inputs = self._inputs(block.rows)
-            shape = (params.shape[0], block.rows.size)
-            weights = coefficients[:, block.rows]
-            for (i, j), function in self.law.compiled.hessian.items():
-                second = evaluate(function, *inputs, *values, shape=shape)
-                with np.errstate(invalid="ignore"):
-                    total = np.nan_to_num(np.sum(weights * second, axis=1), posinf=0.0, neginf=0.0)
-                a, b = block.index[i], block.index[j]
-                out[:, a, b] += total
-                if a != b:
-                    out[:, b, a] += total
-        return out
+        """``sum_n coefficients[b, n] * d2(prediction[b, n])/d(params)2``, shape ``(batch, p, p)``."""
+        return self._contract(self._with_hessian(params)[2], coefficients)
 
     def residuals(self, prediction: np.ndarray, targets: np.ndarray | None = None) -> np.ndarray:
         """Prediction minus target, in log or linear space; NaN where the log is undefined.
@@ -182,8 +219,10 @@ class Problem:
         params: np.ndarray,
         weights: np.ndarray | None = None,
         targets: np.ndarray | None = None,
+        owner: np.ndarray | None = None,
     ) -> np.ndarray:
-        data = self.objective_of_residuals(self.residuals(self.predict(params), targets), weights)
+        weights, targets = self._rows_data(owner, weights, targets)
+        data = self.objective_of_residuals(self.residuals(self.predict(params, owner), targets), weights)
         return data if self.prior is None else data + self.penalty(params)
 
     def derivatives(
@@ -191,6 +230,7 @@ class Problem:
         params: np.ndarray,
         weights: np.ndarray | None = None,
         targets: np.ndarray | None = None,
+        owner: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Objective gradient, its exact Hessian, and its IRLS (Gauss-Newton) Hessian.
 
@@ -198,9 +238,10 @@ class Problem:
         the curvature of the residuals, gives Newton's quadratic convergence near the optimum where
         most points sit in Huber's linear region.
         """
-        prediction = self.predict(params)
+        weights, targets = self._rows_data(owner, weights, targets)
+        prediction, jacobian, seconds = self._with_hessian(params, owner)
         r = self.residuals(prediction, targets)
-        jac = self.residual_jacobian(prediction, self.predict_jacobian(params))
+        jac = self.residual_jacobian(prediction, jacobian)
         w = self.point_weights(r, weights)
         with np.errstate(invalid="ignore"):
             slope = np.nan_to_num(w * psi(r, self.loss, self.delta))
@@ -211,14 +252,12 @@ class Problem:
         grad = (jac_t @ slope[..., None])[..., 0]
         irls = (jac_t * curvature[:, None, :]) @ jac
         if self.space == "linear":
-            exact = (jac_t * inside[:, None, :]) @ jac + self.contracted_hessian(params, slope)
+            exact = (jac_t * inside[:, None, :]) @ jac + self._contract(seconds, slope)
         else:
             # d2 log f = d2 f / f - (d log f)(d log f)^T
             with np.errstate(all="ignore"):
                 per_prediction = np.nan_to_num(slope / prediction)
-            exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self.contracted_hessian(
-                params, per_prediction
-            )
+            exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self._contract(seconds, per_prediction)
         if self.prior is not None:
             # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
             index, precision = self.prior.index, self.prior.precision
@@ -277,3 +316,9 @@ def init_range(spec: ParamSpec, x: Mapping[str, np.ndarray]) -> tuple[float, flo
         lo, hi = max(lo, spec.lower), min(hi, spec.upper)
         log = log and lo > 0
     return lo, hi, log and spec.fixed is None
+
+
+def _evaluate_all(function: Callable[..., list[Any]], arguments: Sequence[Any], shape: tuple[int, int]) -> list[np.ndarray]:
+    """Call a fused evaluator and broadcast each of its results (constants come back as scalars)."""
+    with np.errstate(all="ignore"):
+        return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in function(*arguments)]

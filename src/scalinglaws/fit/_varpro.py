@@ -8,9 +8,11 @@ by Gauss-Newton with iteratively reweighted least squares.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
+from scalinglaws.fit._linalg import solve_spd
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.losses import irls_weight, side_weight
 from scalinglaws.laws import evaluate
@@ -68,43 +70,51 @@ def solve_bounded_least_squares(
     Exact: the optimum is the unconstrained solution on some choice of parameters held at a bound, and
     every such choice is tried. Shapes: design ``(M, n, k)``, target and weights ``(M, n)``.
     """
-    m, _, k = design.shape
-    weighted = design * weights[..., None]
-    scale = np.sqrt(np.sum(weighted * design, axis=1) / design.shape[1]) + 1e-300
-    scaled = design / scale[:, None, :]
-    scaled_t = (weighted / scale[:, None, :]).transpose(0, 2, 1)
-    gram = scaled_t @ scaled
-    rhs = (scaled_t @ target[..., None])[..., 0]
+    _, _, k = design.shape
+    weighted_t = (design * weights[..., None]).transpose(0, 2, 1)
+    raw = weighted_t @ design
+    scale = np.sqrt(np.einsum("nii->ni", raw) / design.shape[1]) + 1e-300
+    with np.errstate(all="ignore"):  # an all-zero column: its scale is 1e-300, its Gram entries 0
+        gram = raw / scale[:, :, None] / scale[:, None, :]
+    rhs = (weighted_t @ target[..., None])[..., 0] / scale
     ridge = 1e-12 * np.eye(k)
     lo, hi = lower * scale, upper * scale
+    # The problem is convex: where the unconstrained optimum is feasible it is the answer, and the
+    # choices of parameters held at a bound are tried only for the other rows.
+    best = solve_spd(gram + ridge, rhs)
+    slack = 1e-9 * (1.0 + np.abs(best))
+    feasible = np.all((best >= lo - slack) & (best <= hi + slack), axis=1) & np.all(np.isfinite(best), axis=1)
+    best = np.clip(best, lo, hi)
+    rows = np.flatnonzero(~feasible)
+    if rows.size == 0:
+        return best / scale
+    gram, rhs, lo, hi = gram[rows], rhs[rows], lo[rows], hi[rows]
     options = [
         [None] + (["lo"] if np.isfinite(lower[j]) else []) + (["hi"] if np.isfinite(upper[j]) else [])
         for j in range(k)
     ]
-    best = np.zeros((m, k))
-    best_value = np.full(m, np.inf)
+    sub = np.zeros((rows.size, k))
+    best_value = np.full(rows.size, np.inf)
     for combo in itertools.product(*options):
         free = np.array([c is None for c in combo])
-        c = np.zeros((m, k))
+        c = np.zeros((rows.size, k))
         for j, where in enumerate(combo):
             if where is not None:
                 c[:, j] = lo[:, j] if where == "lo" else hi[:, j]
         if free.any():
             f = np.flatnonzero(free)
             reduced = rhs[:, f] - (gram[:, f][:, :, ~free] @ c[:, ~free, None])[..., 0]
-            with np.errstate(all="ignore"):
-                c[:, f] = np.linalg.solve(
-                    gram[:, f][:, :, f] + ridge[: f.size, : f.size], reduced[..., None]
-                )[..., 0]
+            c[:, f] = solve_spd(gram[:, f][:, :, f] + ridge[: f.size, : f.size], reduced)
             slack = 1e-9 * (1.0 + np.abs(c[:, f]))
-            feasible = np.all((c[:, f] >= lo[:, f] - slack) & (c[:, f] <= hi[:, f] + slack), axis=1)
+            ok = np.all((c[:, f] >= lo[:, f] - slack) & (c[:, f] <= hi[:, f] + slack), axis=1)
             c[:, f] = np.clip(c[:, f], lo[:, f], hi[:, f])
         else:
-            feasible = np.ones(m, dtype=bool)
+            ok = np.ones(rows.size, dtype=bool)
         value = np.sum(c * (gram @ c[..., None])[..., 0] - 2 * rhs * c, axis=1)
-        better = feasible & np.isfinite(value) & (value < best_value)
-        best[better] = c[better]
+        better = ok & np.isfinite(value) & (value < best_value)
+        sub[better] = c[better]
         best_value[better] = value[better]
+    best[rows] = sub
     return best / scale
 
 
@@ -115,8 +125,28 @@ def project_linear(problem: Problem, linear: np.ndarray, theta_full: np.ndarray,
     (relative-error) solution and score ``inf`` later.
     """
     offset, columns = _basis(problem, linear, theta_full)
-    y, base = problem.y, np.broadcast_to(problem.weights, offset.shape)
-    lower, upper = problem.lower[linear], problem.upper[linear]
+    c = solve_linear(
+        offset, columns, problem.y, np.broadcast_to(problem.weights, offset.shape), problem.lower[linear],
+        problem.upper[linear], problem, n_iter,
+    )
+    out = theta_full.copy()
+    out[:, linear] = c
+    return out
+
+
+def solve_linear(
+    offset: np.ndarray,
+    columns: np.ndarray,
+    y: np.ndarray,
+    base: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    problem: Problem | Any,
+    n_iter: int,
+) -> np.ndarray:
+    """The linear parameters ``c`` (shape ``(M, k)``) of ``prediction = offset + columns @ c`` that
+    minimise the problem's robust loss (its ``loss``, ``delta``, ``space``, ``asymmetry``), by
+    Gauss-Newton with reweighting. ``y`` is ``(n,)`` or one row of targets per candidate ``(M, n)``."""
     iterate_weights = problem.loss == "huber" or problem.asymmetry != 1.0
     if problem.space == "linear":
         target = y - offset
@@ -125,20 +155,18 @@ def project_linear(problem: Problem, linear: np.ndarray, theta_full: np.ndarray,
             r = offset + (columns @ c[..., None])[..., 0] - y
             w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
             c = solve_bounded_least_squares(columns, target, w, lower, upper)
-    else:
-        c = solve_bounded_least_squares(columns / y[:, None], (y - offset) / y, base, lower, upper)
-        for _ in range(n_iter):
-            prediction = offset + (columns @ c[..., None])[..., 0]
-            usable = np.all(prediction > 0, axis=1)
-            if not usable.any():
-                break
-            with np.errstate(all="ignore"):
-                r = np.log(np.where(prediction > 0, prediction, 1.0)) - np.log(y)
-                jac = columns / np.where(prediction > 0, prediction, 1.0)[..., None]
-            w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
-            target = (jac @ c[..., None])[..., 0] - r
-            step = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
-            c[usable] = step
-    out = theta_full.copy()
-    out[:, linear] = c
-    return out
+        return c
+    c = solve_bounded_least_squares(columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper)
+    for _ in range(n_iter):
+        prediction = offset + (columns @ c[..., None])[..., 0]
+        usable = np.all(prediction > 0, axis=1)
+        if not usable.any():
+            break
+        with np.errstate(all="ignore"):
+            r = np.log(np.where(prediction > 0, prediction, 1.0)) - np.log(y)
+            jac = columns / np.where(prediction > 0, prediction, 1.0)[..., None]
+        w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
+        target = (jac @ c[..., None])[..., 0] - r
+        step = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
+        c[usable] = step
+    return c

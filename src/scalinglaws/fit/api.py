@@ -32,6 +32,14 @@ from scalinglaws.fit.config import FitConfig, FitOptions
 from scalinglaws.fit.covariance import FitStatus, covariance, objective_weight, status
 from scalinglaws.fit.diagnostics import Diagnostic, diagnose
 from scalinglaws.fit.gate import Prepared, prepare
+from scalinglaws.fit.grouped import (
+    Arrowhead,
+    Stack,
+    grouped_covariance,
+    grouped_diagnostics,
+    solve_grouped,
+    stackable,
+)
 from scalinglaws.fit.init import auto, from_groups, solve
 from scalinglaws.fit.multistart import Multistart, best_of
 from scalinglaws.fit.optima import Optimum
@@ -122,7 +130,11 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     """
     problem, config, labels, layout = prepared.problem, prepared.config, prepared.labels, prepared.layout
     law = problem.law
-    solution = solve(problem, config, from_groups if labels is not None else auto)
+    stacked = labels is not None and stackable(law)
+    if stacked:
+        solution = solve_grouped(problem, config)
+    else:
+        solution = solve(problem, config, from_groups if labels is not None else auto)
     prior_values = priors.resolve(law, config)
     weight = None
     if prior_values:
@@ -130,7 +142,17 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         problem = problem.with_prior(priors.build(problem, prior_values, weight))
         solution = best_of(problem, solution.starts, LevenbergMarquardt(max_iter=config.max_iter), solution.nfev)
     solution, found, notes = _choose(problem, prepared, solution)
-    cov, condition = covariance(problem, solution.params)
+    group_covariance = None
+    if stacked:
+        stack, shape = Stack.of(problem), Arrowhead.of(problem)
+        grouped = grouped_covariance(problem, stack, shape, solution.params)
+        cov, condition = grouped.full, grouped.condition
+        if grouped.blocks is not None:
+            group_covariance = dict(zip(layout.groups or (), grouped.blocks, strict=True))
+        findings = grouped_diagnostics(problem, stack, shape, solution.params, grouped)
+    else:
+        cov, condition = covariance(problem, solution.params)
+        findings = diagnose(problem, solution.params, cov)
     degenerate = degeneracy.check(problem, solution.params)
     fit_status, message = status(problem, solution, condition, degenerate)
     if notes:
@@ -142,6 +164,13 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         stderr = {
             problem.names[i]: float(math.sqrt(max(cov[i, i], 0.0))) for i in problem.free
         }
+    elif group_covariance is not None:
+        stderr = {}
+        for g, block in group_covariance.items():
+            for j, position in enumerate(layout.index(g)):
+                if problem.lower[position] < problem.upper[position]:
+                    stderr[problem.names[position]] = float(math.sqrt(max(block[j, j], 0.0)))
+        stderr = {n: stderr[n] for n in problem.names if n in stderr}
     groups = None
     if layout.groups is not None:
         groups = {g: layout.group_values(params, g) for g in layout.groups}
@@ -168,14 +197,16 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         version=package_version(),
         groups=groups,
         input_ranges={n: (float(np.min(x)), float(np.max(x))) for n, x in problem.x.items() if x.ndim == 1},
-        diagnostics=(
-            *(Diagnostic("degenerate", d.message) for d in degenerate),
-            *diagnose(problem, solution.params, cov),
-        ),
+        diagnostics=(*(Diagnostic("degenerate", d.message) for d in degenerate), *findings),
         optima=found,
         priors=prior_values,
         prior_weight=weight,
+        group_covariance=group_covariance,
     )
+
+
+SOUND_TOLERANCE = 1.1
+"""A sound optimum is preferred to a degenerate best when its objective is at most this factor higher."""
 
 
 def _choose(
@@ -187,22 +218,27 @@ def _choose(
     errors: dict[int, float] = {}
     notes: list[str] = []
     pick = indices[0] if indices else int(np.argmin(solution.start_objectives))
-    if sound and sound[0] != pick:
+    # A sound optimum replaces a degenerate best only when it fits about as well; when the data clearly
+    # prefer the degenerate one, that is the finding to report (the law needs a bound, a fixed value
+    # or one term less), not a much worse fit.
+    tolerable = sound and solution.start_objectives[sound[0]] <= SOUND_TOLERANCE * solution.start_objectives[pick]
+    if sound and sound[0] != pick and tolerable:
         notes.append(
             f"the best in-sample optimum (objective {solution.start_objectives[pick]:.6g}) is degenerate; "
             f"this is the best sound one (objective {solution.start_objectives[sound[0]]:.6g})"
         )
         pick = sound[0]
     config = prepared.config
-    if config.choose == "backtest" and prepared.axis is not None and len(sound) > 1:
-        scores = optima.lfo_errors(problem, solution.starts[sound], prepared.axis, config.choose_fractions)
-        errors = {i: float(e) for i, e in zip(sound, scores, strict=True)}
-        best = min(sound, key=lambda i: errors[i])
+    scorable = sound if pick in sound else []  # a degenerate fit is reported, not traded for another
+    if config.choose == "backtest" and prepared.axis is not None and len(scorable) > 1:
+        scores = optima.lfo_errors(problem, solution.starts[scorable], prepared.axis, config.choose_fractions)
+        errors = {i: float(e) for i, e in zip(scorable, scores, strict=True)}
+        best = min(scorable, key=lambda i: errors[i])
         if best != pick and np.isfinite(errors[best]):
             notes.append(
                 f"chose by leave-future-out error: {errors[best]:.4g} against {errors[pick]:.4g} for the "
                 f"in-sample best (objective {solution.start_objectives[best]:.6g} against "
-                f"{solution.start_objectives[pick]:.6g}); {len(sound)} sound optima scored"
+                f"{solution.start_objectives[pick]:.6g}); {len(scorable)} sound optima scored"
             )
             pick = best
     found = tuple(

@@ -36,11 +36,17 @@ def _noise(problem: Problem, params: np.ndarray) -> tuple[float, float] | None:
     """Huber's variance scale of the estimate and the mean slope of psi (share of residuals inside
     delta); None when too few residuals sit in the quadratic region to estimate them."""
     _, r, w = information(problem, params)
-    n, p = problem.n_points, problem.free.size
+    return noise_scale(r, w, problem.loss, problem.delta, problem.free.size)
+
+
+def noise_scale(r: np.ndarray, w: np.ndarray, loss: str, delta: float, n_free: int) -> tuple[float, float] | None:
+    """Huber's variance scale and the share of residuals inside delta, from residuals ``r`` with point
+    weights ``w`` (one value per point) of a fit with ``n_free`` free parameters."""
+    n, p = r.size, n_free
     if n <= p:
         return None
-    slope = psi(r, problem.loss, problem.delta)
-    mean_inside = _share_inside(r, problem.delta) if problem.loss == "huber" else 1.0
+    slope = psi(r, loss, delta)  # type: ignore[arg-type]
+    mean_inside = _share_inside(r, delta) if loss == "huber" else 1.0
     if mean_inside * n < 1:
         return None
     correction = 1.0 + (p / n) * (1.0 - mean_inside) / mean_inside

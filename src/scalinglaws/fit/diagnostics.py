@@ -47,9 +47,9 @@ def at_bound(problem: Problem, params: np.ndarray) -> list[str]:
 
 def information(problem: Problem, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Residual Jacobian, residuals and point weights at ``params``."""
-    prediction = problem.predict(params[None])
+    prediction, jacobian = problem.with_jacobian(params[None])
     r = problem.residuals(prediction)[0]
-    jac = problem.residual_jacobian(prediction, problem.predict_jacobian(params[None]))[0]
+    jac = problem.residual_jacobian(prediction, jacobian)[0]
     return jac, r, problem.point_weights(r)
 
 

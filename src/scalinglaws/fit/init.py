@@ -30,7 +30,7 @@ from scalinglaws.fit._varpro import (
 )
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.layout import ParamLayout
-from scalinglaws.fit.multistart import Multistart, best_of, distinct_best, unit_coordinates
+from scalinglaws.fit.multistart import Multistart, best_of, distinct_best, merge, unit_coordinates
 from scalinglaws.fit.solver import LevenbergMarquardt
 
 _GRID_MAX_DIMENSIONS = 3
@@ -38,16 +38,24 @@ _MULTISTART_POLISH = 32
 """Starts kept when no parameter is solved by projection (a plain multistart over all of them)."""
 _SCREEN_ITERATIONS = 60
 """Iterations of the short polish that ranks the starts grown from a nested law's optima."""
+_CELLS_TIMES_ROWS = 2_000_000
+"""Grid cells times rows scored at once (each holds a few linear columns of float64: ~50 MB)."""
 _SAME_OPTIMUM = 0.02
 """End points of a nested fit closer than this, in units of the start ranges, are one optimum."""
 
 
 @dataclass(frozen=True)
 class Starts:
-    """Points to polish, shape ``(n_starts, n_params)``, and the evaluations it took to choose them."""
+    """Points to polish, shape ``(n_starts, n_params)``, and the evaluations it took to choose them.
+
+    ``reserve`` holds further points to polish only when none of ``points`` converges (the best cells
+    of distinct neighbourhoods that are not local minima of the grid): one start per basin is usually
+    all the work there is, and the reserve is the fall-back for a basin the grid misjudges.
+    """
 
     points: np.ndarray
     n_scored: int = 0
+    reserve: np.ndarray | None = None
 
 
 StartStrategy = Callable[[Problem, FitConfig], Starts]
@@ -112,19 +120,66 @@ def _grid_around(
         keep = config.n_polish + 8 * extra
     else:
         keep = max(config.n_polish, _MULTISTART_POLISH) + 8 * extra
+    lattice = _lattice(theta.shape[0], searched.size)
     spacing = 1.0 / max(1.0, theta.shape[0] ** (1.0 / max(searched.size, 1)) - 1.0)
-    chosen = []
+    chosen, reserve = [], []
     n_scored = 0
+    # Cells are scored a chunk at a time, so memory stays O(rows x chunk), never O(rows x grid).
+    chunk = max(1, int(_CELLS_TIMES_ROWS // max(problem.n_points * max(linear.size, 1), 1)))
     for base in bases:
         candidates = np.tile(base, (theta.shape[0], 1))
         candidates[:, searched] = theta
-        if use_projection:
-            candidates = project_linear(problem, linear, candidates, n_iter=2)
-        values = problem.objective(candidates)
-        kept = distinct_best(values, unit_coordinates(problem, candidates, searched), keep, 1.5 * spacing)
+        values = np.empty(theta.shape[0])
+        for start in range(0, theta.shape[0], chunk):
+            part = slice(start, start + chunk)
+            if use_projection:
+                candidates[part] = project_linear(problem, linear, candidates[part], n_iter=2)
+            values[part] = problem.objective(candidates[part])
+        coordinates = unit_coordinates(problem, candidates, searched)
+        kept = local_minima(values, coordinates, lattice)[:keep]
         chosen.append(candidates[kept])
+        spread = distinct_best(values, coordinates, keep, 1.5 * spacing)
+        reserve.append(candidates[np.setdiff1d(spread, kept)])
         n_scored += candidates.shape[0]
-    return Starts(np.concatenate(chosen), n_scored)
+    return Starts(np.concatenate(chosen), n_scored, np.concatenate(reserve))
+
+
+def _lattice(n_points: int, d: int) -> tuple[int, ...] | None:
+    """The shape of the full grid ``start_points`` lays in ``d`` dimensions, or None for a Sobol sample."""
+    if d == 0 or d > _GRID_MAX_DIMENSIONS:
+        return None
+    per_axis = round(n_points ** (1.0 / d))
+    return (per_axis,) * d if per_axis**d == n_points else None
+
+
+def local_minima(values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int, ...] | None) -> np.ndarray:
+    """Indices of the candidates no neighbour of which is lower, best first: one start per basin.
+
+    Neighbours are the adjacent cells of a full grid (diagonals included), or the ``2d`` nearest
+    candidates of a Sobol sample (in the unit cube of the start ranges). Every basin of the grid's
+    objective that holds a cell holds one of these, so polishing them, and only them, polishes one
+    start per basin; neighbouring cells of one basin would only converge to the same optimum.
+    """
+    finite = np.where(np.isfinite(values), values, np.inf)
+    if lattice is not None:
+        cube = finite.reshape(lattice)
+        padded = np.pad(cube, 1, constant_values=np.inf)
+        lowest = np.full(cube.shape, True)
+        centre = tuple(slice(1, n + 1) for n in lattice)
+        for shift in itertools.product((-1, 0, 1), repeat=len(lattice)):
+            if any(shift):
+                window = tuple(slice(1 + k, n + 1 + k) for k, n in zip(shift, lattice, strict=True))
+                lowest &= padded[centre] <= padded[window]
+        minima = np.flatnonzero(lowest.ravel() & np.isfinite(finite))
+    elif values.size > 1:
+        from scipy.spatial import cKDTree
+
+        k = min(values.size, 2 * coordinates.shape[1] + 1)
+        _, neighbours = cKDTree(coordinates).query(coordinates, k=k)
+        minima = np.flatnonzero((finite[:, None] <= finite[neighbours]).all(axis=1) & np.isfinite(finite))
+    else:
+        minima = np.flatnonzero(np.isfinite(finite))
+    return minima[np.argsort(finite[minima], kind="stable")]
 
 
 def grid(problem: Problem, config: FitConfig) -> Starts:
@@ -214,6 +269,12 @@ def from_groups(problem: Problem, config: FitConfig) -> Starts:
 
 
 def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -> Multistart:
-    """Choose starts with ``strategy`` and polish them all with the config's iteration limit."""
+    """Choose starts with ``strategy`` and polish them with the config's iteration limit; when none
+    converges, polish the strategy's reserve too and keep the best of all."""
     starts = strategy(problem, config)
-    return best_of(problem, starts.points, LevenbergMarquardt(max_iter=config.max_iter), starts.n_scored)
+    solver = LevenbergMarquardt(max_iter=config.max_iter)
+    first = best_of(problem, starts.points, solver, starts.n_scored)
+    if first.converged or starts.reserve is None or starts.reserve.shape[0] == 0:
+        return first
+    second = best_of(problem, starts.reserve, solver)
+    return merge(first, second)

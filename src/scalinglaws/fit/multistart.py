@@ -120,3 +120,19 @@ def unit_coordinates(problem: Problem, params: np.ndarray, columns: np.ndarray) 
         lo = np.where(log, np.log(np.where(log, lo, 1.0)), lo)
         hi = np.where(log, np.log(np.where(log, hi, 1.0)), hi)
     return (values - lo) / np.where(hi > lo, hi - lo, 1.0)
+
+
+def merge(first: Multistart, second: Multistart) -> Multistart:
+    """Two multistarts of one problem as one: every end point, the best of both as the fit."""
+    starts = np.concatenate([first.starts, second.starts])
+    objectives = np.concatenate([first.start_objectives, second.start_objectives])
+    best = first if first.objective <= second.objective else second
+    return replace(
+        best,
+        nfev=first.nfev + second.nfev,
+        starts=starts,
+        start_objectives=objectives,
+        n_converged=first.n_converged + second.n_converged,
+        start_outcomes=np.concatenate([first.start_outcomes, second.start_outcomes]),
+        start_iterations=np.concatenate([first.start_iterations, second.start_iterations]),
+    )

@@ -70,6 +70,9 @@ class FitResult:
     interval_scale: float = 1.0
     """Factor on the half-width of every prediction interval, from leave-future-out calibration
     (:func:`scalinglaws.calibrate`); 1 when the intervals are the law's own."""
+    group_covariance: Mapping[str, np.ndarray] | None = None
+    """For a grouped fit: each group's covariance over its law parameters (law order, shared included),
+    which is all a prediction for that group needs (kept even where ``covariance`` is too big to store)."""
     """The factor that put the priors in the objective's units (kept so refits use the same objective)."""
 
     def __post_init__(self) -> None:
@@ -86,6 +89,13 @@ class FitResult:
             covariance = np.array(self.covariance, dtype=float)
             covariance.setflags(write=False)
             freeze(self, "covariance", covariance)
+        if self.group_covariance is not None:
+            blocks = {}
+            for g, block in self.group_covariance.items():
+                frozen = np.array(block, dtype=float)
+                frozen.setflags(write=False)
+                blocks[g] = frozen
+            freeze(self, "group_covariance", MappingProxyType(blocks))
 
     def __eq__(self, other: object) -> bool:
         # The generated field-wise __eq__ raises on the covariance array ("truth value of an array is
@@ -251,13 +261,39 @@ class FitResult:
             return point, np.exp(lower), np.exp(upper), method
         return point, lower, upper, method
 
-    def _delta_standard_error(self, data: Any, point: np.ndarray) -> np.ndarray:
-        """Standard error of the prediction in the residual space, from the covariance."""
+    def covariance_of(self, group: str | None = None) -> np.ndarray | None:
+        """The covariance of the law's parameters (law order) for ``group`` (or of an ungrouped fit)."""
+        if self.groups is None:
+            return self.covariance
+        if self.group_covariance is not None:
+            return self.group_covariance.get(str(group))
         if self.covariance is None:
-            raise FitError(
-                "this fit has no covariance (too few points, or not identified) and no bootstrap "
-                "draws; run `bootstrap` (CLI: `fit --bootstrap N`) to get intervals."
-            )
+            return None
+        index = self.layout.index(group)
+        return self.covariance[np.ix_(index, index)]
+
+    def _delta_standard_error(self, data: Any, point: np.ndarray) -> np.ndarray:
+        """Standard error of the prediction in the residual space, from the covariance (per group in a
+        grouped fit: a group's prediction depends on its law parameters only)."""
+        missing = FitError(
+            "this fit has no covariance (too few points, or not identified) and no bootstrap "
+            "draws; run `bootstrap` (CLI: `fit --bootstrap N`) to get intervals."
+        )
+        if self.groups is not None:
+            inputs, labels = self._inputs(data)
+            assert labels is not None
+            out = np.empty(point.size)
+            for label in np.unique(labels).tolist():
+                rows = labels == label
+                cov = self.covariance_of(label)
+                if cov is None:
+                    raise missing
+                values = self.params_for(label)
+                columns = {n: v[rows] for n, v in inputs.items()}
+                out[rows] = _delta(self.law, values, cov, columns, point[rows], self.config.space == "log")
+            return out
+        if self.covariance is None:
+            raise missing
         names = list(self.params)
         base = np.array([self.params[n] for n in names])
         jac = np.empty((point.size, base.size))
@@ -357,6 +393,9 @@ class FitResult:
             "priors": {k: list(p) for k, p in self.priors.items()},
             "prior_weight": self.prior_weight,
             "interval_scale": self.interval_scale,
+            "group_covariance": None if self.group_covariance is None else {
+                g: b.tolist() for g, b in self.group_covariance.items()
+            },
         }
 
     def to_json(self) -> str:
@@ -400,6 +439,9 @@ class FitResult:
             priors={k: (float(m), float(sd)) for k, (m, sd) in data.get("priors", {}).items()},
             prior_weight=None if data.get("prior_weight") is None else float(data["prior_weight"]),
             interval_scale=float(data.get("interval_scale", 1.0)),
+            group_covariance=None if data.get("group_covariance") is None else {
+                g: np.array(b, dtype=float) for g, b in data["group_covariance"].items()
+            },
         )
 
     @classmethod
@@ -429,3 +471,21 @@ def _decode(value: Any) -> Any:
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value
+
+
+def _delta(law: Law, values: Mapping[str, float], covariance: np.ndarray, inputs: Mapping[str, np.ndarray],
+           point: np.ndarray, log: bool) -> np.ndarray:
+    """Delta-method standard error of ``law`` at ``inputs`` (residual space), by central differences."""
+    names = list(law.param_names)
+    base = np.array([float(values[n]) for n in names])
+    jac = np.empty((point.size, base.size))
+    for j in range(base.size):
+        step = 1e-6 * max(abs(base[j]), 1e-8)
+        above, below = base.copy(), base.copy()
+        above[j] += step
+        below[j] -= step
+        jac[:, j] = (law.predict(dict(zip(names, above, strict=True)), inputs)
+                     - law.predict(dict(zip(names, below, strict=True)), inputs)) / (2 * step)
+    if log:
+        jac = jac / point[:, None]
+    return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, covariance, jac), 0.0))

@@ -68,8 +68,12 @@ def _damped_steps(
     h = np.where(free[:, :, None] & free[:, None, :], h, 0.0)
     eye = np.eye(h.shape[-1])
     h = h + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
+    rhs = -np.where(free, g, 0.0)[..., None]
     with np.errstate(all="ignore"):
-        step = np.linalg.solve(h, -np.where(free, g, 0.0)[..., None])[..., 0]
+        try:
+            step = np.linalg.solve(h, rhs)[..., 0]
+        except np.linalg.LinAlgError:  # an exactly singular row (a Gauss-Newton step on a flat ridge)
+            step = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(h, rhs, strict=True)])
     return np.where(free, step / scale, 0.0)
 
 
@@ -93,14 +97,16 @@ class LevenbergMarquardt:
         targets: np.ndarray | None = None,
         lower: np.ndarray | None = None,
         upper: np.ndarray | None = None,
+        owner: np.ndarray | None = None,
     ) -> Solution:
         """Minimise the objective from each row of ``start`` (shape ``(batch, n_params)``).
 
         Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
-        equal bounds fix a parameter) make each row its own problem.
+        equal bounds fix a parameter) make each row its own problem; ``owner`` names, per row, the data
+        set of a problem whose rows carry their own (the groups of a stack).
         """
         return _levenberg_marquardt(
-            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol
+            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner
         )
 
 
@@ -113,15 +119,22 @@ def _levenberg_marquardt(
     upper: np.ndarray | None,
     max_iter: int,
     rtol: float,
+    owner: np.ndarray | None = None,
 ) -> Solution:
     batch = start.shape[0]
+
+    def of(rows: np.ndarray | None) -> dict[str, np.ndarray]:
+        if owner is None:
+            return {}
+        return {"owner": owner if rows is None else owner[rows]}
+
     shape = (batch, problem.n_params)
     lower = np.broadcast_to(problem.lower if lower is None else lower, shape)
     upper = np.broadcast_to(problem.upper if upper is None else upper, shape)
     params = np.clip(start.astype(float), lower, upper)
     w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
     t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
-    value = problem.objective(params, w, t)
+    value = problem.objective(params, w, t, **of(None))
     started = np.isfinite(value)
     lam = np.full(batch, _LAMBDA_INIT)
     growth = np.full(batch, 2.0)
@@ -136,7 +149,7 @@ def _levenberg_marquardt(
             break
         wr = None if w is None else w[rows]
         tr = None if t is None else t[rows]
-        grad, exact, irls = problem.derivatives(params[rows], wr, tr)
+        grad, exact, irls = problem.derivatives(params[rows], wr, tr, **of(rows))
         damping = np.einsum("bii->bi", irls)
         free = _free_mask(params[rows], grad, lower[rows], upper[rows])
         gauss_newton = _damped_steps(grad, irls, damping, free, np.zeros(rows.size))
@@ -164,7 +177,7 @@ def _levenberg_marquardt(
         predicted = -(
             np.einsum("bi,bi->b", grad, step) + 0.5 * np.einsum("bi,bij,bj->b", step, model, step)
         )
-        trial_value = problem.objective(trial, wr, tr)
+        trial_value = problem.objective(trial, wr, tr, **of(rows))
         nfev += rows.size
         better = trial_value < value[rows]
         with np.errstate(all="ignore"):

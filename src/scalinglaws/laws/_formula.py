@@ -163,8 +163,9 @@ def formula_names(formula: str) -> tuple[str, ...]:
 _NUMERIC = {"history_sum": lambda x: np.sum(x, axis=0)}
 
 
-def _lambdify(args: Sequence[sp.Symbol], expr: sp.Expr) -> Callable[..., Any]:
-    return sp.lambdify(args, _without_impulses(expr), modules=[_NUMERIC, "numpy"], cse=True)
+def _lambdify(args: Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr]) -> Callable[..., Any]:
+    cleaned = [_without_impulses(e) for e in expr] if isinstance(expr, list | tuple) else _without_impulses(expr)
+    return sp.lambdify(args, cleaned, modules=[_NUMERIC, "numpy"], cse=True)
 
 
 def history_symbols(expr: sp.Expr) -> set[str]:
@@ -229,7 +230,7 @@ class CompiledFormula:
         inside = history_symbols(self.expr)
         return tuple(n for n in self.inputs if n in inside)
 
-    def _compile(self, args: Sequence[sp.Symbol], expr: sp.Expr) -> Callable[..., Any]:
+    def _compile(self, args: Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr]) -> Callable[..., Any]:
         function = _lambdify(args, expr)
         positions = [i for i, n in enumerate(self.inputs) if n in self.history_inputs]
         if not positions:
@@ -263,15 +264,47 @@ class CompiledFormula:
         return tuple(self._compile(self._args, sp.diff(self.expr, p)) for p in self._param_symbols)
 
     @cached_property
+    def _first(self) -> tuple[sp.Expr, ...]:
+        return tuple(sp.diff(self.expr, p) for p in self._param_symbols)
+
+    @cached_property
+    def _second(self) -> dict[tuple[int, int], sp.Expr]:
+        """Exact second derivatives ``(i, j) -> expression`` for ``i <= j``, omitting those equal to 0."""
+        out = {}
+        for i in range(len(self._param_symbols)):
+            for j in range(i, len(self._param_symbols)):
+                second = _without_impulses(sp.diff(self._first[i], self._param_symbols[j]))
+                if second != 0:
+                    out[(i, j)] = second
+        return out
+
+    @cached_property
     def hessian(self) -> dict[tuple[int, int], Callable[..., Any]]:
         """Exact second derivatives ``(i, j) -> evaluator`` for ``i <= j``, omitting those equal to 0."""
-        out = {}
-        for i, p in enumerate(self._param_symbols):
-            for j in range(i, len(self._param_symbols)):
-                second = _without_impulses(sp.diff(self.expr, p, self._param_symbols[j]))
-                if second != 0:
-                    out[(i, j)] = self._compile(self._args, second)
-        return out
+        return {pair: self._compile(self._args, expr) for pair, expr in self._second.items()}
+
+    @cached_property
+    def hessian_pairs(self) -> tuple[tuple[int, int], ...]:
+        """The ``(i, j)``, ``i <= j``, whose second derivative is not identically zero, in order."""
+        return tuple(self._second)
+
+    @cached_property
+    def with_gradient(self) -> Callable[..., list[Any]]:
+        """One evaluator of the value and every first derivative: ``[f, df/dp_1, ..., df/dp_n]``.
+
+        The expressions are compiled together with common subexpressions eliminated, so a power such as
+        ``N**-alpha`` is computed once per call, not once per derivative.
+        """
+        return self._compile_many(self._args, (self.expr, *self._first))
+
+    @cached_property
+    def with_hessian(self) -> Callable[..., list[Any]]:
+        """One evaluator of the value, the first derivatives and the non-zero second derivatives (in
+        ``hessian_pairs`` order), compiled together as :attr:`with_gradient`."""
+        return self._compile_many(self._args, (self.expr, *self._first, *self._second.values()))
+
+    def _compile_many(self, args: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> Callable[..., list[Any]]:
+        return self._compile(args, list(exprs))
 
     def evaluator(self, expr: sp.Expr) -> Callable[..., Any]:
         """An evaluator of a sub-expression of the formula, taking the same arguments as ``value``

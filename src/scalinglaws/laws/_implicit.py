@@ -135,3 +135,23 @@ class ImplicitFormula(CompiledFormula):
     @cached_property
     def basis(self) -> tuple[Callable[..., Any], tuple[Callable[..., Any], ...]]:
         return self._solve, ()
+
+    @cached_property
+    def hessian_pairs(self) -> tuple[tuple[int, int], ...]:
+        return tuple(self.hessian)
+
+    @cached_property
+    def with_gradient(self) -> Callable[..., list[Any]]:
+        def first(*values: Any) -> list[Any]:
+            return [self.value(*values), *(g(*values) for g in self.gradient)]
+
+        return first
+
+    @cached_property
+    def with_hessian(self) -> Callable[..., list[Any]]:
+        hessian = [self.hessian[pair] for pair in self.hessian_pairs]
+
+        def second(*values: Any) -> list[Any]:
+            return [*self.with_gradient(*values), *(h(*values) for h in hessian)]
+
+        return second

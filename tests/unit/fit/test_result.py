@@ -48,6 +48,11 @@ def assert_same_result(a: FitResult, b: FitResult) -> None:
             assert x.dtype == y.dtype, field.name
             assert x.shape == y.shape, field.name
             np.testing.assert_array_equal(x, y, err_msg=field.name)
+        elif field.name == "group_covariance" and x is not None:
+            assert y is not None
+            assert list(x) == list(y)
+            for group in x:
+                np.testing.assert_array_equal(x[group], y[group], err_msg=group)
         elif field.name == "bootstrap" and x is not None:
             assert y is not None
             assert x.param_names == y.param_names

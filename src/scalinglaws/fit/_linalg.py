@@ -1,0 +1,49 @@
+"""Many small linear systems at once.
+
+The grid solves one k x k system per cell (k linear parameters, k <= a handful) and a grouped fit one per
+group. LAPACK's batched solve loops over the matrices in C at about a microsecond each; elimination
+vectorised across the batch does each of its k**3 steps for all systems in one NumPy operation, which is
+tens of times faster for large batches of small symmetric positive definite systems (the normal
+equations here, always with a ridge on the diagonal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_VECTORISED_FROM = 64
+"""Batches smaller than this go to LAPACK (its per-call overhead is then negligible)."""
+_LARGEST = 8
+"""Systems larger than this go to LAPACK (k**3 NumPy steps stop paying off)."""
+
+
+def solve_spd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b`` for a batch of symmetric positive definite ``a`` ``(N, k, k)`` and ``b`` ``(N, k)`` or
+    ``(N, k, m)``. Singular or non-finite systems give non-finite rows, never an exception."""
+    n, k = a.shape[0], a.shape[-1]
+    vector = b.ndim == 2
+    rhs = b[..., None] if vector else b
+    if n < _VECTORISED_FROM or k > _LARGEST:
+        with np.errstate(all="ignore"):
+            try:
+                out = np.linalg.solve(a, rhs)
+            except np.linalg.LinAlgError:
+                out = np.stack([_least_squares(m, r) for m, r in zip(a, rhs, strict=True)])
+        return out[..., 0] if vector else out
+    m = a.astype(float, copy=True)
+    r = rhs.astype(float, copy=True)
+    with np.errstate(all="ignore"):
+        for i in range(k):  # forward elimination (no pivoting: the matrices are positive definite)
+            pivot = m[:, i, i]
+            factor = m[:, i + 1 :, i] / pivot[:, None]
+            m[:, i + 1 :, i:] -= factor[:, :, None] * m[:, None, i, i:]
+            r[:, i + 1 :] -= factor[:, :, None] * r[:, None, i]
+        x = np.empty_like(r)
+        for i in range(k - 1, -1, -1):
+            tail = np.einsum("nj,njm->nm", m[:, i, i + 1 :], x[:, i + 1 :]) if i + 1 < k else 0.0
+            x[:, i] = (r[:, i] - tail) / m[:, i, i][:, None]
+    return x[..., 0] if vector else x
+
+
+def _least_squares(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.lstsq(a, b, rcond=None)[0]
