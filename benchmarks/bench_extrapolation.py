@@ -21,6 +21,7 @@ Adding a method: write ``def mine(task: Task) -> Prediction`` (or a per-part fun
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -164,10 +165,8 @@ def average(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     fits = []
     for law in task.laws:
         fitted = sl.fit(train, law, config=config.with_options(mapping=task.mapping_for(law)))
-        try:
+        with contextlib.suppress(sl.FitError):
             fitted = fitted.with_bootstrap(sl.bootstrap(fitted, train, n_boot=n_boot, seed=SETTINGS["seed"]))
-        except sl.FitError:
-            pass
         fits.append(fitted)
     try:
         mixture = sl.average(fits, train, split_by=task.scale_axis, basins=True)
