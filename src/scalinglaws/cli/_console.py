@@ -213,7 +213,8 @@ def counted(description: str, total: int) -> Iterator[Callable[[int, int], None]
     console = stderr()
     if not console.is_terminal:
         start = time.monotonic()
-        shown = [-1]
+        shown = [0]
+        note(description)
 
         def note_step(done: int, of: int) -> None:
             tenth = (STEP_NOTES * done) // max(of, 1)

@@ -217,8 +217,8 @@ def plot_command(
     from scalinglaws.report.figures._common import PLOT_EXTRA
     from scalinglaws.report.figures.panels import figure_bytes
 
-    fmt = _format(out)
     _io.check_output(out, inputs=[("FIT", fit), ("DATA", data)])
+    fmt = _format(out)
     if not has_matplotlib():
         raise typer.BadParameter(f"figures need matplotlib; install it with `{PLOT_EXTRA}`.",
                                  param_hint="'KIND'")

@@ -95,3 +95,50 @@ def loads(text: str | bytes) -> Any:
         If ``text`` is not strict JSON (``json.JSONDecodeError`` is a ``ValueError``).
     """
     return decode(json.loads(text, parse_constant=_reject))
+
+
+SCHEMAS = (
+    "fit", "chain", "predict", "backtest", "select", "report", "plan", "suggest", "isoflop", "compare",
+    "observational", "demo", "laws", "law", "data-validate", "data-describe", "data-import",
+)
+"""The JSON schemas shipped in ``scalinglaws/schemas`` (``<name>.schema.json``): the fit file and the
+``--json`` output of each command (``common`` holds the pieces they share)."""
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON schema (draft 2020-12) ``name`` of :data:`SCHEMAS`, or ``"common"``.
+
+    Raises
+    ------
+    ValueError
+        If there is no schema of that name.
+    """
+    from importlib.resources import files
+
+    if name not in (*SCHEMAS, "common"):
+        raise ValueError(f"`name` of schema must be one of {list(SCHEMAS)}. Got {name!r} instead.")
+    text = files("scalinglaws").joinpath("schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def validate(document: Any, name: str) -> None:
+    """Check a parsed document (as :func:`json.loads` gives it, not decoded) against schema ``name``.
+
+    Needs the ``jsonschema`` package (``pip install "scalinglaws[test]"``).
+
+    Raises
+    ------
+    jsonschema.ValidationError
+        If the document does not follow the schema.
+    ImportError
+        If ``jsonschema`` is not installed.
+    """
+    try:
+        import jsonschema
+        from referencing import Registry, Resource
+    except ImportError as exc:  # pragma: no cover - the test extra has it
+        raise ImportError('validating JSON needs jsonschema: pip install "scalinglaws[test]"') from exc
+    common = schema("common")
+    registry = Registry().with_resource(common["$id"], Resource.from_contents(common))
+    jsonschema.Draft202012Validator(schema(name), registry=registry).validate(document)
