@@ -72,18 +72,23 @@ def _matrix(entry: str, value: Any, size: int) -> None:
             _number(f"{entry}[{i}][{j}]", x)
 
 
-def check(data: Mapping[str, Any], names: Sequence[str], law_names: Sequence[str]) -> None:
-    """Raise a :class:`DataError` naming the first entry of ``data`` (a decoded fit file) that is wrong.
-
-    ``names`` are the display names the parameters must have (``A[g]`` in a grouped fit) and
-    ``law_names`` the law's own parameter names.
-    """
+def check_keys(data: Mapping[str, Any]) -> None:
+    """Raise a :class:`DataError` naming the entries a fit document lacks."""
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise DataError(
             f"not a valid scalinglaws fit: it lacks {missing}. The file is truncated or was edited; write "
             "it again with `scalinglaws fit ... --out FILE`."
         )
+
+
+def check(data: Mapping[str, Any], names: Sequence[str], law_names: Sequence[str]) -> None:
+    """Raise a :class:`DataError` naming the first entry of ``data`` (a decoded fit file) that is wrong.
+
+    ``names`` are the display names the parameters must have (``A[g]`` in a grouped fit) and
+    ``law_names`` the law's own parameter names.
+    """
+    check_keys(data)
     params = _mapping("params", data["params"])
     for name, value in params.items():
         if not is_number(value):

@@ -602,6 +602,7 @@ class FitResult:
             raise DataError(
                 f"not a scalinglaws fit (schema {found!r}); this version reads schema {SCHEMA_VERSION}."
             )
+        _fitfile.check_keys(data)
         try:
             law = Law.from_dict(data["law"])
             config = FitConfig.from_dict(data["config"])
