@@ -128,8 +128,7 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: p
 
 
 def _drain(stream: object, into: list[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        into.append(line)
+    into.extend(stream)  # type: ignore[call-overload]
 
 
 @pytest.fixture

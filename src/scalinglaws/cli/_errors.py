@@ -181,7 +181,7 @@ def hoist_debug(args: list[str]) -> list[str]:
     """``--debug`` anywhere on the line (before a ``--``) moves to the front, where the top-level
     option lives: ``scalinglaws fit runs.csv --debug`` works like ``scalinglaws --debug fit runs.csv``."""
     end = args.index("--") if "--" in args else len(args)
-    if DEBUG not in args[:end] or args[:1] == [DEBUG] and DEBUG not in args[1:end]:
+    if DEBUG not in args[:end] or (args[:1] == [DEBUG] and DEBUG not in args[1:end]):
         return args
     return [DEBUG, *(a for i, a in enumerate(args) if not (a == DEBUG and i < end))]
 

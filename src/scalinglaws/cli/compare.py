@@ -59,7 +59,7 @@ def compare_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the independent joining of draws.")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Compare two fits: the compute multiplier of A over B at each --flops, the crossover scale, and the
+    """Compare two fits: the compute multiplier of A over B at each --compute, the crossover scale, and the
     probability that A is better at --target, each from paired or independent bootstraps of both fits."""
     from scalinglaws.plan.comparison import compare
 

@@ -237,13 +237,10 @@ def _header(path: Path) -> str:
     """The first line of a (possibly gzip-compressed) text file."""
     import gzip
 
-    opener: Callable[[], Any] = (
-        (lambda: gzip.open(path, "rt", encoding="utf-8", errors="replace"))
-        if path.suffix.lower() == ".gz"
-        else (lambda: path.open(encoding="utf-8", errors="replace"))
-    )
+    compressed = path.suffix.lower() == ".gz"
     try:
-        with opener() as handle:
+        with (gzip.open(path, "rt", encoding="utf-8", errors="replace") if compressed
+              else path.open(encoding="utf-8", errors="replace")) as handle:
             return str(handle.readline()).rstrip("\r\n")
     except (OSError, EOFError) as exc:
         raise DataError(f"`source` of read_runs: could not read {str(path)!r}: {_first_line(exc)}") from exc

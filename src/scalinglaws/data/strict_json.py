@@ -45,10 +45,10 @@ def encode(value: Any) -> Any:
     TypeError
         If ``value`` holds something JSON cannot represent (an arbitrary object).
     """
-    if value is None or isinstance(value, bool | str):
-        return value.value if isinstance(value, enum.Enum) else value
-    if isinstance(value, enum.Enum):
+    if isinstance(value, enum.Enum):  # before str: a str-valued enum is a str too
         return encode(value.value)
+    if value is None or isinstance(value, bool | str):
+        return value
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):

@@ -228,6 +228,8 @@ def bootstrap_problem(
                 progress(first + done, n_boot)
         solved = solver.solve(problem, start, w, targets=t, progress=report)
         params[rows], converged[rows] = solved.params, solved.converged
+        if progress is not None:  # the chunk is finished, converged or not
+            progress(rows.stop, n_boot)
     draws = np.where(converged[:, None], params, np.nan)
     return BootstrapResult(
         problem.names, draws, converged, method, seed, fitted_residuals(problem, estimate)

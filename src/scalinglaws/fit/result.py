@@ -13,9 +13,9 @@ from typing import Any, Literal
 import numpy as np
 
 from scalinglaws import _views
+from scalinglaws._validation import close_names
 from scalinglaws.data import strict_json as _json
 from scalinglaws.data.io import columns_of, write_text
-from scalinglaws._validation import close_names
 from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
 from scalinglaws.fit import _fitfile
 from scalinglaws.fit.config import FitConfig
@@ -497,7 +497,7 @@ class FitResult:
         method = next((i.method for i in intervals.values() if i is not None), None)
         values = {n: f"{v:.6g}" for n, v in self.params.items()}
         value_width = max(len(v) for v in values.values())
-        for name, value in self.params.items():
+        for name in self.params:
             se = self.stderr.get(name) if self.stderr else None
             interval = intervals[name]
             if name in fixed:
