@@ -40,7 +40,7 @@ from scalinglaws.cli._fit_options import (
 )
 from scalinglaws.cli._options import BootstrapName
 
-_DATA_HELP = "Table of runs: .csv, .parquet or .jsonl, one row per run."
+_DATA_HELP = "Table of runs: .csv, .tsv, .parquet or .jsonl (.csv.gz too), one row per run."
 
 EPILOG = """\
 Examples:
@@ -127,6 +127,7 @@ def fit_command(
     log_experiment: _log_to.LOG_EXPERIMENT = None,
     log_run: _log_to.LOG_RUN = None,
     tracking_uri: _log_to.TRACKING_URI = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Fit a scaling law to a table of training runs and print the fitted parameters.
 
@@ -147,22 +148,26 @@ def fit_command(
         )
     _chain.check_chain_options(through, loss_input, pairing)
     link = _chain.parse_logit(logit)
-    _io.check_output(out)
+    _io.check_output(out, inputs=[("DATA", data), ("--through", through)])
     loss_fit = None if through is None else _io.read_fit(through, "--through")
-    frame = _io.read_table(data)
+    frame = _io.read_table(data, separator=separator)
+    if cluster is not None:
+        _io.require_columns(frame, [cluster], "--cluster")
     if link is not None:
         frame, logit_column, record = _chain.logit_frame(frame, config.target, link)
         config = config.with_options(target=logit_column, provenance=(*config.provenance, record))
     destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
-    with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
+    with _console.progress(1, f"fitting {law!r} to {frame.height} runs") as advance:
         result = sl.fit(frame, law, config=config)
-        draws = None
-        if bootstrap:
-            advance(f"bootstrap: refitting on {bootstrap} resamples ({bootstrap_method.value})")
-            draws = sl.bootstrap(
-                result, frame, n_boot=bootstrap, seed=seed, method=bootstrap_method.value, cluster=cluster
-            )
         advance("")
+    draws = None
+    if bootstrap:
+        what = f"bootstrap: refitting on {bootstrap} resamples ({bootstrap_method.value})"
+        with _console.counted(what, bootstrap) as update:
+            draws = sl.bootstrap(
+                result, frame, n_boot=bootstrap, seed=seed, method=bootstrap_method.value, cluster=cluster,
+                progress=update,
+            )
     if draws is not None:
         if draws.n_failed:
             _console.warn(f"{draws.n_failed} of {bootstrap} bootstrap refits did not converge; dropped.")

@@ -9,7 +9,7 @@ end point; the result (:mod:`.result`) is an immutable value carrying the config
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Unpack, get_args
 import numpy as np
 
 from scalinglaws import _validation as v
-from scalinglaws.data.io import columns_of, read_text
+from scalinglaws.data.io import available_memory, columns_of, read_text
 from scalinglaws.errors import (
     ArgumentError,
     ConvergenceError,
@@ -44,7 +44,13 @@ from scalinglaws.fit.init import auto, from_groups, solve
 from scalinglaws.fit.multistart import Multistart, best_of
 from scalinglaws.fit.optima import Optimum
 from scalinglaws.fit.profiling import profile_interval
-from scalinglaws.fit.resampling import BootstrapResult, Interval, Method, bootstrap_problem
+from scalinglaws.fit.resampling import (
+    BootstrapResult,
+    Interval,
+    Method,
+    bootstrap_memory,
+    bootstrap_problem,
+)
 from scalinglaws.fit.result import FitResult
 from scalinglaws.fit.solver import LevenbergMarquardt
 from scalinglaws.laws import Law
@@ -202,7 +208,18 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         priors=prior_values,
         prior_weight=weight,
         group_covariance=group_covariance,
+        tss=_total_sum_of_squares(problem),
     )
+
+
+def _total_sum_of_squares(problem: Problem) -> float:
+    """Weighted sum of squares of the target about its weighted mean, in the residual space (for R²)."""
+    y = np.log(problem.y) if problem.space == "log" else problem.y
+    w = problem.weights
+    if not np.sum(w) > 0:
+        return 0.0
+    centre = np.average(y, weights=w)
+    return float(np.sum(w * (y - centre) ** 2))
 
 
 SOUND_TOLERANCE = 1.1
@@ -280,8 +297,9 @@ def bootstrap(
     seed: int = 0,
     method: Method = "pairs",
     cluster: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BootstrapResult:
-    """Refit ``result`` on ``n_boot`` resampled versions of ``data``, all at once.
+    """Refit ``result`` on ``n_boot`` resampled versions of ``data``, batched (a chunk at a time).
 
     Parameters
     ----------
@@ -293,6 +311,8 @@ def bootstrap(
         ``"wild"`` keep the design and resample residuals (small ladders).
     seed
         Seeds the resampling.
+    progress
+        Called as ``progress(done, n_boot)`` while resamples finish (the CLI draws a bar from it).
 
     Returns
     -------
@@ -305,7 +325,9 @@ def bootstrap(
     DataError
         If ``data`` is not the table the fit was made on.
     ArgumentError
-        If ``n_boot`` < 1, the method is unknown, or ``cluster`` does not match the method.
+        If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, or the draws
+        would need more memory than is available (checked before any work; the message gives the
+        estimate and the largest ``n_boot`` that fits).
     """
     v.check_all("bootstrap", BOOTSTRAP_RULES, {"n_boot": n_boot, "method": method})
     if (method == "cluster") != (cluster is not None):
@@ -322,11 +344,32 @@ def bootstrap(
             raise MissingColumnError(f"cluster column {cluster!r} is missing. Available: {sorted(columns)}.")
         clusters = np.asarray([str(x) for x in columns[cluster]])
     problem = prepared.problem
+    _check_bootstrap_memory(problem, n_boot)
     estimate = np.array([result.params[n] for n in problem.names])
     # Resamples start at the estimate and most converge in a few steps; the few that travel far
     # along the amplitude-exponent ridge get a larger iteration budget (only they stay active).
     return bootstrap_problem(
-        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000)
+        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress
+    )
+
+
+def _check_bootstrap_memory(problem: Problem, n_boot: int) -> None:
+    """Refuse, before any work, a bootstrap whose draws would not fit in the memory available."""
+    needed = bootstrap_memory(problem, n_boot)
+    free = available_memory()
+    if free is None or needed <= free:
+        return
+    per_draw = max(bootstrap_memory(problem, 2) - bootstrap_memory(problem, 1), 1)
+    fits = max(1, int((free - bootstrap_memory(problem, 1)) // per_draw))
+    raise ArgumentError(
+        f"`n_boot` of bootstrap must be at most {fits} here: {n_boot} resamples of {problem.n_params} "
+        f"parameters need about {needed / 1e9:.1f} GB of memory, and {free / 1e9:.1f} GB is available. "
+        f"Got {n_boot} instead. A few thousand resamples pin a 95% interval down well.",
+        argument="n_boot", function="bootstrap",
+        rule=f"at most {fits} on this machine ({n_boot} resamples of {problem.n_params} parameters need "
+        f"about {needed / 1e9:.1f} GB of memory, and {free / 1e9:.1f} GB is available; a few thousand "
+        "resamples pin a 95% interval down well)",
+        value=n_boot,
     )
 
 
@@ -366,12 +409,13 @@ def load(path: str | Path) -> FitResult:
     Raises
     ------
     DataError
-        If the file is missing or not a fit file.
+        If the file is missing, not strict JSON, or not a valid fit file (the message names the entry
+        that is wrong: a parameter that is not a finite number, a covariance of the wrong shape...).
     """
     text = read_text(path, "load")
     try:
         return FitResult.from_json(text)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
+    except DataError as exc:
+        raise DataError(f"{str(path)!r}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # defence in depth: from_json checks
         raise DataError(f"{str(path)!r} is not a scalinglaws fit file: {exc!r}.") from None

@@ -106,7 +106,7 @@ class BootstrapResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "param_names": list(self.param_names),
-            "draws": [[v if np.isfinite(v) else None for v in row] for row in self.draws.tolist()],
+            "draws": self.draws.tolist(),  # a failed draw is NaN ({"$float": "nan"} in JSON)
             "converged": self.converged.tolist(),
             "method": self.method,
             "seed": self.seed,
@@ -115,6 +115,7 @@ class BootstrapResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BootstrapResult:
+        # Files written before the one JSON encoding hold a failed draw as null.
         return cls(
             param_names=tuple(data["param_names"]),
             draws=np.array(
@@ -176,6 +177,25 @@ def _resampled(
     return None, targets
 
 
+def chunk_rows(problem: Problem, n_params: int) -> int:
+    """Resamples solved together (see ``_CHUNK_ELEMENTS``)."""
+    return max(1, _CHUNK_ELEMENTS // max(problem.n_points * n_params, 1))
+
+
+def bootstrap_memory(problem: Problem, n_boot: int) -> int:
+    """Bytes a bootstrap of ``n_boot`` resamples needs at its peak, estimated before it runs.
+
+    Per resample and point: its weight (or target), the random indices that drew it and their counts,
+    three 8-byte numbers; per resample: the draws (8 bytes per parameter), and the draws again as Python
+    floats and JSON text when the fit is saved (about 80 bytes per parameter); and the solver's arrays
+    for one chunk (weights, residuals, Jacobian and Hessians: about ``P**2 + 3P + 8`` doubles per
+    resample and point of the chunk).
+    """
+    p, n = problem.n_params, problem.n_points
+    rows = min(n_boot, chunk_rows(problem, p))
+    return n_boot * n * 3 * 8 + n_boot * p * (8 + 80) + rows * n * (p * p + 3 * p + 8) * 8
+
+
 def bootstrap_problem(
     problem: Problem,
     estimate: np.ndarray,
@@ -184,22 +204,32 @@ def bootstrap_problem(
     method: Method = "pairs",
     clusters: np.ndarray | None = None,
     max_iter: int = 200,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BootstrapResult:
-    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``."""
+    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``.
+
+    ``progress(done, n_boot)``, if given, is called as resamples finish.
+    """
     rng = np.random.default_rng(seed)
     weights, targets = _resampled(problem, estimate, n_boot, method, rng, clusters)
     solver = LevenbergMarquardt(max_iter=max_iter, rtol=_RESAMPLE_RTOL)
     params, converged = np.empty((n_boot, estimate.size)), np.empty(n_boot, dtype=bool)
     # Resamples are independent problems: solving them a chunk at a time keeps the working arrays
     # (resamples x points x parameters) in cache, so the time grows linearly with the draws.
-    chunk = max(1, _CHUNK_ELEMENTS // max(problem.n_points * estimate.size, 1))
+    chunk = chunk_rows(problem, estimate.size)
     for first in range(0, n_boot, chunk):
         rows = slice(first, min(n_boot, first + chunk))
         start = np.broadcast_to(estimate, (rows.stop - rows.start, estimate.size))
         w = None if weights is None else weights[rows]
         t = None if targets is None else targets[rows]
-        solved = solver.solve(problem, start, w, targets=t)
+        report = None
+        if progress is not None:
+            def report(done: int, first: int = first) -> None:
+                progress(first + done, n_boot)
+        solved = solver.solve(problem, start, w, targets=t, progress=report)
         params[rows], converged[rows] = solved.params, solved.converged
+        if progress is not None:  # the chunk is finished, converged or not
+            progress(rows.stop, n_boot)
     draws = np.where(converged[:, None], params, np.nan)
     return BootstrapResult(
         problem.names, draws, converged, method, seed, fitted_residuals(problem, estimate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
@@ -82,6 +82,7 @@ def backtest(
     boot_method: Method = "pairs",
     cost: CostModel | str = DEFAULT_COST,
     config: FitConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **overrides: Unpack[FitOptions],
 ) -> BacktestResult:
     """Fit on the smaller part of an ordered axis and score the prediction of the larger part.
@@ -104,6 +105,8 @@ def backtest(
         The cost model that makes ``C`` from N and D when the table has no compute column.
     config, overrides
         The fit's options, as for :func:`scalinglaws.fit`; its ``seed`` also seeds the bootstraps.
+    progress
+        Called as ``progress(done, n_splits)`` after each split is fitted and scored.
 
     Returns
     -------
@@ -124,7 +127,8 @@ def backtest(
     target = np.asarray(columns[config.target], dtype=float)
     point_rows, split_rows = [], []
     method = "none"
-    for k, cut in enumerate(cut_points(axis, train_fractions)):
+    cuts = cut_points(axis, train_fractions)
+    for k, cut in enumerate(cuts):
         train, test = axis <= cut, axis > cut
         subset = {c: np.asarray(v)[train] for c, v in columns.items()}
         result = engine.fit(subset, law, config=config)
@@ -170,6 +174,8 @@ def backtest(
             "abs_rel_error": np.abs(rel),
             "covered": covered,
         }))
+        if progress is not None:
+            progress(k + 1, len(cuts))
     return BacktestResult(
         law=resolved.label,
         axis=split_by,

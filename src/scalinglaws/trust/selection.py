@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
@@ -67,12 +67,14 @@ def select(
     n_boot: int = 200,
     cost: CostModel | str = DEFAULT_COST,
     config: FitConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **overrides: Unpack[FitOptions],
 ) -> SelectionResult:
     """Rank laws by out-of-sample extrapolation error from backtests, with AIC/BIC for reference.
 
     The arguments are those of :func:`scalinglaws.backtest`, with several laws; bounds, starts and
-    fixed values apply to the laws that have the parameter they name. The result's
+    fixed values apply to the laws that have the parameter they name; ``progress(done, n_laws)`` is
+    called after each law's backtest. The result's
     ``warning`` says when the winner is not clearly better (paired resampling of the held-out points)
     or a fit did not converge.
 
@@ -98,7 +100,7 @@ def select(
             f"{unknown} given a column, bounds, starts, a fixed value or a prior name nothing in the laws "
             f"{[law.label for law in resolved]}."
         )
-    for law, law_value in zip(laws, resolved, strict=True):
+    for done, (law, law_value) in enumerate(zip(laws, resolved, strict=True)):
         own = config_for(law_value, config)
         result = backtest(
             columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
@@ -108,6 +110,8 @@ def select(
         backtests[name] = result
         errors[name] = result.points["abs_rel_error"].to_numpy()
         rows.append({**result.summary(), **_information_criteria(columns, law, own)})
+        if progress is not None:
+            progress(done + 1, len(laws))
     table = pl.DataFrame(rows).sort("mean_are")
     names = table["law"].to_list()
     rng = np.random.default_rng(config.seed)
