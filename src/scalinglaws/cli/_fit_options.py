@@ -8,10 +8,11 @@ turns them into the one ``FitConfig`` the library takes. Values are checked by t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from scalinglaws.cli import _console
 from scalinglaws.cli._options import (
     ChooseName,
     LossName,
@@ -142,6 +143,28 @@ PRIOR_WIDTH = Annotated[
     float,
     typer.Option("--prior-width", callback=checked(RULES, "prior_width"), help="Relative sd of --prior-from priors."),
 ]
+
+
+EXECUTOR = Annotated[
+    str | None,
+    typer.Option(
+        "--executor", metavar="local|ray|ray://HOST:PORT",
+        help="Run the work in chunks: local (this process), ray (a local Ray cluster, or the one "
+        "RAY_ADDRESS names) or ray://HOST:PORT (a Ray cluster through Ray Client; needs "
+        "scalinglaws[ray]). The result is the same to the last bit as without.",
+    ),
+]
+
+
+def make_executor(spec: str | None, command: str, steps: Any) -> Any:
+    """The executor ``--executor`` names (None without it), counting its chunks on the progress bar."""
+    if spec is None:
+        return None
+    from scalinglaws.executors import executor_for
+
+    runner = executor_for(spec, function=command, progress=steps.chunks)
+    _console.note(f"running the chunks on {runner!r}")
+    return runner
 
 
 def fit_config(

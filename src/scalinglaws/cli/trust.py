@@ -19,6 +19,7 @@ from scalinglaws.cli._fit_options import (
     DEFAULT_SPACE,
     DEFAULTS,
     DELTA,
+    EXECUTOR,
     FIX,
     GROUP,
     INIT,
@@ -38,6 +39,7 @@ from scalinglaws.cli._fit_options import (
     TARGET,
     WEIGHTS,
     fit_config,
+    make_executor,
 )
 from scalinglaws.cli._options import checked, probability
 from scalinglaws.trust._rules import RULES
@@ -48,6 +50,8 @@ Examples:
   scalinglaws backtest runs.csv --law chinchilla --split-by C
 
   scalinglaws backtest runs.csv --law chinchilla --split-by N --train-fraction 0.5 --train-fraction 0.75
+
+  scalinglaws backtest runs.csv --law chinchilla --train-fraction 0.5 --train-fraction 0.75 --executor ray
 """
 
 SELECT_EPILOG = """\
@@ -56,6 +60,8 @@ Examples:
   scalinglaws select runs.csv --laws chinchilla,kaplan_nd --split-by C
 
   scalinglaws select runs.csv --laws "chinchilla;E + A*N**-alpha" --split-by N
+
+  scalinglaws select runs.csv --laws chinchilla,kaplan_nd,farseer --executor ray://head:10001
 """
 
 _DATA = Annotated[
@@ -114,6 +120,7 @@ def backtest_command(
     prior: PRIOR = None,
     prior_from: PRIOR_FROM = DEFAULTS.prior_from,
     prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
 ) -> None:
     """Fit on the smaller part of an ordered axis, predict the larger part, and score the forecast.
@@ -131,7 +138,7 @@ def backtest_command(
     with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
         result = sl.backtest(
             frame, law, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, config=config,
+            prob=interval, n_boot=bootstrap, config=config, executor=make_executor(executor, "backtest", done),
         )
         done("")
     if json_:
@@ -197,6 +204,7 @@ def select_command(
             help="Also average the laws with stacking weights from leave-future-out predictions.",
         ),
     ] = False,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
@@ -214,7 +222,7 @@ def select_command(
     with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:
         result = sl.select(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, config=config,
+            prob=interval, n_boot=bootstrap, config=config, executor=make_executor(executor, "select", done),
         )
         mixture = None
         if average:

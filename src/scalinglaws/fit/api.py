@@ -8,6 +8,7 @@ end point; the result (:mod:`.result`) is an immutable value carrying the config
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import replace
@@ -26,6 +27,7 @@ from scalinglaws.errors import (
     LawSpecError,
     MissingColumnError,
 )
+from scalinglaws.executors import AbstractExecutor, executor_for
 from scalinglaws.fit import degeneracy, optima, priors
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.config import FitConfig, FitOptions
@@ -64,6 +66,8 @@ def fit(
     law: str | Law = "chinchilla",
     *,
     config: FitConfig | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
     **overrides: Unpack[FitOptions],
 ) -> FitResult:
     """Fit a scaling law to training runs.
@@ -79,6 +83,12 @@ def fit(
         (or mapped to columns) are inputs; all other names are parameters.
     config
         Every option of the fit (:class:`FitConfig`; its defaults when None).
+    executor, address
+        Where a grouped fit's separate group fits run, in chunks of groups: ``"local"`` (this
+        process), ``"ray"`` (a local Ray cluster, or the one at ``address``), ``"ray://HOST:PORT"``, or
+        an executor from :mod:`scalinglaws.executors`. The result is the same to the last bit as
+        without (the default: every group in one batch here). An ungrouped fit is one problem and
+        always runs here.
     **overrides
         Options replacing those of ``config``, by name: ``loss``, ``delta``, ``space``,
         ``asymmetry``, ``target``, ``mapping``, ``bounds``, ``init``, ``fixed``, ``weights``,
@@ -93,7 +103,7 @@ def fit(
     Raises
     ------
     ArgumentError
-        If an option is unknown or has a value it cannot take.
+        If an option is unknown or has a value it cannot take, or ``executor`` names no executor.
     DataError, MissingColumnError, SchemaError
         If the table cannot be read, lacks a column, or holds values the law cannot use.
     LawSpecError
@@ -102,6 +112,8 @@ def fit(
         If the objective is not finite at any start.
     ConvergenceError
         If ``strict`` and the fit did not converge.
+    ExecutorError, ChunkError
+        If the executor cannot run (Ray missing, cluster unreachable) or a chunk of groups failed.
 
     Examples
     --------
@@ -112,8 +124,9 @@ def fit(
     'converged'
     """
     config = (config if config is not None else FitConfig()).with_options(**overrides)
+    runner = executor_for(executor, address, function="fit")
     prepared = prepare(columns_of(data, "fit"), law, config)
-    result = fit_prepared(prepared)
+    result = fit_prepared(prepared, runner)
     if config.strict and result.status is not FitStatus.CONVERGED:
         raise ConvergenceError(
             f"fit of law {result.law.label!r} ended with status {result.status.value}: {result.message}."
@@ -121,8 +134,10 @@ def fit(
     return result
 
 
-def fit_prepared(prepared: Prepared) -> FitResult:
+def fit_prepared(prepared: Prepared, executor: AbstractExecutor | None = None) -> FitResult:
     """Fit a validated problem (from :func:`prepare`) and judge the end point.
+
+    A grouped fit's separate group fits run in chunks on ``executor`` when given (same result).
 
     The multistart's distinct optima are kept; degenerate ones are passed over while a sound one exists;
     with priors every start is polished again on the penalised objective (MAP); with
@@ -132,9 +147,11 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     law = problem.law
     stacked = labels is not None and stackable(law)
     if stacked:
-        solution = solve_grouped(problem, config)
+        solution = solve_grouped(problem, config, executor)
+    elif labels is not None:
+        solution = solve(problem, config, functools.partial(from_groups, executor=executor))
     else:
-        solution = solve(problem, config, from_groups if labels is not None else auto)
+        solution = solve(problem, config, auto)
     prior_values = priors.resolve(law, config)
     weight = None
     if prior_values:
@@ -280,6 +297,9 @@ def bootstrap(
     seed: int = 0,
     method: Method = "pairs",
     cluster: str | None = None,
+    *,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
 ) -> BootstrapResult:
     """Refit ``result`` on ``n_boot`` resampled versions of ``data``, all at once.
 
@@ -293,6 +313,9 @@ def bootstrap(
         ``"wild"`` keep the design and resample residuals (small ladders).
     seed
         Seeds the resampling.
+    executor, address
+        Where the refits run, in chunks of resamples (as for :func:`fit`). The resamples are drawn
+        here from ``seed``, so the draws are the same to the last bit on any executor.
 
     Returns
     -------
@@ -305,7 +328,10 @@ def bootstrap(
     DataError
         If ``data`` is not the table the fit was made on.
     ArgumentError
-        If ``n_boot`` < 1, the method is unknown, or ``cluster`` does not match the method.
+        If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, or
+        ``executor`` names no executor.
+    ExecutorError, ChunkError
+        If the executor cannot run or a chunk of resamples failed.
     """
     v.check_all("bootstrap", BOOTSTRAP_RULES, {"n_boot": n_boot, "method": method})
     if (method == "cluster") != (cluster is not None):
@@ -314,6 +340,7 @@ def bootstrap(
             f"Got method={method!r}, cluster={cluster!r}.",
             argument="cluster", function="bootstrap",
         )
+    runner = executor_for(executor, address, function="bootstrap")
     columns = columns_of(data, "bootstrap")
     prepared = _same_data("bootstrap", result, columns)
     clusters = None
@@ -326,7 +353,7 @@ def bootstrap(
     # Resamples start at the estimate and most converge in a few steps; the few that travel far
     # along the amplitude-exponent ridge get a larger iteration budget (only they stay active).
     return bootstrap_problem(
-        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000)
+        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), runner
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.executors import AbstractExecutor, run_chunks
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -243,19 +244,36 @@ def values(points: np.ndarray) -> StartStrategy:
     return strategy
 
 
-def from_groups(problem: Problem, config: FitConfig) -> Starts:
-    """Starts for a grouped fit: each group fitted alone; each group's value of a shared parameter
-    (and their median) taken in turn."""
+ALONE_PER_TASK = 4
+"""Groups per chunk of the one-by-one group fits (laws the batched path cannot take); each group is its
+own problem, so any cut gives the same fits."""
+
+
+def _fit_alone(context: tuple[Problem, FitConfig], span: tuple[int, int]) -> list[np.ndarray]:
+    """Each group of ``first <= g < last`` fitted alone with the full start strategy."""
+    problem, config = context
     law = problem.law
     layout = ParamLayout(law.param_names)
-    per_group = []
-    for block in problem.blocks:
+    fitted = []
+    for block in problem.blocks[span[0] : span[1]]:
         rows = block.rows
         alone = build_problem(
             law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
             layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
         )
-        per_group.append(solve(alone, config).params)
+        fitted.append(solve(alone, config).params)
+    return fitted
+
+
+def from_groups(problem: Problem, config: FitConfig, executor: AbstractExecutor | None = None) -> Starts:
+    """Starts for a grouped fit: each group fitted alone (on ``executor``, a few groups per chunk, when
+    given); each group's value of a shared parameter (and their median) taken in turn."""
+    law = problem.law
+    n_groups = len(problem.blocks)
+    spans = [(a, min(n_groups, a + ALONE_PER_TASK)) for a in range(0, n_groups, ALONE_PER_TASK)]
+    names = [f"groups {a}-{b - 1}" for a, b in spans]
+    parts = run_chunks(executor, _fit_alone, spans, (problem, config), names, "grouped fit")
+    per_group = [params for part in parts for params in part]
     fitted = np.array(per_group)
     candidates = [*fitted, np.median(fitted, axis=0)]
     starts = np.zeros((len(candidates), problem.n_params))

@@ -25,6 +25,7 @@ import numpy as np
 
 from scalinglaws import _views
 from scalinglaws.errors import ArgumentError
+from scalinglaws.executors import AbstractExecutor, run_chunks
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.diagnostics import information
 from scalinglaws.fit.solver import LevenbergMarquardt
@@ -169,6 +170,23 @@ def _resampled(
     return None, targets
 
 
+RESAMPLES_PER_TASK = 250
+"""Resamples refitted per chunk. The chunks are part of the algorithm, the same with or without an
+executor, so each chunk's batch has the same shape (and NumPy the same rounding) wherever it runs."""
+
+
+def _refit(
+    context: tuple[Problem, np.ndarray, int], chunk: tuple[np.ndarray | None, np.ndarray | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """End points and convergence of one chunk of resamples (its rows of weights or targets)."""
+    problem, estimate, max_iter = context
+    weights, targets = chunk
+    rows = (weights if weights is not None else targets).shape[0]  # type: ignore[union-attr]
+    start = np.broadcast_to(estimate, (rows, estimate.size))
+    solved = LevenbergMarquardt(max_iter=max_iter).solve(problem, start, weights, targets=targets)
+    return solved.params, solved.converged
+
+
 def bootstrap_problem(
     problem: Problem,
     estimate: np.ndarray,
@@ -177,13 +195,24 @@ def bootstrap_problem(
     method: Method = "pairs",
     clusters: np.ndarray | None = None,
     max_iter: int = 200,
+    executor: AbstractExecutor | None = None,
 ) -> BootstrapResult:
-    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``."""
+    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``.
+
+    The resamples are all drawn here from ``seed``, then refitted in chunks of ``RESAMPLES_PER_TASK``,
+    here or wherever ``executor`` runs them: the draws are the same to the last bit either way.
+    """
     rng = np.random.default_rng(seed)
     weights, targets = _resampled(problem, estimate, n_boot, method, rng, clusters)
-    start = np.broadcast_to(estimate, (n_boot, estimate.size))
-    solved = LevenbergMarquardt(max_iter=max_iter).solve(problem, start, weights, targets=targets)
-    draws = np.where(solved.converged[:, None], solved.params, np.nan)
+    spans = [(a, min(n_boot, a + RESAMPLES_PER_TASK)) for a in range(0, n_boot, RESAMPLES_PER_TASK)]
+    chunks = [
+        (None if weights is None else weights[a:b], None if targets is None else targets[a:b]) for a, b in spans
+    ]
+    names = [f"resamples {a}-{b - 1}" for a, b in spans]
+    parts = run_chunks(executor, _refit, chunks, (problem, estimate, max_iter), names, "bootstrap")
+    params = np.concatenate([p for p, _ in parts])
+    converged = np.concatenate([c for _, c in parts])
+    draws = np.where(converged[:, None], params, np.nan)
     return BootstrapResult(
-        problem.names, draws, solved.converged, method, seed, fitted_residuals(problem, estimate)
+        problem.names, draws, converged, method, seed, fitted_residuals(problem, estimate)
     )
