@@ -64,8 +64,8 @@ class ConvergenceError(FitError):
 
 
 class ExecutorError(ToolkitError, RuntimeError):
-    """Work sent to an executor (a Ray cluster) could not be run: the cluster cannot be reached, its
-    library is not installed, or a worker kept dying after its retries."""
+    """Work sent to an executor (a Ray cluster) could not be run: the cluster cannot be reached, or a
+    worker kept dying after its retries. (A missing Ray is an ``ImportError`` naming the extra.)"""
 
 
 class ChunkError(ExecutorError):

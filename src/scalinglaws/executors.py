@@ -43,6 +43,7 @@ that finished in its ``finished``.
 from __future__ import annotations
 
 import abc
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -95,7 +96,7 @@ class AbstractExecutor(abc.ABC):
             If a chunk raised: its index, name and exception, and the results of the chunks that
             finished.
         ExecutorError
-            If the executor cannot run anything (Ray missing, the cluster unreachable).
+            If the executor cannot run anything (the cluster unreachable).
         """
 
     def _report(self, finished: int, total: int, label: str) -> None:
@@ -171,11 +172,15 @@ def _apply(function: Callable[[C, T], R], context: C, chunk: T) -> R:
     return function(context, chunk)
 
 
+def _ray_missing() -> ImportError:
+    return ImportError(f"the Ray executor needs Ray, which is not installed. Install it with `{RAY_EXTRA}`.")
+
+
 def _import_ray() -> Any:
     try:
         import ray
-    except ImportError:
-        raise ExecutorError(f"the Ray executor needs Ray, which is not installed: {RAY_EXTRA}.") from None
+    except ImportError as exc:
+        raise _ray_missing() from exc
     return ray
 
 
@@ -200,6 +205,13 @@ class RayExecutor(AbstractExecutor):
         ``{"pip": ["scalinglaws[ray]==0.1.0"]}`` for workers that lack it).
     progress
         Called as chunks finish, anywhere on the cluster.
+
+    Raises
+    ------
+    ImportError
+        If Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ArgumentError
+        If ``max_retries`` or ``num_cpus`` is out of range.
     """
 
     def __init__(
@@ -222,6 +234,8 @@ class RayExecutor(AbstractExecutor):
                 f"`num_cpus` of RayExecutor must be > 0. Got {num_cpus!r} instead.",
                 argument="num_cpus", function="RayExecutor", rule="> 0", value=num_cpus,
             )
+        if importlib.util.find_spec("ray") is None:  # fail here, before any work, without importing Ray
+            raise _ray_missing()
         self.address = address
         self.max_retries = max_retries
         self.num_cpus = num_cpus
@@ -236,8 +250,10 @@ class RayExecutor(AbstractExecutor):
 
         Raises
         ------
+        ImportError
+            If Ray is not installed (``pip install "scalinglaws[ray]"``).
         ExecutorError
-            If Ray is not installed or the cluster cannot be reached.
+            If the cluster cannot be reached.
         """
         ray = _import_ray()
         if ray.is_initialized():

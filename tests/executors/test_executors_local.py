@@ -2,7 +2,7 @@
 
 The chunks of a grouped fit and a bootstrap are part of the algorithm (the same with or without an
 executor), so a fit through :class:`LocalExecutor` must be byte-identical to a fit without one; the Ray
-tests (``test_ray.py``) hold a cluster to the same bytes.
+tests (``test_executors_ray.py``) hold a cluster to the same bytes.
 """
 
 from __future__ import annotations
@@ -131,8 +131,35 @@ def test_ray_executor_checks_its_options(options: dict[str, float], message: str
 
 def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
-    with pytest.raises(ExecutorError, match=r'needs Ray, which is not installed: pip install "scalinglaws\[ray\]"'):
-        RayExecutor().map(square_unless_three, [1], 0)
+    extra = r'needs Ray, which is not installed. Install it with `pip install "scalinglaws\[ray\]"`'
+    with pytest.raises(ImportError, match=extra):
+        RayExecutor()
+    with pytest.raises(ImportError, match=extra):
+        sl.fit(grouped_runs(2), "chinchilla", group="family", executor="ray")
+
+
+def test_cli_without_ray_is_a_usage_error_naming_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = tmp_path / "runs.csv"
+    sl.testing.synthetic_runs("chinchilla", n_runs=20, seed=2).write_csv(table)
+    monkeypatch.setitem(sys.modules, "ray", None)
+    result = CliRunner().invoke(app, ["fit", str(table), "--executor", "ray://head:10001"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--executor'" in result.output
+    assert 'pip install "scalinglaws[ray]"' in result.output
+
+
+def test_cli_exit_code_of_a_failed_chunk_is_that_of_its_cause() -> None:
+    from scalinglaws.cli._errors import exit_code
+    from scalinglaws.errors import DataError, NonFiniteFitError
+
+    def failed(cause: Exception) -> ChunkError:
+        return ChunkError("chunk 0 failed", index=0, name="groups 0-31", cause=cause, finished={})
+
+    assert exit_code(failed(ArgumentError("bad"))) == 2
+    assert exit_code(failed(NonFiniteFitError("no start"))) == 1
+    assert exit_code(failed(DataError("bad rows"))) == 1
+    assert exit_code(failed(ZeroDivisionError("bug"))) == 101  # a bug in a chunk is still a bug
+    assert exit_code(ExecutorError("lost")) == 1
 
 
 def test_grouped_fit_in_local_chunks_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,11 +176,15 @@ def test_grouped_fit_in_local_chunks_is_byte_identical(monkeypatch: pytest.Monke
 
 
 def test_bootstrap_in_local_chunks_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(resampling, "RESAMPLES_PER_TASK", 30)
     runs = sl.testing.synthetic_runs("chinchilla", n_runs=40, seed=3)
     fit = sl.fit(runs, "chinchilla")
     here = sl.bootstrap(fit, runs, n_boot=100, seed=7)
-    chunked = sl.bootstrap(fit, runs, n_boot=100, seed=7, executor="local")
+    # Chunks of 30 resamples (40 points x 5 parameters each): four chunks, the last short.
+    monkeypatch.setattr(resampling, "_CHUNK_ELEMENTS", 30 * 40 * 5)
+    seen: list[tuple[int, int, str]] = []
+    executor = LocalExecutor(progress=lambda done, total, label: seen.append((done, total, label)))
+    chunked = sl.bootstrap(fit, runs, n_boot=100, seed=7, executor=executor)
+    assert seen[-1] == (4, 4, "bootstrap")
     assert fit.with_bootstrap(chunked).to_json() == fit.with_bootstrap(here).to_json()
 
 

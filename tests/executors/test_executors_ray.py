@@ -2,7 +2,7 @@
 counted across the cluster, a killed worker retried, a failing chunk named.
 
 Problems are small (70 groups of 8 runs, 600 resamples) so the module runs in about a minute; the
-1,000-group timing is ``benchmarks/bench_ray.py``.
+1,000-group timing is ``benchmarks/bench_executors.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 import scalinglaws as sl
 from scalinglaws.errors import ChunkError
 from scalinglaws.executors import AbstractExecutor, RayExecutor
+from scalinglaws.fit import resampling
 
 from .conftest import Cluster
 from .test_executors_local import grouped_runs, square_unless_three
@@ -67,12 +68,16 @@ def test_grouped_fit_on_ray_is_byte_identical(ray_cluster: Cluster, runs: Any, l
     assert {(total, label) for _, total, label in progress.calls} == {(3, "grouped fit")}
 
 
-def test_bootstrap_on_ray_is_byte_identical(ray_cluster: Cluster) -> None:
+def test_bootstrap_on_ray_is_byte_identical(ray_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
     data = sl.testing.synthetic_runs("chinchilla", n_runs=60, seed=5)
     fit = sl.fit(data, "chinchilla")
+    # Chunks of 200 resamples (60 points x 5 parameters each), cut here in the driver: 3 chunks.
+    monkeypatch.setattr(resampling, "_CHUNK_ELEMENTS", 200 * 60 * 5)
     here = fit.with_bootstrap(sl.bootstrap(fit, data, n_boot=600, seed=11))
-    there = fit.with_bootstrap(sl.bootstrap(fit, data, n_boot=600, seed=11, executor="ray"))  # 3 chunks
-    assert there.to_json() == here.to_json()
+    progress = Recorder()
+    draws = sl.bootstrap(fit, data, n_boot=600, seed=11, executor=RayExecutor(progress=progress))
+    assert fit.with_bootstrap(draws).to_json() == here.to_json()
+    assert [done for done, _, _ in progress.calls] == [0, 1, 2, 3]
 
 
 class KillOnce:
@@ -178,4 +183,4 @@ def test_cli_bootstrap_through_ray_client_writes_the_same_file(ray_cluster: Clus
     there = _cli([*args, "--executor", ray_cluster.client, "--out", str(tmp_path / "there.json")], ray_cluster.env)
     assert there.returncode == 0, there.stderr
     assert (tmp_path / "there.json").read_bytes() == (tmp_path / "here.json").read_bytes()
-    assert "bootstrap: 2 of 2 chunks done" in there.stderr
+    assert "bootstrap: 1 of 1 chunks done" in there.stderr  # 300 resamples of 40 points: one chunk

@@ -30,6 +30,7 @@ from typer.core import TyperGroup
 from scalinglaws.cli import _console
 from scalinglaws.errors import (
     ArgumentError,
+    ChunkError,
     DataError,
     FitError,
     LawSpecError,
@@ -111,7 +112,9 @@ def message_for(exc: Exception, command: Any) -> str:
 
 
 def exit_code(exc: Exception) -> int:
-    """The exit code for an exception that escaped a command."""
+    """The exit code for an exception that escaped a command (a failed chunk: that of its cause)."""
+    if isinstance(exc, ChunkError) and isinstance(exc.cause, Exception):
+        return exit_code(exc.cause)
     for kind, code in _EXIT_CODES:
         if isinstance(exc, kind):
             return code

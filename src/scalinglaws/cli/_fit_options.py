@@ -157,12 +157,22 @@ EXECUTOR = Annotated[
 
 
 def make_executor(spec: str | None, command: str, steps: Any) -> Any:
-    """The executor ``--executor`` names (None without it), counting its chunks on the progress bar."""
+    """The executor ``--executor`` names (None without it), counting its chunks on the progress bar.
+
+    A Ray executor connects here, before any work, so a missing Ray or an unreachable cluster is a
+    usage error (exit 2) naming the flag.
+    """
     if spec is None:
         return None
-    from scalinglaws.executors import executor_for
+    from scalinglaws.errors import ExecutorError
+    from scalinglaws.executors import RayExecutor, executor_for
 
-    runner = executor_for(spec, function=command, progress=steps.chunks)
+    try:
+        runner = executor_for(spec, function=command, progress=steps.chunks)
+        if isinstance(runner, RayExecutor):
+            runner.connect()
+    except (ImportError, ExecutorError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--executor'") from exc
     _console.note(f"running the chunks on {runner!r}")
     return runner
 

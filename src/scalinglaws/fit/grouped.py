@@ -156,9 +156,9 @@ covers the corners."""
 
 
 GROUPS_PER_TASK = 32
-"""Groups per chunk of the separate fits. The chunks are part of the algorithm, the same with or without
-an executor and on any cluster, so every chunk does the same arithmetic wherever it runs (NumPy's kernels
-can round differently for different batch shapes; equal chunks have equal shapes)."""
+"""Groups per chunk of the separate fits when an executor runs them. Every group's rows of the batched
+solver are its own (the batch only shares the loop), so a chunk's groups end where they would in one
+batch of all groups; the chunks are the same on every executor and every cluster."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,8 +255,9 @@ def _fit_groups(context: tuple[Stack, _GridPlan, np.ndarray | None], span: tuple
 
 
 def group_spans(n_groups: int) -> list[tuple[int, int]]:
-    """The chunks of the separate fits: ``GROUPS_PER_TASK`` groups each (fewer in the last)."""
-    return [(first, min(n_groups, first + GROUPS_PER_TASK)) for first in range(0, n_groups, GROUPS_PER_TASK)]
+    """The chunks of the separate fits on an executor: ``GROUPS_PER_TASK`` groups each (fewer in the last)."""
+    size = GROUPS_PER_TASK
+    return [(first, min(n_groups, first + size)) for first in range(0, n_groups, size)]
 
 
 def separate_fits(
@@ -265,8 +266,8 @@ def separate_fits(
     """Every group's own fit, batched: parameters ``(G, p)``, objectives, outcomes, iterations, evaluations.
 
     ``pooled`` (law parameters of a fit of all groups' rows together) is a further start for every group.
-    The groups are fitted in chunks (:func:`group_spans`), here or wherever ``executor`` runs them; the
-    result is the same to the last bit.
+    Without an executor all groups are one batch; with one, they are fitted in chunks of groups
+    (:func:`group_spans`) wherever it runs them, with the same result to the last bit.
     """
     plan = _grid_plan(stack, config, pooled is not None)
     groups = stack.n_groups
@@ -281,7 +282,7 @@ def separate_fits(
             pooled_starts[:, linear] = solve_linear(
                 offset, columns, stack.y, stack.weights, stack.lower[linear], stack.upper[linear], stack, 2,
             )
-    spans = group_spans(groups)
+    spans = group_spans(groups) if executor is not None else [(0, groups)]
     names = [f"groups {first}-{last - 1}" for first, last in spans]
     parts = run_chunks(executor, _fit_groups, spans, (stack, plan, pooled_starts), names, "grouped fit")
     found = np.concatenate([p.found for p in parts])

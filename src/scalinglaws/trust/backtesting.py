@@ -216,6 +216,6 @@ def backtest(
         axis_note=note,
         prob=prob,
         interval_method=method,
-        points=pl.concat(point_rows),
+        points=pl.concat(point_rows, rechunk=True),  # one chunk: its means do not depend on how it was built
         splits=pl.DataFrame(split_rows),
     )
