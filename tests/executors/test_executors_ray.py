@@ -21,13 +21,19 @@ import pytest
 import scalinglaws as sl
 from scalinglaws.errors import ChunkError
 from scalinglaws.executors import AbstractExecutor, RayExecutor
-from scalinglaws.fit import resampling
+from scalinglaws.fit import grouped, resampling
 
 from .conftest import Cluster
 from .test_executors_local import grouped_runs, square_unless_three
 
 N_GROUPS = 70
-"""Three chunks of groups (32, 32 and 6): more chunks than the cluster's 2 CPUs."""
+"""Three chunks of groups (32, 32 and 6, with ``GROUPS_PER_TASK`` set to 32 here in the driver, where the
+work is cut): more chunks than the cluster's 2 CPUs."""
+
+
+@pytest.fixture(autouse=True)
+def _chunks_of_32(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grouped, "GROUPS_PER_TASK", 32)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -63,9 +69,11 @@ def test_grouped_fit_on_ray_is_byte_identical(ray_cluster: Cluster, runs: Any, l
         runs, "chinchilla", group="family", shared=("alpha", "beta"), executor=RayExecutor(progress=progress)
     )
     assert remote.to_json() == local_fit.to_json()
-    finished = [done for done, _, _ in progress.calls]
-    assert finished == [0, 1, 2, 3]  # every chunk counted once, as it finished somewhere on the cluster
-    assert {(total, label) for _, total, label in progress.calls} == {(3, "grouped fit")}
+    chunked_here = sl.fit(runs, "chinchilla", group="family", shared=("alpha", "beta"), executor="local")
+    assert remote.to_json() == chunked_here.to_json()
+    calls = [(done, total) for done, total, label in progress.calls if label == "grouped fit"]
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]  # every chunk counted once, as it finished on the cluster
+    assert {label for _, _, label in progress.calls} == {"start grid", "grouped fit"}  # the pooled fit's grid
 
 
 def test_bootstrap_on_ray_is_byte_identical(ray_cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,6 +111,8 @@ class KillingExecutor(AbstractExecutor):
         self, function: Callable[[Any, Any], Any], chunks: Sequence[Any], context: Any = None, *,
         names: Sequence[str] | None = None, label: str = "chunks",
     ) -> list[Any]:
+        if label == "start grid":  # the pooled fit's grid (one chunk here): run as it is
+            return self.inner.map(function, chunks, context, names=names, label=label)
         work = KillOnce(function, chunks[self.victim], self.marker)
         return self.inner.map(work, chunks, context, names=names, label=label)
 
@@ -118,7 +128,8 @@ def test_a_killed_worker_is_retried_and_the_result_is_unchanged(
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert remote.to_json() == local_fit.to_json()
-    assert [done for done, _, _ in progress.calls] == [0, 1, 2, 3]  # the retried chunk counted once
+    grouped_calls = [done for done, _, label in progress.calls if label == "grouped fit"]
+    assert grouped_calls == [0, 1, 2, 3]  # the retried chunk counted once
 
 
 def test_without_retries_the_killed_chunk_names_itself(ray_cluster: Cluster, tmp_path: Path) -> None:
@@ -136,6 +147,7 @@ def test_a_failing_chunk_on_ray_names_itself_and_the_others_finish(ray_cluster: 
     assert info.value.finished == {0: 1, 1: 2, 2: 5, 4: 17}
 
 
+@pytest.mark.slow  # about 15 s each on a loaded 2-core machine
 def test_backtest_and_select_on_ray_match_a_local_run(ray_cluster: Cluster) -> None:
     data = sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=1)
     options: dict[str, Any] = {"train_fractions": (0.6, 0.8), "n_boot": 20, "n_grid": 256}
@@ -157,6 +169,7 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.slow  # about 15 s each on a loaded 2-core machine
 def test_cli_fit_joins_an_existing_cluster_and_writes_the_same_file(
     ray_cluster: Cluster, runs: Any, local_fit: sl.FitResult, tmp_path: Path
 ) -> None:
@@ -171,9 +184,10 @@ def test_cli_fit_joins_an_existing_cluster_and_writes_the_same_file(
     assert there.returncode == 0, there.stderr
     assert (tmp_path / "there.json").read_bytes() == (tmp_path / "here.json").read_bytes()
     assert json.loads(there.stdout)["params"] == json.loads(local_fit.to_json())["params"]  # stdout: one document
-    assert "grouped fit: 3 of 3 chunks done" in there.stderr
+    assert "grouped fit: 1 of 1 chunks done" in there.stderr  # 70 groups, GROUPS_PER_TASK = 128 there
 
 
+@pytest.mark.slow  # about 15 s each on a loaded 2-core machine
 def test_cli_bootstrap_through_ray_client_writes_the_same_file(ray_cluster: Cluster, tmp_path: Path) -> None:
     table = tmp_path / "runs.csv"
     sl.testing.synthetic_runs("chinchilla", n_runs=40, seed=2).write_csv(table)

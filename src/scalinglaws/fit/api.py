@@ -87,8 +87,9 @@ def fit(
         Where a grouped fit's separate group fits run, in chunks of groups: ``"local"`` (this
         process), ``"ray"`` (a local Ray cluster, or the one at ``address``), ``"ray://HOST:PORT"``, or
         an executor from :mod:`scalinglaws.executors`. The result is the same to the last bit as
-        without (the default: every group in one batch here). An ungrouped fit is one problem and
-        always runs here.
+        without (the default: every group in one batch here). For an ungrouped fit (and the pooled
+        fit that seeds a grouped one) the cells of the start grid are scored in chunks there; the
+        polish of the starts runs here.
     **overrides
         Options replacing those of ``config``, by name: ``loss``, ``delta``, ``space``,
         ``asymmetry``, ``target``, ``mapping``, ``bounds``, ``init``, ``fixed``, ``weights``,
@@ -150,8 +151,8 @@ def fit_prepared(prepared: Prepared, executor: AbstractExecutor | None = None) -
         solution = solve_grouped(problem, config, executor)
     elif labels is not None:
         solution = solve(problem, config, functools.partial(from_groups, executor=executor))
-    else:
-        solution = solve(problem, config, auto)
+    else:  # one problem: on an executor, its start grid is scored in chunks there
+        solution = solve(problem, config, auto if executor is None else functools.partial(auto, executor=executor))
     prior_values = priors.resolve(law, config)
     weight = None
     if prior_values:
