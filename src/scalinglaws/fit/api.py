@@ -113,8 +113,10 @@ def fit(
         If the objective is not finite at any start.
     ConvergenceError
         If ``strict`` and the fit did not converge.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
     ExecutorError, ChunkError
-        If the executor cannot run (Ray missing, cluster unreachable) or a chunk of groups failed.
+        If the cluster cannot be reached, or a chunk of groups failed (the error names it).
 
     Examples
     --------
@@ -331,8 +333,10 @@ def bootstrap(
     ArgumentError
         If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, or
         ``executor`` names no executor.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
     ExecutorError, ChunkError
-        If the executor cannot run or a chunk of resamples failed.
+        If the cluster cannot be reached, or a chunk of resamples failed (the error names it).
     """
     v.check_all("bootstrap", BOOTSTRAP_RULES, {"n_boot": n_boot, "method": method})
     if (method == "cluster") != (cluster is not None):

@@ -159,8 +159,8 @@ covers the corners."""
 GROUPS_PER_TASK = 128
 """Groups per chunk of the separate fits when an executor runs them; the chunks are the same on every
 executor and every cluster, so every executor gives the same bytes. Without an executor all groups are
-one batch: the same fits, but BLAS may round a few groups' end points differently in the last bits
-(about 1e-11 relative in 2 of 1,000 groups) for another batch shape. A chunk's solver loop runs until
+one batch: the same fits, but the linear algebra may round a few groups' end points differently in the
+last bits for another batch shape (about 1e-11 relative in 2 of 1,000 groups in one test). A chunk's solver loop runs until
 its slowest group is done, so its fixed cost is paid per chunk: 128 groups keep it to about a third of
 the separate fits' time (32 groups: 2.7 times the one-batch time)."""
 

@@ -188,8 +188,10 @@ def backtest(
     ------
     ArgumentError
         If ``executor`` names no executor.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
     ExecutorError, ChunkError
-        If the executor cannot run, or a split failed (the error names it).
+        If the cluster cannot be reached, or a split failed (the error names it).
     """
     v.check_all("backtest", {k: r for k, r in RULES.items() if k != "train_fractions"}, {"prob": prob, "n_boot": n_boot})
     config = (config if config is not None else FitConfig()).with_options(**overrides)

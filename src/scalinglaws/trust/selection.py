@@ -105,8 +105,10 @@ def select(
     ------
     ArgumentError
         If fewer than two laws are given, or ``executor`` names no executor.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
     ExecutorError, ChunkError
-        If the executor cannot run, or a law's backtest failed (the error names the law).
+        If the cluster cannot be reached, or a law's backtest failed (the error names the law).
     """
     if len(laws) < 2:
         raise ArgumentError(
