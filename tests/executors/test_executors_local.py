@@ -221,3 +221,33 @@ def test_cli_names_an_unknown_executor(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["fit", str(table), "--executor", "dask"])
     assert result.exit_code == 2
     assert "Invalid value for '--executor': must be 'local', 'ray', 'ray://HOST:PORT' or an executor" in result.output
+
+
+def test_cli_fit_with_local_executor_writes_the_same_file_and_counts_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grouped, "GROUPS_PER_TASK", 4)  # 10 groups: chunks of 4, 4 and 2
+    table = tmp_path / "runs.csv"
+    grouped_runs(10).write_csv(table)
+    args = ["fit", str(table), "--group", "family", "--bootstrap", "40"]
+    here = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "here.json")])
+    assert here.exit_code == 0, here.output
+    there = CliRunner().invoke(app, [*args, "--executor", "local", "--out", str(tmp_path / "there.json")])
+    assert there.exit_code == 0, there.output
+    assert (tmp_path / "there.json").read_bytes() == (tmp_path / "here.json").read_bytes()
+    assert "running the chunks on LocalExecutor()" in there.output
+    assert "grouped fit: 0 of 3 chunks done" in there.output
+    assert "grouped fit: 3 of 3 chunks done" in there.output
+    assert "bootstrap: 1 of 1 chunks done" in there.output
+
+
+@pytest.mark.parametrize("command", [["backtest", "--law", "chinchilla"], ["select", "--laws", "chinchilla,kaplan_nd"]])
+def test_cli_backtest_and_select_take_the_executor(tmp_path: Path, command: list[str]) -> None:
+    table = tmp_path / "runs.csv"
+    sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=1).write_csv(table)
+    args = [command[0], str(table), *command[1:], "--bootstrap", "10", "--json"]
+    here = CliRunner().invoke(app, args)
+    there = CliRunner().invoke(app, [*args, "--executor", "local"])
+    assert here.exit_code == 0, here.output
+    assert there.exit_code == 0, there.output
+    assert there.stdout == here.stdout  # the same JSON document
