@@ -226,10 +226,10 @@ def test_cli_names_an_unknown_executor(tmp_path: Path) -> None:
 def test_cli_fit_with_local_executor_writes_the_same_file_and_counts_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grouped, "GROUPS_PER_TASK", 4)  # 10 groups: chunks of 4, 4 and 2
+    monkeypatch.setattr(grouped, "GROUPS_PER_TASK", 2)  # 5 groups: chunks of 2, 2 and 1
     table = tmp_path / "runs.csv"
-    grouped_runs(10).write_csv(table)
-    args = ["fit", str(table), "--group", "family", "--bootstrap", "40"]
+    grouped_runs(5).write_csv(table)
+    args = ["fit", str(table), "--group", "family", "--bootstrap", "20"]
     here = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "here.json")])
     assert here.exit_code == 0, here.output
     there = CliRunner().invoke(app, [*args, "--executor", "local", "--out", str(tmp_path / "there.json")])
