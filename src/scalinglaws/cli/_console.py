@@ -22,6 +22,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -163,23 +164,47 @@ def warnings_to_stderr() -> Iterator[None]:
         yield
 
 
+class Steps:
+    """What :func:`progress` yields: call it when a step is done, naming the next; ``chunks`` counts the
+    finished chunks of work an executor runs (here or across a cluster) as a bar of their own."""
+
+    def __init__(self, step: Callable[[str], None], chunks: Callable[[int, int, str], None]) -> None:
+        self._step = step
+        self._chunks = chunks
+
+    def __call__(self, description: str) -> None:
+        self._step(description)
+
+    def chunks(self, finished: int, total: int, label: str) -> None:
+        """``finished`` of ``total`` chunks of ``label`` are done (an executor's ``progress``)."""
+        self._chunks(finished, total, label)
+
+
 @contextmanager
-def progress(total: int, first: str) -> Iterator[Callable[[str], None]]:
+def progress(total: int, first: str) -> Iterator[Steps]:
     """A progress bar on stderr over ``total`` steps; yields ``advance(next_step_description)``.
 
-    Call ``advance`` when a step is done, naming the step that starts next (``""`` after the last).
-    The bar shows only when stderr is a terminal (and disappears when done); otherwise each step is
-    one ``note`` line, so logs and captured output stay plain text.
+    Call ``advance`` when a step is done, naming the step that starts next (``""`` after the last);
+    pass ``advance.chunks`` as an executor's ``progress`` to count its chunks too. The bar shows only
+    when stderr is a terminal (and disappears when done); otherwise each step is one ``note`` line, and
+    chunks a line at the start, at every tenth and at the end, so logs stay plain and short.
     """
     console = stderr()
     if not console.is_terminal:
+        shown: dict[str, int] = {}
 
         def step(description: str) -> None:
             if description:
                 note(description)
 
+        def chunks(finished: int, total: int, label: str) -> None:
+            tenth = finished * 10 // max(total, 1)
+            if finished in (0, total) or tenth > shown.get(label, 0):
+                shown[label] = tenth
+                note(f"{label}: {finished} of {total} chunks done")
+
         step(first)
-        yield step
+        yield Steps(step, chunks)
         return
     columns = (
         TextColumn("[progress.description]{task.description}"),
@@ -189,11 +214,17 @@ def progress(total: int, first: str) -> Iterator[Callable[[str], None]]:
     )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(first, total=total)
+        chunk_tasks: dict[str, TaskID] = {}
 
         def advance(description: str) -> None:
             bar.update(task, advance=1, description=description)
 
-        yield advance
+        def chunks(finished: int, total: int, label: str) -> None:
+            if label not in chunk_tasks:
+                chunk_tasks[label] = bar.add_task(f"  {label} (chunks)", total=total)
+            bar.update(chunk_tasks[label], completed=finished, total=total)
+
+        yield Steps(advance, chunks)
 
 
 STEP_NOTES = 10

@@ -34,6 +34,7 @@ from typer.core import TyperCommand, TyperGroup
 from scalinglaws.cli import _console
 from scalinglaws.errors import (
     ArgumentError,
+    ChunkError,
     DataError,
     FitError,
     LawSpecError,
@@ -135,7 +136,9 @@ def message_for(exc: Exception, command: Any) -> str:
 
 
 def exit_code(exc: Exception) -> int:
-    """The exit code for an exception that escaped a command."""
+    """The exit code for an exception that escaped a command (a failed chunk: that of its cause)."""
+    if isinstance(exc, ChunkError) and isinstance(exc.cause, Exception):
+        return exit_code(exc.cause)
     for kind, code in _EXIT_CODES:
         if isinstance(exc, kind):
             return code

@@ -18,6 +18,7 @@ from scalinglaws.cli._fit_options import (
     DEFAULT_SPACE,
     DEFAULTS,
     DELTA,
+    EXECUTOR,
     FIX,
     GROUP,
     INIT,
@@ -37,6 +38,7 @@ from scalinglaws.cli._fit_options import (
     TARGET,
     WEIGHTS,
     fit_config,
+    make_executor,
 )
 from scalinglaws.cli._options import checked, probability
 from scalinglaws.cli.report import preflight
@@ -48,6 +50,8 @@ Examples:
   scalinglaws backtest runs.csv --law chinchilla --split-by C
 
   scalinglaws backtest runs.csv --law chinchilla --split-by N --train-fraction 0.5 --train-fraction 0.75
+
+  scalinglaws backtest runs.csv --law chinchilla --train-fraction 0.5 --train-fraction 0.75 --executor ray
 """
 
 SELECT_EPILOG = """\
@@ -56,6 +60,8 @@ Examples:
   scalinglaws select runs.csv --laws chinchilla,kaplan_nd --split-by C
 
   scalinglaws select runs.csv --laws "chinchilla;E + A*N**-alpha" --split-by N
+
+  scalinglaws select runs.csv --laws chinchilla,kaplan_nd,farseer --executor ray://head:10001
 """
 
 _DATA = Annotated[
@@ -119,6 +125,7 @@ def backtest_command(
     prior: PRIOR = None,
     prior_from: PRIOR_FROM = DEFAULTS.prior_from,
     prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
     out: _OUT = None,
     separator: _io.SEPARATOR = None,
@@ -143,6 +150,7 @@ def backtest_command(
         result = sl.backtest(
             frame, law, split_by=split_by, train_fractions=fractions,
             prob=interval, n_boot=bootstrap, config=config, progress=update,
+            executor=make_executor(executor, "backtest", lambda done, total, _label: update(done, total)),
         )
     if out is not None:
         _io.write_table(result.points, out)
@@ -211,6 +219,7 @@ def select_command(
             help="Also average the laws with stacking weights from leave-future-out predictions.",
         ),
     ] = False,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
     out: _OUT = None,
     separator: _io.SEPARATOR = None,
@@ -234,6 +243,7 @@ def select_command(
         result = sl.select(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
             prob=interval, n_boot=bootstrap, config=config, progress=update,
+            executor=make_executor(executor, "select", lambda done, total, _label: update(done, total)),
         )
     mixture = None
     if average:

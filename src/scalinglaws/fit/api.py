@@ -8,6 +8,7 @@ end point; the result (:mod:`.result`) is an immutable value carrying the config
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -26,6 +27,7 @@ from scalinglaws.errors import (
     LawSpecError,
     MissingColumnError,
 )
+from scalinglaws.executors import AbstractExecutor, executor_for
 from scalinglaws.fit import degeneracy, optima, priors
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.config import FitConfig, FitOptions
@@ -70,6 +72,8 @@ def fit(
     law: str | Law = "chinchilla",
     *,
     config: FitConfig | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
     **overrides: Unpack[FitOptions],
 ) -> FitResult:
     """Fit a scaling law to training runs.
@@ -85,6 +89,13 @@ def fit(
         (or mapped to columns) are inputs; all other names are parameters.
     config
         Every option of the fit (:class:`FitConfig`; its defaults when None).
+    executor, address
+        Where a grouped fit's separate group fits run, in chunks of groups: ``"local"`` (this
+        process), ``"ray"`` (a local Ray cluster, or the one at ``address``), ``"ray://HOST:PORT"``, or
+        an executor from :mod:`scalinglaws.executors`. The result is the same to the last bit as
+        without (the default: every group in one batch here). For an ungrouped fit (and the pooled
+        fit that seeds a grouped one) the cells of the start grid are scored in chunks there; the
+        polish of the starts runs here.
     **overrides
         Options replacing those of ``config``, by name: ``loss``, ``delta``, ``space``,
         ``asymmetry``, ``target``, ``mapping``, ``bounds``, ``init``, ``fixed``, ``weights``,
@@ -99,7 +110,7 @@ def fit(
     Raises
     ------
     ArgumentError
-        If an option is unknown or has a value it cannot take.
+        If an option is unknown or has a value it cannot take, or ``executor`` names no executor.
     DataError, MissingColumnError, SchemaError
         If the table cannot be read, lacks a column, or holds values the law cannot use.
     LawSpecError
@@ -108,6 +119,10 @@ def fit(
         If the objective is not finite at any start.
     ConvergenceError
         If ``strict`` and the fit did not converge.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a chunk of groups failed (the error names it).
 
     Examples
     --------
@@ -118,8 +133,9 @@ def fit(
     'converged'
     """
     config = (config if config is not None else FitConfig()).with_options(**overrides)
+    runner = executor_for(executor, address, function="fit")
     prepared = prepare(columns_of(data, "fit"), law, config)
-    result = fit_prepared(prepared)
+    result = fit_prepared(prepared, runner)
     if config.strict and result.status is not FitStatus.CONVERGED:
         raise ConvergenceError(
             f"fit of law {result.law.label!r} ended with status {result.status.value}: {result.message}."
@@ -127,8 +143,10 @@ def fit(
     return result
 
 
-def fit_prepared(prepared: Prepared) -> FitResult:
+def fit_prepared(prepared: Prepared, executor: AbstractExecutor | None = None) -> FitResult:
     """Fit a validated problem (from :func:`prepare`) and judge the end point.
+
+    A grouped fit's separate group fits run in chunks on ``executor`` when given (same result).
 
     The multistart's distinct optima are kept; degenerate ones are passed over while a sound one exists;
     with priors every start is polished again on the penalised objective (MAP); with
@@ -138,9 +156,11 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     law = problem.law
     stacked = labels is not None and stackable(law)
     if stacked:
-        solution = solve_grouped(problem, config)
-    else:
-        solution = solve(problem, config, from_groups if labels is not None else auto)
+        solution = solve_grouped(problem, config, executor)
+    elif labels is not None:
+        solution = solve(problem, config, functools.partial(from_groups, executor=executor))
+    else:  # one problem: on an executor, its start grid is scored in chunks there
+        solution = solve(problem, config, auto if executor is None else functools.partial(auto, executor=executor))
     prior_values = priors.resolve(law, config)
     weight = None
     if prior_values:
@@ -298,6 +318,9 @@ def bootstrap(
     method: Method = "pairs",
     cluster: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
 ) -> BootstrapResult:
     """Refit ``result`` on ``n_boot`` resampled versions of ``data``, batched (a chunk at a time).
 
@@ -313,6 +336,9 @@ def bootstrap(
         Seeds the resampling.
     progress
         Called as ``progress(done, n_boot)`` while resamples finish (the CLI draws a bar from it).
+    executor, address
+        Where the refits run, in chunks of resamples (as for :func:`fit`). The resamples are drawn
+        here from ``seed``, so the draws are the same to the last bit on any executor.
 
     Returns
     -------
@@ -325,9 +351,13 @@ def bootstrap(
     DataError
         If ``data`` is not the table the fit was made on.
     ArgumentError
-        If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, or the draws
-        would need more memory than is available (checked before any work; the message gives the
-        estimate and the largest ``n_boot`` that fits).
+        If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, ``executor``
+        names no executor, or the draws would need more memory than is available (checked before any
+        work; the message gives the estimate and the largest ``n_boot`` that fits).
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a chunk of resamples failed (the error names it).
     """
     v.check_all("bootstrap", BOOTSTRAP_RULES, {"n_boot": n_boot, "method": method})
     if (method == "cluster") != (cluster is not None):
@@ -336,6 +366,7 @@ def bootstrap(
             f"Got method={method!r}, cluster={cluster!r}.",
             argument="cluster", function="bootstrap",
         )
+    runner = executor_for(executor, address, function="bootstrap")
     columns = columns_of(data, "bootstrap")
     prepared = _same_data("bootstrap", result, columns)
     clusters = None
@@ -349,7 +380,7 @@ def bootstrap(
     # Resamples start at the estimate and most converge in a few steps; the few that travel far
     # along the amplitude-exponent ridge get a larger iteration budget (only they stay active).
     return bootstrap_problem(
-        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress
+        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress, runner
     )
 
 
