@@ -57,8 +57,9 @@ def test_frames_and_mappings(table: pl.DataFrame) -> None:
 
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"`source` of read_runs must be a .csv, .parquet, .jsonl/.ndjson or "
-                                        r".json file. Got '.*runs.xlsx' instead"):
+    with pytest.raises(DataError, match=r"`source` of read_runs must be a \.csv, \.tsv, \.parquet, \.jsonl/\.ndjson "
+                                        r"or \.json file \(\.csv\.gz, \.tsv\.gz and \.jsonl\.gz too\)\. "
+                                        r"Got '.*runs\.xlsx' instead\. Pass `format=`"):
         read_runs(tmp_path / "runs.xlsx")
     with pytest.raises(DataError, match=r"`source` of read_runs: no file at '.*missing.csv'"):
         read_runs(tmp_path / "missing.csv")
@@ -105,7 +106,7 @@ def test_pyarrow_array_is_not_a_table() -> None:
 
 
 def test_write_runs_errors(table: pl.DataFrame, tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"`path` of write_runs must end in .csv, .parquet, .jsonl or .json"):
+    with pytest.raises(DataError, match=r"`path` of write_runs must end in \.csv, \.tsv, \.parquet, \.jsonl or \.json \(or pass `format=`\)\. Got .*runs\.xlsx"):
         write_runs(table, tmp_path / "runs.xlsx")
     with pytest.raises(DataError, match=r"`path` of write_runs: could not write"):
         write_runs(table, tmp_path / "missing-folder" / "runs.csv")

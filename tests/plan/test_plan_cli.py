@@ -36,7 +36,9 @@ def test_plan_preset_json() -> None:
 def test_plan_fit_file_table_with_intervals(fit_file: Path) -> None:
     out = runner.invoke(app, ["plan", str(fit_file), "-c", "1e23", "-c", "1e24"])
     assert out.exit_code == 0, out.output
-    assert "n_params_lower" in out.stdout
+    assert "n_params_" in out.stdout  # the column headers wrap to keep the table within 100 columns
+    assert "lower" in out.stdout
+    assert "upper" in out.stdout
     assert "exponents" in out.stdout
 
 
@@ -70,7 +72,7 @@ def test_isoflop_table_and_compare(tmp_path: Path, fit_file: Path) -> None:
     assert json.loads(out.stdout)["method"] == "akima"
     out = runner.invoke(app, ["isoflop", str(path), "--method", "quartic"])
     assert out.exit_code == 2
-    assert "cubic, parabola or akima" in out.output
+    assert "'cubic', 'parabola', 'akima'" in " ".join(out.output.replace("│", " ").split())
     out = runner.invoke(app, ["isoflop", str(path), "--flops-column", "budget"])
     assert out.exit_code == 2
     assert "'budget'" in out.output

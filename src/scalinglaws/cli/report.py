@@ -1,4 +1,8 @@
-"""``scalinglaws report DATA``: fit, bootstrap and backtest a law, and write one self-contained HTML report."""
+"""``scalinglaws report DATA``: fit, bootstrap and backtest a law, and write one self-contained HTML report.
+
+(Longer than 400 lines for a reason: the command takes every fit option plus its own, each declared
+with its help text, and checks them all before any work.)
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Read tables of runs from files and data frames into polars, and write them back."""
+"""Read tables of runs from files and data frames into polars, and write them back.
+
+(Longer than 400 lines for a reason: every format's reader and its errors, the memory estimate that
+runs before a read and the whole-or-nothing writers are the one place files are touched.)
+"""
 
 from __future__ import annotations
 

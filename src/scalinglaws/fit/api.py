@@ -4,6 +4,9 @@
 (:mod:`.init`) chooses where to start; the multistart wrapper (:mod:`.multistart`) polishes the starts
 with the solver (:mod:`.solver`); covariance and status (:mod:`.covariance`) and diagnostics judge the
 end point; the result (:mod:`.result`) is an immutable value carrying the config that made it.
+
+(Longer than 400 lines for a reason: the four public entry points with their full docstrings; the
+work itself is in the modules named above.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ stages, neither of which ever forms a dense (rows x all parameters) Jacobian:
 
 The covariance of the joint estimate comes from the same arrowhead information matrix. With no shared
 parameter the second stage is empty and the fit is the batch of separate fits.
+
+(Longer than 400 lines for a reason: both stages, the chunking for executors and the per-group
+covariance work on the one padded :class:`Stack`; split apart, each would re-derive its layout.)
 """
 
 from __future__ import annotations

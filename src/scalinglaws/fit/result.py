@@ -1,4 +1,9 @@
-"""Immutable results of a fit, separate from the engine that made them."""
+"""Immutable results of a fit, separate from the engine that made them.
+
+(Longer than 400 lines for a reason: :class:`FitResult` is one value, and its methods, prediction,
+intervals, summaries, frames and the round trip through the fit file, read the same fields; the file
+format's checks live in :mod:`._fitfile`.)
+"""
 
 from __future__ import annotations
 
