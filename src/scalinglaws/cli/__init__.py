@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from scalinglaws.cli import compare, demo, fit, laws, observational, plot, predict, report, trust
+from scalinglaws.cli import (
+    compare,
+    demo,
+    discover,
+    fit,
+    laws,
+    observational,
+    plot,
+    predict,
+    report,
+    trust,
+)
 from scalinglaws.cli import plan as plan_cli
 from scalinglaws.cli._console import result
 from scalinglaws.cli._errors import ExitCodeGroup
@@ -63,6 +74,7 @@ app.command("fit", epilog=fit.EPILOG)(fit.fit_command)
 app.command("predict", epilog=predict.EPILOG)(predict.predict_command)
 app.command("backtest", epilog=trust.BACKTEST_EPILOG)(trust.backtest_command)
 app.command("select", epilog=trust.SELECT_EPILOG)(trust.select_command)
+app.command("discover", epilog=discover.EPILOG)(discover.discover_command)
 app.command("report", epilog=report.EPILOG)(report.report_command)
 app.command("plot", epilog=plot.EPILOG)(plot.plot_command)
 app.command("plan", epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)
