@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.fit import reduced
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -102,7 +103,11 @@ def _searched(problem: Problem) -> tuple[np.ndarray, np.ndarray, bool]:
 
 
 def _grid_around(
-    problem: Problem, config: FitConfig, bases: np.ndarray, searched: np.ndarray, linear: np.ndarray,
+    problem: Problem,
+    config: FitConfig,
+    bases: np.ndarray,
+    searched: np.ndarray,
+    linear: np.ndarray,
     use_projection: bool,
 ) -> Starts:
     """The best distinct cells of a grid over ``searched`` laid around each row of ``bases``."""
@@ -152,7 +157,9 @@ def _lattice(n_points: int, d: int) -> tuple[int, ...] | None:
     return (per_axis,) * d if per_axis**d == n_points else None
 
 
-def local_minima(values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int, ...] | None) -> np.ndarray:
+def local_minima(
+    values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int, ...] | None
+) -> np.ndarray:
     """Indices of the candidates no neighbour of which is lower, best first: one start per basin.
 
     Neighbours are the adjacent cells of a full grid (diagonals included), or the ``2d`` nearest
@@ -176,7 +183,9 @@ def local_minima(values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int
 
         k = min(values.size, 2 * coordinates.shape[1] + 1)
         _, neighbours = cKDTree(coordinates).query(coordinates, k=k)
-        minima = np.flatnonzero((finite[:, None] <= finite[neighbours]).all(axis=1) & np.isfinite(finite))
+        minima = np.flatnonzero(
+            (finite[:, None] <= finite[neighbours]).all(axis=1) & np.isfinite(finite)
+        )
     else:
         minima = np.flatnonzero(np.isfinite(finite))
     return minima[np.argsort(finite[minima], kind="stable")]
@@ -205,8 +214,16 @@ def nested(problem: Problem, config: FitConfig) -> Starts:
     sub_law = law.nested.with_specs({n: law.spec(n) for n in law.nested.param_names})
     layout = ParamLayout(sub_law.param_names)
     sub = build_problem(
-        sub_law, problem.x, problem.y, problem.weights, layout, None, problem.loss, problem.delta,
-        problem.space, problem.asymmetry,
+        sub_law,
+        problem.x,
+        problem.y,
+        problem.weights,
+        layout,
+        None,
+        problem.loss,
+        problem.delta,
+        problem.space,
+        problem.asymmetry,
     )
     solution = solve(sub, config)
     distinct = distinct_best(
@@ -252,8 +269,16 @@ def from_groups(problem: Problem, config: FitConfig) -> Starts:
     for block in problem.blocks:
         rows = block.rows
         alone = build_problem(
-            law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
-            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
+            law,
+            {k: v[rows] for k, v in problem.x.items()},
+            problem.y[rows],
+            problem.weights[rows],
+            layout,
+            None,
+            problem.loss,
+            problem.delta,
+            problem.space,
+            problem.asymmetry,
         )
         per_group.append(solve(alone, config).params)
     fitted = np.array(per_group)
@@ -273,8 +298,23 @@ def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -
     converges, polish the strategy's reserve too and keep the best of all."""
     starts = strategy(problem, config)
     solver = LevenbergMarquardt(max_iter=config.max_iter)
-    first = best_of(problem, starts.points, solver, starts.n_scored)
-    if first.converged or starts.reserve is None or starts.reserve.shape[0] == 0:
+    moved = _reduced(problem, starts.points)
+    first = best_of(problem, moved, solver, starts.n_scored)
+    if first.converged:
         return first
-    second = best_of(problem, starts.reserve, solver)
-    return merge(first, second)
+    # The fast path did not converge: the starts as the grid gave them (when the reduced polish moved
+    # them) and the reserve, polished in full.
+    fallback = [starts.points] if moved is not starts.points else []
+    if starts.reserve is not None:
+        fallback.append(starts.reserve)
+    if not fallback or sum(f.shape[0] for f in fallback) == 0:
+        return first
+    return merge(first, best_of(problem, np.concatenate(fallback), solver))
+
+
+def _reduced(problem: Problem, points: np.ndarray) -> np.ndarray:
+    """Starts moved along their ridges by the variable-projection polish where the law allows it (the
+    full polish then finishes from there); unchanged otherwise."""
+    if points.shape[0] == 0 or not reduced.applies(problem):
+        return points
+    return reduced.polish(problem, points)

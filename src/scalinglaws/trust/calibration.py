@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from scalinglaws.data.io import columns_of
-from scalinglaws.errors import ArgumentError, FitError
+from scalinglaws.errors import ArgumentError, DataError, FitError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.gate import choose_axis
 from scalinglaws.fit.result import FitResult
@@ -59,11 +59,20 @@ def calibrate(
         If ``prob`` is not strictly between 0 and 1.
     """
     if not 0 < prob < 1:
-        raise ArgumentError(f"`prob` of calibrate must be strictly between 0 and 1. Got {prob!r} instead.",
-                            argument="prob", function="calibrate", rule="strictly between 0 and 1", value=prob)
+        raise ArgumentError(
+            f"`prob` of calibrate must be strictly between 0 and 1. Got {prob!r} instead.",
+            argument="prob",
+            function="calibrate",
+            rule="strictly between 0 and 1",
+            value=prob,
+        )
     columns = columns_of(data, "calibrate")
     axis = choose_axis(columns, result.law, result.config.mapping, split_by)
-    draws = result.bootstrap.n_boot if (n_boot is None and result.bootstrap is not None) else (n_boot or 0)
+    draws = (
+        result.bootstrap.n_boot
+        if (n_boot is None and result.bootstrap is not None)
+        else (n_boot or 0)
+    )
     target = np.asarray(columns[result.config.target], dtype=float)
     log = result.config.space == "log"
     ratios: list[np.ndarray] = []
@@ -71,18 +80,22 @@ def calibrate(
         train, test = axis <= cut, axis > cut
         past = {c: np.asarray(v)[train] for c, v in columns.items()}
         future = {c: np.asarray(v)[test] for c, v in columns.items()}
-        fitted = engine.fit(past, result.law, config=result.config.with_options(strict=False))
-        if draws:
-            fitted = fitted.with_bootstrap(engine.bootstrap(fitted, past, draws, result.config.seed))
-        try:
+        try:  # a cut too early for the law (fewer runs than parameters) or an unusable refit scores nothing
+            fitted = engine.fit(past, result.law, config=result.config.with_options(strict=False))
+            if draws:
+                fitted = fitted.with_bootstrap(
+                    engine.bootstrap(fitted, past, draws, result.config.seed)
+                )
             point, lower, upper, _ = fitted.predict_interval(future, prob, kind="prediction")
-        except FitError:
+        except (DataError, FitError):
             continue
         actual = target[test]
         with np.errstate(all="ignore"):
             if log:
                 error = np.log(actual) - np.log(point)
-                half = np.where(error > 0, np.log(upper) - np.log(point), np.log(point) - np.log(lower))
+                half = np.where(
+                    error > 0, np.log(upper) - np.log(point), np.log(point) - np.log(lower)
+                )
             else:
                 error = actual - point
                 half = np.where(error > 0, upper - point, point - lower)
