@@ -90,13 +90,15 @@ def catalog(task: Task) -> tuple[str, float, float]:
 
 
 def inputs_of(task: Task) -> list[str]:
-    """``SYMBOL=COLUMN`` for every input of the task's laws (so discovery reads what they read)."""
+    """``SYMBOL=COLUMN`` for every input of the task's laws that varies on the training rows (so
+    discovery reads what they read; a column with one value, the one model size of a curve task, says
+    nothing a form could use)."""
     out: dict[str, str] = {}
     for law in task.laws:
         rule = sl.ColumnMap(task.mapping_for(law))
         for symbol in sl.get_law(law).inputs:
             column = rule.column(symbol, task.train.columns)
-            if column is not None:
+            if column is not None and task.train[column].n_unique() > 1:
                 out.setdefault(symbol, column)
     return [f"{s}={c}" for s, c in out.items()]
 
@@ -107,7 +109,7 @@ def discovered(task: Task, budget: float, seed: int) -> tuple[sl.Discovery, np.n
         budget_s=budget, seed=seed, top=5,
     )
     held = task.held if task.group is None else pl.concat([h for _, _, h in task.groups()])
-    return found, found.fit.predict(held)
+    return found, found.best.predict(held)
 
 
 def run(tasks: list[Task], budget: float, seed: int) -> list[Row]:
@@ -125,7 +127,7 @@ def run(tasks: list[Task], budget: float, seed: int) -> list[Row]:
             continue
         seconds = time.perf_counter() - start
         d_mape, d_r2 = scores(point, task.held_target)
-        best = found.best
+        best = found.winner
         rows.append(Row(task.name, task.train.height, task.held.height, law, c_mape, c_r2, best.formula,
                         ", ".join(best.equivalent) or "-", d_mape, d_r2, seconds, found.stopped,
                         found.n_evaluated, task.headline))
@@ -186,6 +188,9 @@ def main() -> None:
         tasks = load_tasks(args.tasks.split(",") if args.tasks else None)
     except ValueError as exc:
         parser.error(str(exc))
+    # A task named "<data>:<law>" is another law's view of the same split: the same training rows, the
+    # same candidate laws, so the same comparison. Keep the first of each.
+    tasks = list({t.name.split(":")[0]: t for t in reversed(tasks)}.values())[::-1]
     print(f"{len(tasks)} tasks, discovery budget {args.budget:g} s each, seed {args.seed}")
     rows = run(tasks, args.budget, args.seed)
     print(table(rows))

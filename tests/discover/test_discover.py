@@ -30,13 +30,13 @@ def test_same_seed_same_result(runs: pl.DataFrame, found: sl.Discovery) -> None:
     again = sl.discover(runs, target="loss", budget_s=600, max_candidates=LIMIT, seed=3, top=4)
     assert found.stopped == again.stopped == "limit"  # the limit, not the clock, stopped both
     assert [e.to_dict() for e in again.leaderboard] == [e.to_dict() for e in found.leaderboard]
-    assert again.fit.to_json() == found.fit.to_json()
+    assert again.best.to_json() == found.best.to_json()
 
 
 def test_the_result_is_a_fit_of_the_winner_on_all_the_data(runs: pl.DataFrame, found: sl.Discovery) -> None:
-    fit = found.fit
+    fit = found.best
     assert fit.n_points == runs.height
-    assert fit.law.formula == found.best.formula
+    assert fit.law.formula == found.winner.formula
     assert fit.config.provenance
     assert "scalinglaws discover" in fit.config.provenance[0]
     assert sl.FitResult.from_json(fit.to_json()) == fit
@@ -46,7 +46,7 @@ def test_the_result_is_a_fit_of_the_winner_on_all_the_data(runs: pl.DataFrame, f
     assert len(found.leaderboard) <= 4
     assert [e.rank for e in found.leaderboard] == list(range(1, len(found.leaderboard) + 1))
     document = json.loads(found.to_json())
-    assert document["leaderboards"]["loss"][0]["formula"] == found.best.formula
+    assert document["leaderboards"]["loss"][0]["formula"] == found.winner.formula
     assert "nested err" in found.summary()
 
 
@@ -54,8 +54,9 @@ def test_a_tiny_budget_stops_cleanly_with_the_best_so_far(runs: pl.DataFrame) ->
     stopped = sl.discover(runs, target="loss", budget_s=0.01, seed=0)
     assert stopped.stopped == "budget"
     assert 0 < stopped.n_evaluated <= CHUNK  # the first chunk always runs; then the clock stops it
-    assert stopped.fit.is_usable or stopped.fit.status.value in {"max-iter", "ill-conditioned", "at-bound"}
-    assert stopped.best.error == min(e.error for e in stopped.leaderboard)
+    assert stopped.best.is_usable or stopped.best.status.value in {"max-iter", "ill-conditioned", "at-bound"}
+    assert stopped.best.law.formula == stopped.winner.formula  # the best so far is the one refitted
+    assert len(stopped.leaderboard) == stopped.n_evaluated - stopped.n_discarded
 
 
 def test_one_form_for_all_groups_with_constants_per_group() -> None:
@@ -66,7 +67,7 @@ def test_one_form_for_all_groups_with_constants_per_group() -> None:
         parts.append(part.with_columns(family=pl.lit(f"f{g}")))
     runs = pl.concat(parts)
     found = sl.discover(runs, target="loss", group="family", budget_s=600, max_candidates=LIMIT, top=20)
-    assert set(found.fit.groups or {}) == {"f0", "f1", "f2"}
+    assert set(found.best.groups or {}) == {"f0", "f1", "f2"}
     assert found.group == "family"
     shared = [e for e in found.leaderboard if e.shared]
     assert shared, "the variant with exponents shared across groups is scored too"
@@ -87,7 +88,7 @@ def test_several_targets_get_one_form_each_or_a_shared_one() -> None:
     if found.shared_form:
         assert found.leaderboards["loss"][0].formula == found.leaderboards["loss_b"][0].formula
     with pytest.raises(sl.ArgumentError, match="several targets"):
-        _ = found.fit
+        _ = found.best
 
 
 def test_the_split_axis_can_be_named(runs: pl.DataFrame) -> None:
@@ -100,7 +101,7 @@ def test_inputs_by_symbol_column_or_pair(runs: pl.DataFrame) -> None:
     renamed = runs.rename({"n_params": "num_params"})
     found = sl.discover(renamed, target="loss", inputs=["N=num_params", "D"], budget_s=600, max_candidates=CHUNK)
     assert found.inputs == {"N": "num_params", "D": "n_tokens"}
-    assert found.fit.config.mapping.get("N", "num_params") == "num_params"
+    assert found.best.config.mapping.get("N", "num_params") == "num_params"
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def planted_heldout(runs: pl.DataFrame, law: sl.Law, mapping: Mapping[str, str],
 
 def check_recovered(found: sl.Discovery, law: sl.Law, mapping: Mapping[str, str], runs: pl.DataFrame,
                     split_by: str = "auto") -> None:
-    best = found.best
+    best = found.winner
     planted = canonical(law.formula, mapping).identity
     if canonical(best.formula, best.mapping).identity == planted:
         return

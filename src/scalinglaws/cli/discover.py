@@ -16,7 +16,7 @@ from scalinglaws.cli._options import checked
 from scalinglaws.discover._rules import RULES
 
 if TYPE_CHECKING:
-    from scalinglaws.discover import SearchProgress
+    from scalinglaws.discover import Discovery, SearchProgress
 
 EPILOG = """\
 Examples:
@@ -119,7 +119,45 @@ def discover_command(
     if json_:
         _console.result(found.to_json())
         return
-    _console.result(found.summary())
+    _console.result(leaderboards(found))
+
+
+WIDTH = 100
+"""Columns the leaderboard takes at most (formulas wrap inside their column)."""
+
+
+def leaderboards(found: Discovery) -> str:
+    """The headline and each target's leaderboard as plain-text tables of at most :data:`WIDTH`
+    columns (drawn by rich, without styles). The search's notes go to stderr, not here."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from scalinglaws.discover.result import LEGEND, pct, r2_text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=WIDTH, color_system=None, highlight=False, emoji=False)
+    console.print(found.headline, soft_wrap=False)
+    for target in found.targets:
+        table = Table(
+            title=f"target {target!r} ({found.space[target]} residuals)", box=box.SIMPLE_HEAD,
+            title_justify="left", pad_edge=False,
+        )
+        for name in ("#", "k", "objective", "nested\nerr", "held-out\nerr", "held-out\nR2"):
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("catalog", overflow="fold", max_width=12)
+        table.add_column("formula", overflow="fold", ratio=1)
+        for e in found.leaderboards[target]:
+            formula = e.formula + (f"  [shared: {', '.join(e.shared)}]" if e.shared else "")
+            table.add_row(
+                f"{e.rank}{'' if e.full else '*'}", str(e.n_params), f"{e.objective:.4g}", pct(e.error),
+                pct(e.outer_error), r2_text(e.outer_r2), ", ".join(e.equivalent) or "-", formula,
+            )
+        console.print(table)
+        console.print(LEGEND, soft_wrap=False)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines())
 
 
 @contextmanager

@@ -166,10 +166,13 @@ def discover(
     for t in targets:
         scores[t] = _rescore(scores[t], contexts[t], full, finals)
     notes: list[str] = []
-    ranked = {t: rank(scores[t]) for t in targets}
+    ranked = {t: rank(scores[t], contexts[t].splits.clusters) for t in targets}
     shared = _share(scores, contexts, full, notes) if len(targets) > 1 else None
     if shared is not None:
-        ranked = {t: [shared[t], *[s for s in rank(scores[t]) if s is not shared[t]]] for t in targets}
+        ranked = {
+            t: [shared[t], *[s for s in rank(scores[t], contexts[t].splits.clusters) if s is not shared[t]]]
+            for t in targets
+        }
     fits, boards = {}, {}
     for t in targets:
         fits[t], winner = _refit(ranked[t], contexts[t], columns, full, note, len(scores[t]), notes)
@@ -390,7 +393,7 @@ def _check_size(splits: Splits, axis: np.ndarray, note: str) -> None:
 def _rescore(scores: list[Score], context: Context, settings: Settings, deadline: float) -> list[Score]:
     """``scores`` with the finalists scored again with full fits (while time remains)."""
     out = list(scores)
-    for finalist in rank(scores)[:FINALISTS]:
+    for finalist in rank(scores, context.splits.clusters)[:FINALISTS]:
         # A full fit costs several times a search fit (a larger grid, more polished starts, more
         # iterations): skip a finalist whose rescoring would overrun the deadline.
         if time.monotonic() + FULL_COST * finalist.seconds >= deadline:
@@ -406,11 +409,18 @@ def _share(
     """One form for every target, when one scores as well as each target's own winner (within noise):
     its score per target. The candidates are the targets' winners; of those that tie with every
     target's winner, the one with the lowest total nested error."""
-    winners = {t: ranked[0] for t, ranked in ((t, rank(s)) for t, s in scores.items()) if ranked}
+    winners = {
+        t: ranked[0]
+        for t, ranked in ((t, rank(s, contexts[t].splits.clusters)) for t, s in scores.items())
+        if ranked
+    }
     if len(winners) != len(scores):
         return None
     options: list[tuple[float, str, dict[str, Score]]] = []
-    for candidate in dict.fromkeys(w.candidate for w in winners.values()):
+    distinct: dict[str, Candidate] = {}
+    for w in winners.values():
+        distinct.setdefault(w.candidate.key, w.candidate)
+    for candidate in distinct.values():
         per_target = {}
         for t in winners:
             found = next((s for s in scores[t] if s.candidate.key == candidate.key and s.full), None)
@@ -418,7 +428,7 @@ def _share(
                 found = score(candidate, contexts[t], settings, full=True)
                 scores[t].append(found)
             per_target[t] = found
-        if all(ties(per_target[t], winners[t]) for t in winners):
+        if all(ties(per_target[t], winners[t], contexts[t].splits.clusters) for t in winners):
             options.append((sum(s.error for s in per_target.values()), candidate.label, per_target))
     if not options:
         notes.append("no single form scores as well as each target's own winner: one form per target")

@@ -117,8 +117,8 @@ class Discovery:
         return self.targets[0]
 
     @property
-    def fit(self) -> FitResult:
-        """The winning fit of the only target."""
+    def best(self) -> FitResult:
+        """The winning form of the only target, refitted on all the data."""
         return self.fits[self._only("fits")]
 
     @property
@@ -127,25 +127,29 @@ class Discovery:
         return self.leaderboards[self._only("leaderboards")]
 
     @property
-    def best(self) -> Entry:
-        """The winning entry of the only target."""
+    def winner(self) -> Entry:
+        """The winning entry of the only target's leaderboard (the form of :attr:`best`)."""
         return self.leaderboard[0]
 
-    def summary(self) -> str:
-        """The leaderboards as text tables, one per target."""
-        blocks = []
+    @property
+    def headline(self) -> str:
+        """One line on how the search went: candidates scored, time, why it stopped, the split axis."""
         where = f"split along {self.axis}" + (f", per group of {self.group!r}" if self.group else "")
         head = (
             f"{self.n_evaluated} candidate fits scored ({self.n_discarded} discarded) in "
-            f"{self.seconds:.1f} s; search {_STOPPED[self.stopped]}; "
-            f"{where}"
+            f"{self.seconds:.1f} s; search {_STOPPED[self.stopped]}; {where}"
         )
-        blocks.append(head)
         if self.shared_form and len(self.targets) > 1:
-            blocks.append(f"one form for every target: {self.leaderboards[self.targets[0]][0].formula}")
+            head += f"\none form for every target: {self.leaderboards[self.targets[0]][0].formula}"
+        return head
+
+    def summary(self) -> str:
+        """The leaderboards as text tables, one per target."""
+        blocks = [self.headline]
         for target in self.targets:
             blocks.append(f"\ntarget {target!r} ({self.space[target]} residuals):")
             blocks.append(_table(self.leaderboards[target]))
+            blocks.append(LEGEND)
         blocks.extend(f"note: {n}" for n in self.notes)
         return "\n".join(blocks)
 
@@ -179,8 +183,19 @@ class Discovery:
 _STOPPED = {"complete": "complete", "budget": "stopped by the budget", "limit": "stopped at max_candidates"}
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.3g}%" if math.isfinite(value) else "-"
+def pct(value: float) -> str:
+    """An error as a percentage (3 significant digits; ">999%" beyond; "-" when not finite)."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{100 * value:.3g}%" if value < 9.995 else ">999%"
+
+
+def r2_text(value: float) -> str:
+    """An R² to 4 decimals ("<-99" below -99, as past that only the sign says anything; "-" when not
+    finite)."""
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:.4f}" if value >= -99 else "<-99"
 
 
 def _table(entries: tuple[Entry, ...]) -> str:
@@ -192,17 +207,21 @@ def _table(entries: tuple[Entry, ...]) -> str:
             f"{e.rank}{'' if e.full else '*'}",
             str(e.n_params),
             f"{e.objective:.4g}",
-            _pct(e.error),
-            _pct(e.outer_error),
-            f"{e.outer_r2:.4f}" if math.isfinite(e.outer_r2) else "-",
+            pct(e.error),
+            pct(e.outer_error),
+            r2_text(e.outer_r2),
             ", ".join(e.equivalent) or "-",
             formula,
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1] for r in rows]
-    lines.append(
-        "(k = parameters of the form; objective = in-sample, on the runs before the held-out part; nested "
-        "err = leave-future-out error inside them, which ranks the forms; held-out err / R2 = on the "
-        "held-out top of the axis, never used to choose; * = scored with the search's cheap fits)"
-    )
     return "\n".join(lines)
+
+
+LEGEND = (
+    "k = parameters of the form; objective = in-sample, on the runs before the held-out part;\n"
+    "nested err = leave-future-out error inside them, which ranks the forms (the simplest of the\n"
+    "forms tied with the best within noise wins); held-out err / R2 = on the held-out top of the\n"
+    "axis, never used to choose; * = scored with the search's cheap fits"
+)
+"""What the leaderboard's columns mean (printed under every leaderboard)."""

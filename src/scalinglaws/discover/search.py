@@ -37,7 +37,8 @@ MAX_ROUNDS = 8
 CHUNK = 4
 """Candidates scored per chunk (the deadline is checked between chunks)."""
 SEED_CATALOG_PARAMS = 6
-"""Catalog laws with at most this many parameters are scored with the seeds."""
+"""Catalog laws with at most this many parameters, and every catalog law reading two inputs or more
+(the published joint laws: Chinchilla, Muennighoff's repeated data...), are scored with the seeds."""
 
 Mapper = Callable[[Callable[[Chunk], list[Score]], Iterable[Chunk]], Iterable[list[Score]]]
 """How chunks are evaluated: ``map`` here; an executor's ``map`` (scale-out) has the same shape."""
@@ -173,12 +174,17 @@ def search(
 
     def with_catalog(batch: list[Candidate], everything: bool = False) -> list[Candidate]:
         largest = max((c.complexity[0] for c in batch), default=0)
-        taken = [c for c in pending if everything or c.complexity[0] <= max(largest, SEED_CATALOG_PARAMS)]
+        taken = [
+            c for c in pending
+            if everything or c.complexity[0] <= max(largest, SEED_CATALOG_PARAMS) or _joint(c)
+        ]
         for c in taken:
             pending.remove(c)
         return batch + taken
 
-    if not evaluate(sorted(with_catalog(first), key=lambda c: (*c.complexity, c.label))):
+    # The published joint laws go first (they are the likeliest winners, and a tight budget may not
+    # reach the end of the first batch), then the seeds and light laws, simplest first.
+    if not evaluate(sorted(with_catalog(first), key=lambda c: (not _joint(c), *c.complexity, c.label))):
         return Outcome(tuple(scores), stop[0])
     for _ in range(MAX_ROUNDS):
         beam = _beam(scores, context)
@@ -196,6 +202,11 @@ def search(
     if pending and not evaluate(with_catalog([], everything=True)):
         return Outcome(tuple(scores), stop[0])
     return Outcome(tuple(scores), "complete")
+
+
+def _joint(candidate: Candidate) -> bool:
+    """A catalog law reading two inputs or more."""
+    return bool(candidate.catalog) and len(candidate.mapping) >= 2
 
 
 def _beam(scores: Sequence[Score], context: Context) -> list[Form]:
