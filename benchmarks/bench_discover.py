@@ -69,7 +69,11 @@ def scores(point: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if point.shape != y.shape or not np.all(np.isfinite(point)):
         return math.inf, math.nan
     mape = float(np.mean(np.abs(point - y) / np.abs(y)))
-    r2 = float(1 - np.sum((point - y) ** 2) / np.sum((y - y.mean()) ** 2)) if y.size >= 3 else math.nan
+    r2 = (
+        float(1 - np.sum((point - y) ** 2) / np.sum((y - y.mean()) ** 2))
+        if y.size >= 3
+        else math.nan
+    )
     return mape, r2
 
 
@@ -80,7 +84,12 @@ def catalog(task: Task) -> tuple[str, float, float]:
     for law in task.laws:
         config = sl.FitConfig(mapping=task.mapping_for(law), target=task.target, **task.fit_options)  # type: ignore[arg-type]
         try:
-            point = np.concatenate([sl.fit(train, law, config=config).predict(held) for _, train, held in task.groups()])
+            point = np.concatenate(
+                [
+                    sl.fit(train, law, config=config).predict(held)
+                    for _, train, held in task.groups()
+                ]
+            )
         except sl.ToolkitError:
             continue
         mape, r2 = scores(point, y)
@@ -105,8 +114,14 @@ def inputs_of(task: Task) -> list[str]:
 
 def discovered(task: Task, budget: float, seed: int) -> tuple[sl.Discovery, np.ndarray]:
     found = sl.discover(
-        task.train, target=task.target, inputs=inputs_of(task), group=task.group, split_by=task.scale_axis,
-        budget_s=budget, seed=seed, top=5,
+        task.train,
+        target=task.target,
+        inputs=inputs_of(task),
+        group=task.group,
+        split_by=task.scale_axis,
+        budget_s=budget,
+        seed=seed,
+        top=5,
     )
     held = task.held if task.group is None else pl.concat([h for _, _, h in task.groups()])
     return found, found.best.predict(held)
@@ -120,18 +135,53 @@ def run(tasks: list[Task], budget: float, seed: int) -> list[Row]:
         try:
             found, point = discovered(task, budget, seed)
         except Exception as exc:  # noqa: BLE001 - a task discovery fails on is a row of the table
-            rows.append(Row(task.name, task.train.height, task.held.height, law, c_mape, c_r2, "-", "-",
-                            math.nan, math.nan, time.perf_counter() - start, "-", 0, task.headline,
-                            f"{type(exc).__name__}: {exc}"[:160]))
+            rows.append(
+                Row(
+                    task.name,
+                    task.train.height,
+                    task.held.height,
+                    law,
+                    c_mape,
+                    c_r2,
+                    "-",
+                    "-",
+                    math.nan,
+                    math.nan,
+                    time.perf_counter() - start,
+                    "-",
+                    0,
+                    task.headline,
+                    f"{type(exc).__name__}: {exc}"[:160],
+                )
+            )
             print(f"  {task.name}: discovery failed: {rows[-1].error}", file=sys.stderr, flush=True)
             continue
         seconds = time.perf_counter() - start
         d_mape, d_r2 = scores(point, task.held_target)
         best = found.winner
-        rows.append(Row(task.name, task.train.height, task.held.height, law, c_mape, c_r2, best.formula,
-                        ", ".join(best.equivalent) or "-", d_mape, d_r2, seconds, found.stopped,
-                        found.n_evaluated, task.headline))
-        print(f"  {task.name}: {seconds:.0f} s, {found.n_evaluated} scored; {best.formula}", file=sys.stderr, flush=True)
+        rows.append(
+            Row(
+                task.name,
+                task.train.height,
+                task.held.height,
+                law,
+                c_mape,
+                c_r2,
+                best.formula,
+                ", ".join(best.equivalent) or "-",
+                d_mape,
+                d_r2,
+                seconds,
+                found.stopped,
+                found.n_evaluated,
+                task.headline,
+            )
+        )
+        print(
+            f"  {task.name}: {seconds:.0f} s, {found.n_evaluated} scored; {best.formula}",
+            file=sys.stderr,
+            flush=True,
+        )
     return rows
 
 
@@ -144,23 +194,37 @@ def _r2(value: float) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    lines = [(f"{'task':<48} {'rows':>5} {'catalog (best)':<22} {'MAPE':>7} {'R2':>7}   {'discovered MAPE':>15} "
-             f"{'R2':>7} {'time':>6}  {'verdict':<7} formula [equivalent]")]
+    lines = [
+        (
+            f"{'task':<48} {'rows':>5} {'catalog (best)':<22} {'MAPE':>7} {'R2':>7}   {'discovered MAPE':>15} "
+            f"{'R2':>7} {'time':>6}  {'verdict':<7} formula [equivalent]"
+        )
+    ]
     for r in rows:
-        verdict = "-" if not math.isfinite(r.discovered_mape) else ("ok" if r.discovered_mape <= r.catalog_mape else "worse")
+        verdict = (
+            "-"
+            if not math.isfinite(r.discovered_mape)
+            else ("ok" if r.discovered_mape <= r.catalog_mape else "worse")
+        )
         name = r.task + ("" if r.headline else " *")
         formula = r.error or f"{r.discovered} [{r.equivalent}]"
-        lines.append(f"{name:<48} {r.n_train:>5} {r.catalog_law:<22} {_pct(r.catalog_mape):>7} {_r2(r.catalog_r2):>7}   "
-                     f"{_pct(r.discovered_mape):>15} {_r2(r.discovered_r2):>7} {r.seconds:>5.0f}s  {verdict:<7} {formula}")
-    lines.append("(* not in the summary: one smaller model size. catalog (best) = the task's catalog law with the "
-                 "lowest held-out MAPE, a choice that looks at the held-out rows. verdict ok = discovered MAPE <= "
-                 "catalog MAPE. time = discovery, including the winner's refit.)")
+        lines.append(
+            f"{name:<48} {r.n_train:>5} {r.catalog_law:<22} {_pct(r.catalog_mape):>7} {_r2(r.catalog_r2):>7}   "
+            f"{_pct(r.discovered_mape):>15} {_r2(r.discovered_r2):>7} {r.seconds:>5.0f}s  {verdict:<7} {formula}"
+        )
+    lines.append(
+        "(* not in the summary: one smaller model size. catalog (best) = the task's catalog law with the "
+        "lowest held-out MAPE, a choice that looks at the held-out rows. verdict ok = discovered MAPE <= "
+        "catalog MAPE. time = discovery, including the winner's refit.)"
+    )
     return "\n".join(lines)
 
 
 def summary(rows: list[Row]) -> dict[str, float]:
     head = [r for r in rows if r.headline]
-    ok = [r for r in head if math.isfinite(r.discovered_mape) and r.discovered_mape <= r.catalog_mape]
+    ok = [
+        r for r in head if math.isfinite(r.discovered_mape) and r.discovered_mape <= r.catalog_mape
+    ]
     scored = [r for r in head if math.isfinite(r.discovered_r2) and math.isfinite(r.catalog_r2)]
     small = [r for r in head if r.n_train <= 2000 and math.isfinite(r.discovered_mape)]
     return {
@@ -169,20 +233,32 @@ def summary(rows: list[Row]) -> dict[str, float]:
         "share_at_least_as_good": len(ok) / len(head) if head else math.nan,
         "n_r2_tasks": len(scored),
         "mean_r2_catalog": float(np.mean([r.catalog_r2 for r in scored])) if scored else math.nan,
-        "mean_r2_discovered": float(np.mean([r.discovered_r2 for r in scored])) if scored else math.nan,
+        "mean_r2_discovered": float(np.mean([r.discovered_r2 for r in scored]))
+        if scored
+        else math.nan,
         "mean_mape_catalog": float(np.mean([r.catalog_mape for r in head])) if head else math.nan,
-        "mean_mape_discovered": float(np.mean([r.discovered_mape for r in head])) if head else math.nan,
+        "mean_mape_discovered": float(np.mean([r.discovered_mape for r in head]))
+        if head
+        else math.nan,
         "max_seconds_le_2000_rows": max((r.seconds for r in small), default=math.nan),
         "mean_seconds": float(np.mean([r.seconds for r in head])) if head else math.nan,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", help="comma-separated data sets or task names (default: all but the slow)")
-    parser.add_argument("--budget", type=float, default=120.0, help="seconds of discovery per task (default 120)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--tasks", help="comma-separated data sets or task names (default: all but the slow)"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=120.0, help="seconds of discovery per task (default 120)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", type=Path, help="also write the rows and summary to this JSON file")
+    parser.add_argument(
+        "--json", type=Path, help="also write the rows and summary to this JSON file"
+    )
     args = parser.parse_args()
     try:
         tasks = load_tasks(args.tasks.split(",") if args.tasks else None)
@@ -196,13 +272,20 @@ def main() -> None:
     print(table(rows))
     s = summary(rows)
     print()
-    print(f"discovered >= best catalog law (held-out MAPE) on {s['n_at_least_as_good']} of {s['n_tasks']} tasks "
-          f"({_pct(s['share_at_least_as_good'])}); mean R2 {s['mean_r2_discovered']:.3f} discovered vs "
-          f"{s['mean_r2_catalog']:.3f} catalog over {s['n_r2_tasks']} tasks; mean MAPE "
-          f"{_pct(s['mean_mape_discovered'])} vs {_pct(s['mean_mape_catalog'])}; slowest task of <= 2,000 "
-          f"rows {s['max_seconds_le_2000_rows']:.0f} s; mean {s['mean_seconds']:.0f} s per task")
+    print(
+        f"discovered >= best catalog law (held-out MAPE) on {s['n_at_least_as_good']} of {s['n_tasks']} tasks "
+        f"({_pct(s['share_at_least_as_good'])}); mean R2 {s['mean_r2_discovered']:.3f} discovered vs "
+        f"{s['mean_r2_catalog']:.3f} catalog over {s['n_r2_tasks']} tasks; mean MAPE "
+        f"{_pct(s['mean_mape_discovered'])} vs {_pct(s['mean_mape_catalog'])}; slowest task of <= 2,000 "
+        f"rows {s['max_seconds_le_2000_rows']:.0f} s; mean {s['mean_seconds']:.0f} s per task"
+    )
     if args.json is not None:
-        document = {"budget": args.budget, "seed": args.seed, "rows": [asdict(r) for r in rows], "summary": s}
+        document = {
+            "budget": args.budget,
+            "seed": args.seed,
+            "rows": [asdict(r) for r in rows],
+            "summary": s,
+        }
         write_text(args.json, json.dumps(_jsonable(document), indent=2, allow_nan=False) + "\n")
 
 

@@ -38,12 +38,26 @@ def runs_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def discovered(runs_file: Path) -> tuple[Any, Path]:
     out = runs_file.parent / "fit.json"
-    result = run("discover", runs_file, "--target", "loss", "--inputs", "N,D", "--max-candidates", "6",
-                 "--top", "3", "--out", out)
+    result = run(
+        "discover",
+        runs_file,
+        "--target",
+        "loss",
+        "--inputs",
+        "N,D",
+        "--max-candidates",
+        "6",
+        "--top",
+        "3",
+        "--out",
+        out,
+    )
     return result, out
 
 
-def test_discover_prints_the_leaderboard_and_writes_a_usable_fit(discovered: tuple[Any, Path], runs_file: Path) -> None:
+def test_discover_prints_the_leaderboard_and_writes_a_usable_fit(
+    discovered: tuple[Any, Path], runs_file: Path
+) -> None:
     result, out = discovered
     assert result.exit_code == 0, result.output
     assert "nested" in result.stdout
@@ -58,7 +72,9 @@ def test_discover_prints_the_leaderboard_and_writes_a_usable_fit(discovered: tup
     predicted = run("predict", out, points, "--json")
     assert predicted.exit_code == 0, predicted.output
     (row,) = json.loads(predicted.stdout)
-    assert row["prediction"] == pytest.approx(float(fit.predict({"n_params": [4e9], "n_tokens": [8e10]})[0]))
+    assert row["prediction"] == pytest.approx(
+        float(fit.predict({"n_params": [4e9], "n_tokens": [8e10]})[0])
+    )
 
 
 def test_discover_json_is_one_document(runs_file: Path) -> None:
@@ -72,8 +88,18 @@ def test_discover_json_is_one_document(runs_file: Path) -> None:
 
 def test_several_targets_write_one_fit_each(runs_file: Path) -> None:
     out = runs_file.parent / "many.json"
-    result = run("discover", runs_file, "--target", "loss,loss_b", "--inputs", "N,D", "--max-candidates", "4",
-                 "--out", out)
+    result = run(
+        "discover",
+        runs_file,
+        "--target",
+        "loss,loss_b",
+        "--inputs",
+        "N,D",
+        "--max-candidates",
+        "4",
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert sl.load(runs_file.parent / "many.loss.json").config.target == "loss"
     assert sl.load(runs_file.parent / "many.loss_b.json").config.target == "loss_b"
@@ -100,7 +126,9 @@ def test_a_tiny_budget_stops_with_the_best_so_far(runs_file: Path) -> None:
         (["--target", ","], "Invalid value for '--target'"),
     ],
 )
-def test_bad_columns_and_values_exit_2_naming_them(runs_file: Path, args: list[str], fragment: str) -> None:
+def test_bad_columns_and_values_exit_2_naming_them(
+    runs_file: Path, args: list[str], fragment: str
+) -> None:
     result = run("discover", runs_file, *args)
     assert result.exit_code == 2, result.output
     assert fragment in flat(result.output)

@@ -24,7 +24,10 @@ def same(a: str, b: str) -> bool:
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("E + A/N**alpha + B/D**beta", "E0 + A2*D**-a2 + A1*N**-a1"),  # renamed, reordered, sign of exponents
+        (
+            "E + A/N**alpha + B/D**beta",
+            "E0 + A2*D**-a2 + A1*N**-a1",
+        ),  # renamed, reordered, sign of exponents
         ("(N_c/N)**alpha_N", "A*N**-a"),  # Kaplan's scale form is an amplitude form
         ("E + (N_c/N)**k", "L + B*x**p"),  # x reads the same column as N
         ("A*N**-a*D**-a", "B*D**-b*N**-b"),  # a shared exponent, renamed

@@ -33,7 +33,9 @@ def test_same_seed_same_result(runs: pl.DataFrame, found: sl.Discovery) -> None:
     assert again.best.to_json() == found.best.to_json()
 
 
-def test_the_result_is_a_fit_of_the_winner_on_all_the_data(runs: pl.DataFrame, found: sl.Discovery) -> None:
+def test_the_result_is_a_fit_of_the_winner_on_all_the_data(
+    runs: pl.DataFrame, found: sl.Discovery
+) -> None:
     fit = found.best
     assert fit.n_points == runs.height
     assert fit.law.formula == found.winner.formula
@@ -54,7 +56,11 @@ def test_a_tiny_budget_stops_cleanly_with_the_best_so_far(runs: pl.DataFrame) ->
     stopped = sl.discover(runs, target="loss", budget_s=0.01, seed=0)
     assert stopped.stopped == "budget"
     assert 0 < stopped.n_evaluated <= CHUNK  # the first chunk always runs; then the clock stops it
-    assert stopped.best.is_usable or stopped.best.status.value in {"max-iter", "ill-conditioned", "at-bound"}
+    assert stopped.best.is_usable or stopped.best.status.value in {
+        "max-iter",
+        "ill-conditioned",
+        "at-bound",
+    }
     assert stopped.best.law.formula == stopped.winner.formula  # the best so far is the one refitted
     assert len(stopped.leaderboard) == stopped.n_evaluated - stopped.n_discarded
 
@@ -66,7 +72,9 @@ def test_one_form_for_all_groups_with_constants_per_group() -> None:
         part = sl.testing.synthetic_runs("chinchilla", params, n_runs=24, seed=g)
         parts.append(part.with_columns(family=pl.lit(f"f{g}")))
     runs = pl.concat(parts)
-    found = sl.discover(runs, target="loss", group="family", budget_s=600, max_candidates=LIMIT, top=20)
+    found = sl.discover(
+        runs, target="loss", group="family", budget_s=600, max_candidates=LIMIT, top=20
+    )
     assert set(found.best.groups or {}) == {"f0", "f1", "f2"}
     assert found.group == "family"
     shared = [e for e in found.leaderboard if e.shared]
@@ -99,7 +107,9 @@ def test_the_split_axis_can_be_named(runs: pl.DataFrame) -> None:
 
 def test_inputs_by_symbol_column_or_pair(runs: pl.DataFrame) -> None:
     renamed = runs.rename({"n_params": "num_params"})
-    found = sl.discover(renamed, target="loss", inputs=["N=num_params", "D"], budget_s=600, max_candidates=CHUNK)
+    found = sl.discover(
+        renamed, target="loss", inputs=["N=num_params", "D"], budget_s=600, max_candidates=CHUNK
+    )
     assert found.inputs == {"N": "num_params", "D": "n_tokens"}
     assert found.best.config.mapping.get("N", "num_params") == "num_params"
 
@@ -125,16 +135,24 @@ def test_inputs_by_symbol_column_or_pair(runs: pl.DataFrame) -> None:
         ({"target": "label"}, sl.ArgumentError, "a numeric column"),
     ],
 )
-def test_bad_arguments_name_what_is_wrong(runs: pl.DataFrame, kwargs: dict[str, object], error: type, match: str) -> None:
+def test_bad_arguments_name_what_is_wrong(
+    runs: pl.DataFrame, kwargs: dict[str, object], error: type, match: str
+) -> None:
     table = runs.with_columns(constant=pl.lit(1.0), label=pl.lit("a"))
     with pytest.raises(error, match=match):
         sl.discover(table, **{"target": "loss", "budget_s": 5.0, **kwargs})  # type: ignore[arg-type]
 
 
 def test_bad_rows_and_too_few_runs_are_data_errors(runs: pl.DataFrame) -> None:
-    holes = runs.with_columns(n_params=pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("n_params")))
-    with pytest.raises(sl.DataError, match=r"column 'n_params' \(an input of discover\) must be finite"):
-        sl.discover(holes.with_columns(pl.col("n_params").fill_null(float("nan"))), inputs=["N", "D"])
+    holes = runs.with_columns(
+        n_params=pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("n_params"))
+    )
+    with pytest.raises(
+        sl.DataError, match=r"column 'n_params' \(an input of discover\) must be finite"
+    ):
+        sl.discover(
+            holes.with_columns(pl.col("n_params").fill_null(float("nan"))), inputs=["N", "D"]
+        )
     with pytest.raises(sl.DataError, match="discover needs runs at 5 or more distinct values"):
         sl.discover(runs.head(6), target="loss")
     with pytest.raises(sl.DataError, match="the split axis"):

@@ -27,19 +27,29 @@ mean absolute value of a normal draw), and half the noise is well beyond the sam
 mean over a dozen held-out runs."""
 
 
-def planted_heldout(runs: pl.DataFrame, law: sl.Law, mapping: Mapping[str, str], split_by: str = "auto") -> float:
+def planted_heldout(
+    runs: pl.DataFrame, law: sl.Law, mapping: Mapping[str, str], split_by: str = "auto"
+) -> float:
     """The planted law's held-out error on the outer split discovery uses."""
     columns = {c: runs[c].to_numpy() for c in runs.columns}
     inputs = resolve_inputs(columns, list(mapping.values()), ["loss"], None)
     axis, note = resolve_axis(columns, inputs, split_by)
     splits = make_splits(axis, None, note)
-    train, held = runs.filter(pl.Series(splits.outer_train)), runs.filter(pl.Series(splits.outer_test))
+    train, held = (
+        runs.filter(pl.Series(splits.outer_train)),
+        runs.filter(pl.Series(splits.outer_test)),
+    )
     fit = sl.fit(train, law, mapping=dict(mapping))
     return held_out_scores(fit.predict(held), held["loss"].to_numpy(), "log")[0]
 
 
-def check_recovered(found: sl.Discovery, law: sl.Law, mapping: Mapping[str, str], runs: pl.DataFrame,
-                    split_by: str = "auto") -> None:
+def check_recovered(
+    found: sl.Discovery,
+    law: sl.Law,
+    mapping: Mapping[str, str],
+    runs: pl.DataFrame,
+    split_by: str = "auto",
+) -> None:
     best = found.winner
     planted = canonical(law.formula, mapping).identity
     if canonical(best.formula, best.mapping).identity == planted:

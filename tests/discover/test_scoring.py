@@ -33,7 +33,8 @@ def test_the_outer_split_holds_out_the_top_of_the_axis_and_the_inner_splits_nest
     assert np.unique(axis[splits.outer_train]).size == pytest.approx(OUTER_FRACTION * 20, abs=1)
     assert len(splits.inner) >= 2
     for train, test in splits.inner:
-        assert not np.any(train & splits.outer_test) and not np.any(test & splits.outer_test)
+        assert not np.any(train & splits.outer_test)
+        assert not np.any(test & splits.outer_test)
         assert axis[test].min() > axis[train].max()
     # A run held out by several inner cuts is one cluster, together with its twin at the same value.
     held = np.concatenate([axis[test] for _, test in splits.inner])
@@ -46,9 +47,11 @@ def test_grouped_splits_give_every_group_a_past_and_a_future() -> None:
     splits = make_splits(axis, labels, "x")
     for g in ("a", "b"):
         rows = labels == g
-        assert np.any(splits.outer_test & rows) and np.any(splits.outer_train & rows)
+        assert np.any(splits.outer_test & rows)
+        assert np.any(splits.outer_train & rows)
         for train, test in splits.inner:
-            assert np.any(train & rows) and np.any(test & rows)
+            assert np.any(train & rows)
+            assert np.any(test & rows)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,9 @@ def setting() -> tuple[Context, Proposals]:
     return context, Proposals(Vocabulary.of(inputs, columns), set(columns), grouped=False)
 
 
-def test_a_candidate_whose_optimum_is_degenerate_is_discarded(setting: tuple[Context, Proposals]) -> None:
+def test_a_candidate_whose_optimum_is_degenerate_is_discarded(
+    setting: tuple[Context, Proposals],
+) -> None:
     context, proposals = setting
     (candidate,) = proposals.of_form(Form.of([power("x")]))
     sound = score(candidate, context, search_settings(0))
@@ -77,7 +82,9 @@ def test_a_candidate_whose_optimum_is_degenerate_is_discarded(setting: tuple[Con
 def fake(label: str, errors: list[float], n_free: int, published: bool = False) -> Score:
     candidate = Candidate(label, label, {}, label, n_free, (n_free, 0.0), published=published)
     e = np.asarray(errors)
-    return Score(candidate, float(e.mean()), e, 0.0, 1.0, 0.0, 0.0, n_free, "converged", "", 0.0, True)
+    return Score(
+        candidate, float(e.mean()), e, 0.0, 1.0, 0.0, 0.0, n_free, "converged", "", 0.0, True
+    )
 
 
 def test_the_simplest_of_the_forms_tied_with_the_best_wins() -> None:
@@ -88,7 +95,8 @@ def test_the_simplest_of_the_forms_tied_with_the_best_wins() -> None:
     close = fake("small", list(base + rng.normal(0.0005, 0.003, 30)), 3)
     # Worse on every point by far more than the spread: not a tie, whatever its size.
     worse = fake("tiny", list(base + 0.01), 2)
-    assert ties(close, best) and not ties(worse, best)
+    assert ties(close, best)
+    assert not ties(worse, best)
     assert [s.candidate.label for s in rank([best, close, worse])] == ["small", "big", "tiny"]
     # Among tied forms of one size, a published one comes first.
     published = fake("catalog", list(base + 0.0001), 3, published=True)
@@ -103,7 +111,8 @@ def test_ties_count_clusters_not_points() -> None:
     best, other = fake("a", list(base), 3), fake("b", list(base + gaps), 3)
     clusters = np.repeat(np.arange(10), 3)
     mean, spread = gaps.mean(), np.std(gaps[::3], ddof=1) / np.sqrt(10)
-    assert mean > 0 and mean <= TIE_STANDARD_ERRORS * spread  # this seed: within the SE over clusters...
+    assert mean > 0
+    assert mean <= TIE_STANDARD_ERRORS * spread
     assert ties(other, best, clusters)
     # ...but treated as thirty independent points, sqrt(3) times more certain: not a tie.
     assert mean > TIE_STANDARD_ERRORS * np.std(gaps, ddof=1) / np.sqrt(30)

@@ -37,8 +37,13 @@ Examples:
 def discover_command(
     data: Annotated[
         Path,
-        typer.Argument(metavar="DATA", help="Table of runs: .csv, .parquet or .jsonl.", exists=True,
-                       dir_okay=False, show_default=False),
+        typer.Argument(
+            metavar="DATA",
+            help="Table of runs: .csv, .parquet or .jsonl.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
     ],
     target: Annotated[
         str, typer.Option("--target", help="The column to predict; several separated by commas.")
@@ -46,7 +51,8 @@ def discover_command(
     inputs: Annotated[
         str | None,
         typer.Option(
-            "--inputs", metavar="N,D,...",
+            "--inputs",
+            metavar="N,D,...",
             help="Columns the forms may read, separated by commas: column names, symbols with a column "
             "(N, D, C, U find n_params, n_tokens, flops, n_unique_tokens), or SYMBOL=COLUMN. Default: "
             "every numeric, finite, non-constant column that is not a target or the group.",
@@ -54,38 +60,62 @@ def discover_command(
     ] = None,
     group: Annotated[
         str | None,
-        typer.Option("--group", metavar="COLUMN",
-                     help="One form for all groups, with constants per value of COLUMN (exponents shared "
-                     "across groups where that scores better)."),
+        typer.Option(
+            "--group",
+            metavar="COLUMN",
+            help="One form for all groups, with constants per value of COLUMN (exponents shared "
+            "across groups where that scores better).",
+        ),
     ] = None,
     split_by: Annotated[
         str,
-        typer.Option("--split-by", metavar="COLUMN|auto",
-                     help="Axis of the leave-future-out scoring: a column, an input symbol, C, or auto "
-                     "(compute, else the input spanning the most decades)."),
+        typer.Option(
+            "--split-by",
+            metavar="COLUMN|auto",
+            help="Axis of the leave-future-out scoring: a column, an input symbol, C, or auto "
+            "(compute, else the input spanning the most decades).",
+        ),
     ] = "auto",
     budget_s: Annotated[
         float,
-        typer.Option("--budget", metavar="SECONDS", callback=checked(RULES, "budget_s"),
-                     help="Time for the search and the finalists' full fits; stops with the best so far."),
+        typer.Option(
+            "--budget",
+            metavar="SECONDS",
+            callback=checked(RULES, "budget_s"),
+            help="Time for the search and the finalists' full fits; stops with the best so far.",
+        ),
     ] = 120.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every fit.")] = 0,
     top: Annotated[
-        int, typer.Option("--top", callback=checked(RULES, "top"), help="Forms shown on the leaderboard.")
+        int,
+        typer.Option(
+            "--top", callback=checked(RULES, "top"), help="Forms shown on the leaderboard."
+        ),
     ] = 10,
     max_candidates: Annotated[
         int | None,
-        typer.Option("--max-candidates", metavar="N", callback=checked(RULES, "max_candidates"),
-                     help="Stop after scoring N candidates per target: unlike --budget, the same result "
-                     "on every machine."),
+        typer.Option(
+            "--max-candidates",
+            metavar="N",
+            callback=checked(RULES, "max_candidates"),
+            help="Stop after scoring N candidates per target: unlike --budget, the same result "
+            "on every machine.",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", metavar="FIT.json", dir_okay=False,
-                     help="Write the winning form's fit on all the data here (with several targets, one "
-                     "file per target: FIT.<target>.json)."),
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FIT.json",
+            dir_okay=False,
+            help="Write the winning form's fit on all the data here (with several targets, one "
+            "file per target: FIT.<target>.json).",
+        ),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")] = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+    ] = False,
 ) -> None:
     """Search the building blocks of published scaling laws for the form that extrapolates best.
 
@@ -95,18 +125,29 @@ def discover_command(
     """
     targets = [t.strip() for t in target.split(",") if t.strip()]
     if not targets:
-        raise typer.BadParameter(f"must name a column. Got {target!r} instead.", param_hint="'--target'")
+        raise typer.BadParameter(
+            f"must name a column. Got {target!r} instead.", param_hint="'--target'"
+        )
     names = None if inputs is None else [x.strip() for x in inputs.split(",") if x.strip()]
     _io.check_output(out)
     frame = _io.read_table(data)
     with _budget_bar(budget_s) as show:
         found = sl.discover(
-            frame, targets[0] if len(targets) == 1 else targets, inputs=names, group=group,
-            split_by=split_by, budget_s=budget_s, seed=seed, top=top, max_candidates=max_candidates,
+            frame,
+            targets[0] if len(targets) == 1 else targets,
+            inputs=names,
+            group=group,
+            split_by=split_by,
+            budget_s=budget_s,
+            seed=seed,
+            top=top,
+            max_candidates=max_candidates,
             progress=show,
         )
     if found.stopped == "budget":
-        _console.note("the budget stopped the search: these are the best forms found so far (--budget)")
+        _console.note(
+            "the budget stopped the search: these are the best forms found so far (--budget)"
+        )
     elif found.stopped == "limit":
         _console.note("--max-candidates stopped the search: these are the best forms found so far")
     for note in found.notes:
@@ -115,7 +156,9 @@ def discover_command(
         for t in found.targets:
             path = out if len(found.targets) == 1 else out.with_name(f"{out.stem}.{t}{out.suffix}")
             _io.write_text(found.fits[t].to_json() + "\n", path)
-            _console.note(f"wrote the fit of {found.leaderboards[t][0].formula!r} for {t!r} to {str(path)!r}")
+            _console.note(
+                f"wrote the fit of {found.leaderboards[t][0].formula!r} for {t!r} to {str(path)!r}"
+            )
     if json_:
         _console.result(found.to_json())
         return
@@ -142,8 +185,10 @@ def leaderboards(found: Discovery) -> str:
     console.print(found.headline, soft_wrap=False)
     for target in found.targets:
         table = Table(
-            title=f"target {target!r} ({found.space[target]} residuals)", box=box.SIMPLE_HEAD,
-            title_justify="left", pad_edge=False,
+            title=f"target {target!r} ({found.space[target]} residuals)",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            pad_edge=False,
         )
         for name in ("#", "k", "objective", "nested\nerr", "held-out\nerr", "held-out\nR2"):
             table.add_column(name, justify="right", no_wrap=True)
@@ -152,8 +197,14 @@ def leaderboards(found: Discovery) -> str:
         for e in found.leaderboards[target]:
             formula = e.formula + (f"  [shared: {', '.join(e.shared)}]" if e.shared else "")
             table.add_row(
-                f"{e.rank}{'' if e.full else '*'}", str(e.n_params), f"{e.objective:.4g}", pct(e.error),
-                pct(e.outer_error), r2_text(e.outer_r2), ", ".join(e.equivalent) or "-", formula,
+                f"{e.rank}{'' if e.full else '*'}",
+                str(e.n_params),
+                f"{e.objective:.4g}",
+                pct(e.error),
+                pct(e.outer_error),
+                r2_text(e.outer_r2),
+                ", ".join(e.equivalent) or "-",
+                formula,
             )
         console.print(table)
         console.print(LEGEND, soft_wrap=False)
@@ -173,20 +224,28 @@ def _budget_bar(budget: float) -> Iterator[Callable[[SearchProgress], None]]:
         def line(p: SearchProgress) -> None:
             if p.best and last.get(p.target) != p.best:
                 last[p.target] = p.best
-                _console.note(f"[{p.elapsed:.0f} s, {p.n_evaluated} scored] best for {p.target!r}: "
-                              f"{_pct(p.best_error)} nested error, {p.best}")
+                _console.note(
+                    f"[{p.elapsed:.0f} s, {p.n_evaluated} scored] best for {p.target!r}: "
+                    f"{_pct(p.best_error)} nested error, {p.best}"
+                )
 
         yield line
         return
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task("discovering", total=budget)
 
         def update(p: SearchProgress) -> None:
-            bar.update(task, completed=min(p.elapsed, budget),
-                       description=f"{p.n_evaluated} scored, best {_pct(p.best_error)}: {p.best[:60]}")
+            bar.update(
+                task,
+                completed=min(p.elapsed, budget),
+                description=f"{p.n_evaluated} scored, best {_pct(p.best_error)}: {p.best[:60]}",
+            )
 
         yield update
 

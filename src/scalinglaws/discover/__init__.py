@@ -25,12 +25,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Discovery", "Entry", "SearchProgress", "discover"]
 
-__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {
-    "Discovery": "scalinglaws.discover.result",
-    "Entry": "scalinglaws.discover.result",
-    "SearchProgress": "scalinglaws.discover.search",
-    "discover": "scalinglaws.discover.api",
-})
+__getattr__, __dir__ = _lazy.attributes(
+    __name__,
+    globals(),
+    {
+        "Discovery": "scalinglaws.discover.result",
+        "Entry": "scalinglaws.discover.result",
+        "SearchProgress": "scalinglaws.discover.search",
+        "discover": "scalinglaws.discover.api",
+    },
+)
 
 
 class _CallableModule(types.ModuleType):

@@ -146,19 +146,30 @@ def discover(
     splits = make_splits(axis, labels, note)
     _check_size(splits, axis, note)
     used = {i.column for i in resolved} | set(targets) | ({group} if group else set())
-    space = {t: "log" if np.all(np.asarray(columns[t], dtype=float) > 0) else "linear" for t in targets}
+    space = {
+        t: "log" if np.all(np.asarray(columns[t], dtype=float) > 0) else "linear" for t in targets
+    }
     vocabulary = Vocabulary.of(resolved, columns)
     catalog = bindings(resolved)
     reserved = {*columns, *COLUMN_ALIASES, *FUNCTIONS}
     proposals = Proposals(vocabulary, reserved, grouped=group is not None)
-    subset = {c: np.asarray(columns[c]) if c == group else np.asarray(columns[c], dtype=float) for c in used}
+    subset = {
+        c: np.asarray(columns[c]) if c == group else np.asarray(columns[c], dtype=float)
+        for c in used
+    }
     contexts = {t: Context(subset, t, group, space[t], splits) for t in targets}  # type: ignore[arg-type]
 
     searches = {}
     for k, t in enumerate(targets):
         deadline = begin + budget_s * SEARCH_SHARE * (k + 1) / len(targets)
         searches[t] = search(
-            contexts[t], proposals, catalog, search_settings(seed), deadline, progress, max_candidates
+            contexts[t],
+            proposals,
+            catalog,
+            search_settings(seed),
+            deadline,
+            progress,
+            max_candidates,
         )
     scores = {t: list(searches[t].scores) for t in targets}
     finals = begin + budget_s * FINAL_SHARE
@@ -170,7 +181,10 @@ def discover(
     shared = _share(scores, contexts, full, notes) if len(targets) > 1 else None
     if shared is not None:
         ranked = {
-            t: [shared[t], *[s for s in rank(scores[t], contexts[t].splits.clusters) if s is not shared[t]]]
+            t: [
+                shared[t],
+                *[s for s in rank(scores[t], contexts[t].splits.clusters) if s is not shared[t]],
+            ]
             for t in targets
         }
     fits, boards = {}, {}
@@ -200,7 +214,9 @@ def discover(
 def _targets(target: str | Sequence[str], columns: Mapping[str, np.ndarray]) -> tuple[str, ...]:
     names = (target,) if isinstance(target, str) else tuple(target)
     if not names or len(set(names)) != len(names) or not all(_is_name(n) for n in names):
-        raise v.argument_error("discover", "target", target, "a column name or distinct column names")
+        raise v.argument_error(
+            "discover", "target", target, "a column name or distinct column names"
+        )
     for name in names:
         if name not in columns:
             raise MissingColumnError(
@@ -254,10 +270,15 @@ def resolve_inputs(
             raise ArgumentError(
                 f"`inputs` of discover: the table has no numeric, finite, non-constant column besides the "
                 f"target(s) {list(targets)}. Columns: {sorted(columns)}.",
-                argument="inputs", function="discover",
+                argument="inputs",
+                function="discover",
             )
     else:
-        items = list(inputs.items()) if isinstance(inputs, Mapping) else [_split_input(x) for x in inputs]
+        items = (
+            list(inputs.items())
+            if isinstance(inputs, Mapping)
+            else [_split_input(x) for x in inputs]
+        )
         if not items:
             raise v.argument_error("discover", "inputs", inputs, "at least one column")
         for symbol, name in items:
@@ -290,14 +311,20 @@ def _split_input(item: str) -> tuple[str | None, str]:
 
 
 def _typed(
-    columns: Mapping[str, np.ndarray], symbol: str | None, column: str, targets: Sequence[str],
-    group: str | None, taken: set[str],
+    columns: Mapping[str, np.ndarray],
+    symbol: str | None,
+    column: str,
+    targets: Sequence[str],
+    group: str | None,
+    taken: set[str],
 ) -> Input:
     if column in targets or column == group:
         role = "a target" if column in targets else "the group column"
         raise v.argument_error("discover", "inputs", column, f"a column other than {role}")
     if not _numeric(columns[column]):
-        raise v.argument_error("discover", "inputs", column, "numeric columns", f"Column {column!r} is not numeric.")
+        raise v.argument_error(
+            "discover", "inputs", column, "numeric columns", f"Column {column!r} is not numeric."
+        )
     values = np.asarray(columns[column], dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
@@ -307,23 +334,34 @@ def _typed(
         )
     if np.unique(values).size < 2:
         raise v.argument_error(
-            "discover", "inputs", column, "columns that vary", f"Column {column!r} has one value only."
+            "discover",
+            "inputs",
+            column,
+            "columns that vary",
+            f"Column {column!r} has one value only.",
         )
     if symbol is None:
         alias = _SYMBOL_OF.get(column)
-        symbol = alias if alias is not None and alias not in columns and alias not in taken else column
+        symbol = (
+            alias if alias is not None and alias not in columns and alias not in taken else column
+        )
         if not symbol.isidentifier():
             symbol = re.sub(r"\W", "_", symbol)
             symbol = symbol if symbol[0].isalpha() else f"x_{symbol}"
     if not symbol.isidentifier() or symbol in FUNCTIONS or symbol in taken:
         raise v.argument_error(
-            "discover", "inputs", symbol, "distinct Python names for the formula symbols",
+            "discover",
+            "inputs",
+            symbol,
+            "distinct Python names for the formula symbols",
             f"Give one with SYMBOL={column}.",
         )
     return Input(symbol, column, input_kind(values), float(values.min()), float(values.max()))
 
 
-def resolve_axis(columns: Mapping[str, np.ndarray], inputs: Sequence[Input], split_by: str) -> tuple[np.ndarray, str]:
+def resolve_axis(
+    columns: Mapping[str, np.ndarray], inputs: Sequence[Input], split_by: str
+) -> tuple[np.ndarray, str]:
     """The ordering axis of the leave-future-out splits and a note on where it came from.
 
     Raises
@@ -334,7 +372,9 @@ def resolve_axis(columns: Mapping[str, np.ndarray], inputs: Sequence[Input], spl
         If the axis has non-finite values.
     """
     if not _is_name(split_by):
-        raise v.argument_error("discover", "split_by", split_by, "'auto', a column or an input symbol")
+        raise v.argument_error(
+            "discover", "split_by", split_by, "'auto', a column or an input symbol"
+        )
     by_symbol = {i.symbol: i for i in inputs}
     axis: tuple[np.ndarray, str] | None = None
     if split_by == "auto":
@@ -364,7 +404,9 @@ def resolve_axis(columns: Mapping[str, np.ndarray], inputs: Sequence[Input], spl
     return values, note
 
 
-def _compute(columns: Mapping[str, np.ndarray], by_symbol: Mapping[str, Input]) -> tuple[np.ndarray, str] | None:
+def _compute(
+    columns: Mapping[str, np.ndarray], by_symbol: Mapping[str, Input]
+) -> tuple[np.ndarray, str] | None:
     """A compute axis: the input with symbol C, a ``flops`` column, or the cost of the N and D inputs."""
     if "C" in by_symbol:
         column = by_symbol["C"].column
@@ -390,7 +432,9 @@ def _check_size(splits: Splits, axis: np.ndarray, note: str) -> None:
         )
 
 
-def _rescore(scores: list[Score], context: Context, settings: Settings, deadline: float) -> list[Score]:
+def _rescore(
+    scores: list[Score], context: Context, settings: Settings, deadline: float
+) -> list[Score]:
     """``scores`` with the finalists scored again with full fits (while time remains)."""
     out = list(scores)
     for finalist in rank(scores, context.splits.clusters)[:FINALISTS]:
@@ -404,7 +448,10 @@ def _rescore(scores: list[Score], context: Context, settings: Settings, deadline
 
 
 def _share(
-    scores: dict[str, list[Score]], contexts: Mapping[str, Context], settings: Settings, notes: list[str],
+    scores: dict[str, list[Score]],
+    contexts: Mapping[str, Context],
+    settings: Settings,
+    notes: list[str],
 ) -> dict[str, Score] | None:
     """One form for every target, when one scores as well as each target's own winner (within noise):
     its score per target. The candidates are the targets' winners; of those that tie with every
@@ -423,7 +470,9 @@ def _share(
     for candidate in distinct.values():
         per_target = {}
         for t in winners:
-            found = next((s for s in scores[t] if s.candidate.key == candidate.key and s.full), None)
+            found = next(
+                (s for s in scores[t] if s.candidate.key == candidate.key and s.full), None
+            )
             if found is None:
                 found = score(candidate, contexts[t], settings, full=True)
                 scores[t].append(found)
@@ -431,14 +480,21 @@ def _share(
         if all(ties(per_target[t], winners[t], contexts[t].splits.clusters) for t in winners):
             options.append((sum(s.error for s in per_target.values()), candidate.label, per_target))
     if not options:
-        notes.append("no single form scores as well as each target's own winner: one form per target")
+        notes.append(
+            "no single form scores as well as each target's own winner: one form per target"
+        )
         return None
     return min(options, key=lambda o: (o[0], o[1]))[2]
 
 
 def _refit(
-    ranked: list[Score], context: Context, columns: Mapping[str, np.ndarray], settings: Settings,
-    note: str, n_scored: int, notes: list[str],
+    ranked: list[Score],
+    context: Context,
+    columns: Mapping[str, np.ndarray],
+    settings: Settings,
+    note: str,
+    n_scored: int,
+    notes: list[str],
 ) -> tuple[FitResult, Score]:
     """The best-ranked candidate whose full fit on all the data is sound (not degenerate), as a fit."""
     if not ranked:
@@ -448,14 +504,18 @@ def _refit(
         )
     for position, chosen in enumerate(ranked[:FINALISTS]):
         provenance = (
-            (f"scalinglaws discover: rank {position + 1} of {n_scored} candidates by nested leave-future-out "
-            f"error {chosen.error:.4g} along {note}; held-out error {chosen.outer_error:.4g}, R2 "
-            f"{chosen.outer_r2:.4g}"),
+            (
+                f"scalinglaws discover: rank {position + 1} of {n_scored} candidates by nested leave-future-out "
+                f"error {chosen.error:.4g} along {note}; held-out error {chosen.outer_error:.4g}, R2 "
+                f"{chosen.outer_r2:.4g}"
+            ),
         )
         try:
             result = _fit_all(chosen.candidate, context, columns, settings, provenance)
         except ToolkitError as exc:
-            notes.append(f"{chosen.candidate.label}: the fit on all the data failed ({exc}); next form")
+            notes.append(
+                f"{chosen.candidate.label}: the fit on all the data failed ({exc}); next form"
+            )
             continue
         if not any(d.kind == "degenerate" for d in result.diagnostics) and not outside_optima(
             result, chosen.candidate, columns
@@ -469,18 +529,29 @@ def _refit(
 
 
 def _fit_all(
-    candidate: Candidate, context: Context, columns: Mapping[str, np.ndarray], settings: Settings,
+    candidate: Candidate,
+    context: Context,
+    columns: Mapping[str, np.ndarray],
+    settings: Settings,
     provenance: tuple[str, ...],
 ) -> FitResult:
     config = FitConfig(
-        target=context.target, mapping=dict(candidate.mapping), init=dict(candidate.init),
-        bounds=dict(candidate.bounds), group=context.group, shared=candidate.shared, space=context.space,
-        provenance=provenance, **settings.options(),
+        target=context.target,
+        mapping=dict(candidate.mapping),
+        init=dict(candidate.init),
+        bounds=dict(candidate.bounds),
+        group=context.group,
+        shared=candidate.shared,
+        space=context.space,
+        provenance=provenance,
+        **settings.options(),
     )
     return engine.fit(columns, candidate.law, config=config)
 
 
-def _leaderboard(ranked: list[Score], winner: Score, catalog: Sequence[Binding], top: int) -> tuple[Entry, ...]:
+def _leaderboard(
+    ranked: list[Score], winner: Score, catalog: Sequence[Binding], top: int
+) -> tuple[Entry, ...]:
     """The winner, then the best other forms, one per canonical identity and sharing."""
     ordered = [winner, *[s for s in ranked if s is not winner]]
     entries: list[Entry] = []
@@ -490,12 +561,25 @@ def _leaderboard(ranked: list[Score], winner: Score, catalog: Sequence[Binding],
         if c.key in seen:
             continue
         seen.add(c.key)
-        entries.append(Entry(
-            rank=len(entries) + 1, formula=c.formula, law=c.catalog, n_params=c.n_params, n_free=s.n_free,
-            shared=c.shared, objective=s.objective, bic=s.bic, error=s.error, outer_error=s.outer_error,
-            outer_r2=s.outer_r2, equivalent=equivalents(c.identity, catalog), status=s.status, full=s.full,
-            mapping=c.mapping,
-        ))
+        entries.append(
+            Entry(
+                rank=len(entries) + 1,
+                formula=c.formula,
+                law=c.catalog,
+                n_params=c.n_params,
+                n_free=s.n_free,
+                shared=c.shared,
+                objective=s.objective,
+                bic=s.bic,
+                error=s.error,
+                outer_error=s.outer_error,
+                outer_r2=s.outer_r2,
+                equivalent=equivalents(c.identity, catalog),
+                status=s.status,
+                full=s.full,
+                mapping=c.mapping,
+            )
+        )
         if len(entries) == top:
             break
     return tuple(entries)
@@ -504,4 +588,3 @@ def _leaderboard(ranked: list[Score], winner: Score, catalog: Sequence[Binding],
 def identity_of(formula: str, mapping: Mapping[str, str]) -> str:
     """The canonical identity of a formula over inputs mapped to columns (for tests and benchmarks)."""
     return canonical(formula, mapping).identity
-

@@ -65,7 +65,13 @@ def _canonical(formula: str, inputs: tuple[tuple[str, str], ...]) -> Canonical:
     data = set(renamed.values())
     params = sorted(expr.free_symbols - data, key=str)
     expanded = sp.expand(
-        expr, deep=True, mul=True, multinomial=False, power_exp=True, power_base=True, log=True,
+        expr,
+        deep=True,
+        mul=True,
+        multinomial=False,
+        power_exp=True,
+        power_base=True,
+        log=True,
         force=True,
     )
     tree = _build(expanded, data)

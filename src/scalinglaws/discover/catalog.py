@@ -44,11 +44,17 @@ def bindings(inputs: Sequence[Input], laws: Sequence[Law] | None = None) -> list
             continue
         mapped = {}
         for name in law.inputs:
-            found = by_symbol.get(name) or by_column.get(name) or by_column.get(COLUMN_ALIASES.get(name, ""))
+            found = (
+                by_symbol.get(name)
+                or by_column.get(name)
+                or by_column.get(COLUMN_ALIASES.get(name, ""))
+            )
             if found is None:
                 break
             mapped[name] = found
-        if len(mapped) == len(law.inputs) and len({i.column for i in mapped.values()}) == len(mapped):
+        if len(mapped) == len(law.inputs) and len({i.column for i in mapped.values()}) == len(
+            mapped
+        ):
             if _usable(law, mapped):
                 out.append(Binding(law, {n: i.column for n, i in mapped.items()}, law.name))
             continue

@@ -25,7 +25,11 @@ def seeds(vocabulary: Vocabulary) -> list[Form]:
     scales, others = vocabulary.scales, vocabulary.others
     forms: list[Form] = []
     for x in scales:
-        forms += [Form.of([power(x)], offset=False), Form.of([power(x)]), Form.of([Term("log", inputs=(x,))])]
+        forms += [
+            Form.of([power(x)], offset=False),
+            Form.of([power(x)]),
+            Form.of([Term("log", inputs=(x,))]),
+        ]
     for r in others:
         forms += [Form.of([Term("exp", inputs=(r,))]), Form.of([Term("linear", inputs=(r,))])]
     for x, y in itertools.combinations(scales, 2):

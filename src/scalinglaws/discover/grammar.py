@@ -40,8 +40,17 @@ MIN_SCALE_DECADES = 0.1
 of it is indistinguishable from a linear term over so short a range."""
 
 _COST: Mapping[str, float] = {
-    "input": 0.0, "ratio": 0.25, "saturated": 0.5, "repeated": 0.5,
-    "power": 0.0, "broken": 1.0, "log": 0.25, "loglog": 0.5, "exp": 0.25, "linear": 0.25, "quad": 1.0,
+    "input": 0.0,
+    "ratio": 0.25,
+    "saturated": 0.5,
+    "repeated": 0.5,
+    "power": 0.0,
+    "broken": 1.0,
+    "log": 0.25,
+    "loglog": 0.5,
+    "exp": 0.25,
+    "linear": 0.25,
+    "quad": 1.0,
 }
 """Structural cost of each block beyond its parameters, for ordering forms of equal size."""
 
@@ -200,7 +209,11 @@ class Form:
 
     @property
     def cost(self) -> float:
-        return sum(t.cost for t in self.terms) + (0.0 if self.offset else 0.25) - (0.25 if self.tied else 0.0)
+        return (
+            sum(t.cost for t in self.terms)
+            + (0.0 if self.offset else 0.25)
+            - (0.25 if self.tied else 0.0)
+        )
 
 
 def _tieable(term: Term) -> bool:

@@ -34,16 +34,23 @@ def children(form: Form, vocabulary: Vocabulary) -> list[Form]:
     out: list[Form] = []
     # prune
     if len(terms) > 1:
-        out += [Form.of(terms[:i] + terms[i + 1 :], form.offset, form.tied) for i in range(len(terms))]
+        out += [
+            Form.of(terms[:i] + terms[i + 1 :], form.offset, form.tied) for i in range(len(terms))
+        ]
     out.append(Form.of(terms, not form.offset, form.tied))
     # tie
     out.append(Form.of(terms, form.offset, not form.tied))
     # mutate
     for i, term in enumerate(terms):
         rest = terms[:i] + terms[i + 1 :]
-        out += [Form.of([*rest, *replacement], form.offset, form.tied) for replacement in _variants(term, form, vocabulary)]
+        out += [
+            Form.of([*rest, *replacement], form.offset, form.tied)
+            for replacement in _variants(term, form, vocabulary)
+        ]
     # add
-    out += [Form.of([*terms, extra], form.offset, form.tied) for extra in _additions(form, vocabulary)]
+    out += [
+        Form.of([*terms, extra], form.offset, form.tied) for extra in _additions(form, vocabulary)
+    ]
     return _admissible(out, form, vocabulary)
 
 
@@ -94,14 +101,19 @@ def _variants(term: Term, form: Form, vocabulary: Vocabulary) -> list[tuple[Term
         used = {s for q in qs for s in q.inputs}
         out += [
             (Term("power", tuple(sorted((*qs, Quantity("input", (y,)))))),)
-            for y in scales if y not in used
+            for y in scales
+            if y not in used
         ]
     elif kind == "broken":
         out.append((Term("power", term.quantities),))
     elif kind == "log":
         (x,) = term.inputs
         out.append((power(x),))
-        out += [(Term("loglog", inputs=tuple(sorted((x, y), key=scales.index))),) for y in scales if y != x]
+        out += [
+            (Term("loglog", inputs=tuple(sorted((x, y), key=scales.index))),)
+            for y in scales
+            if y != x
+        ]
     elif kind == "loglog":
         out += [(Term("log", inputs=(x,)),) for x in term.inputs]
     elif kind == "exp":
@@ -111,17 +123,21 @@ def _variants(term: Term, form: Form, vocabulary: Vocabulary) -> list[tuple[Term
         order = list(vocabulary.inputs)
         out += [
             (Term("exp", inputs=tuple(sorted((*rs, r), key=order.index))),)
-            for r in vocabulary.inputs if r not in rs
+            for r in vocabulary.inputs
+            if r not in rs
         ]
         out.append(tuple(Term("linear", inputs=(r,)) for r in rs))
     elif kind == "linear":
         out.append((Term("exp", inputs=term.inputs),))
     elif kind == "quad":
         h, *moving = term.inputs
-        out += [(Term("quad", inputs=(h, *moving[:i], *moving[i + 1 :])),) for i in range(len(moving))]
+        out += [
+            (Term("quad", inputs=(h, *moving[:i], *moving[i + 1 :])),) for i in range(len(moving))
+        ]
         out += [
             (Term("quad", inputs=(h, *sorted((*moving, y), key=scales.index))),)
-            for y in scales if y != h and y not in moving and y in form.reads()
+            for y in scales
+            if y != h and y not in moving and y in form.reads()
         ]
     return out
 

@@ -112,7 +112,8 @@ class Discovery:
         if len(self.targets) != 1:
             raise ArgumentError(
                 f"this discovery has several targets {list(self.targets)}; use `{what}[target]`.",
-                argument="target", function=f"Discovery.{what}",
+                argument="target",
+                function=f"Discovery.{what}",
             )
         return self.targets[0]
 
@@ -134,7 +135,9 @@ class Discovery:
     @property
     def headline(self) -> str:
         """One line on how the search went: candidates scored, time, why it stopped, the split axis."""
-        where = f"split along {self.axis}" + (f", per group of {self.group!r}" if self.group else "")
+        where = f"split along {self.axis}" + (
+            f", per group of {self.group!r}" if self.group else ""
+        )
         head = (
             f"{self.n_evaluated} candidate fits scored ({self.n_discarded} discarded) in "
             f"{self.seconds:.1f} s; search {_STOPPED[self.stopped]}; {where}"
@@ -172,7 +175,9 @@ class Discovery:
             "seed": self.seed,
             "budget_s": self.budget_s,
             "notes": list(self.notes),
-            "leaderboards": {t: [e.to_dict() for e in board] for t, board in self.leaderboards.items()},
+            "leaderboards": {
+                t: [e.to_dict() for e in board] for t, board in self.leaderboards.items()
+            },
             "fits": {t: fit.to_dict() for t, fit in self.fits.items()},
         }
 
@@ -180,7 +185,11 @@ class Discovery:
         return json.dumps(self.to_dict(), allow_nan=False)
 
 
-_STOPPED = {"complete": "complete", "budget": "stopped by the budget", "limit": "stopped at max_candidates"}
+_STOPPED = {
+    "complete": "complete",
+    "budget": "stopped by the budget",
+    "limit": "stopped at max_candidates",
+}
 
 
 def pct(value: float) -> str:
@@ -199,22 +208,38 @@ def r2_text(value: float) -> str:
 
 
 def _table(entries: tuple[Entry, ...]) -> str:
-    header = ("rank", "k", "objective", "nested err", "held-out err", "held-out R2", "catalog", "formula")
+    header = (
+        "rank",
+        "k",
+        "objective",
+        "nested err",
+        "held-out err",
+        "held-out R2",
+        "catalog",
+        "formula",
+    )
     rows = [header]
     for e in entries:
-        formula = e.formula + (f"   [shared across groups: {', '.join(e.shared)}]" if e.shared else "")
-        rows.append((
-            f"{e.rank}{'' if e.full else '*'}",
-            str(e.n_params),
-            f"{e.objective:.4g}",
-            pct(e.error),
-            pct(e.outer_error),
-            r2_text(e.outer_r2),
-            ", ".join(e.equivalent) or "-",
-            formula,
-        ))
+        formula = e.formula + (
+            f"   [shared across groups: {', '.join(e.shared)}]" if e.shared else ""
+        )
+        rows.append(
+            (
+                f"{e.rank}{'' if e.full else '*'}",
+                str(e.n_params),
+                f"{e.objective:.4g}",
+                pct(e.error),
+                pct(e.outer_error),
+                r2_text(e.outer_r2),
+                ", ".join(e.equivalent) or "-",
+                formula,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1] for r in rows]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+        for r in rows
+    ]
     return "\n".join(lines)
 
 

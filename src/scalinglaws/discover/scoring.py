@@ -76,7 +76,11 @@ class Splits:
 def make_splits(axis: np.ndarray, labels: np.ndarray | None, note: str) -> Splits:
     """The nested splits along ``axis``, cut within each group of ``labels`` (all rows when None)."""
     n = axis.size
-    groups = [np.ones(n, dtype=bool)] if labels is None else [labels == g for g in dict.fromkeys(labels.tolist())]
+    groups = (
+        [np.ones(n, dtype=bool)]
+        if labels is None
+        else [labels == g for g in dict.fromkeys(labels.tolist())]
+    )
     outer_train = np.zeros(n, dtype=bool)
     for rows in groups:
         outer_train |= rows & (axis <= _cut(axis[rows], OUTER_FRACTION))
@@ -96,7 +100,8 @@ def make_splits(axis: np.ndarray, labels: np.ndarray | None, note: str) -> Split
     # different cuts are strongly correlated, so it forms one cluster with the other runs at its value.
     keys = [
         ("" if labels is None else str(labels[j]), float(axis[j]))
-        for _, test in inner for j in np.flatnonzero(test)
+        for _, test in inner
+        for j in np.flatnonzero(test)
     ]
     index = {k: c for c, k in enumerate(dict.fromkeys(keys))}
     clusters = np.array([index[k] for k in keys], dtype=int)
@@ -104,7 +109,9 @@ def make_splits(axis: np.ndarray, labels: np.ndarray | None, note: str) -> Split
 
 
 def _cut(values: np.ndarray, fraction: float) -> float:
-    return cut_points(values, [fraction])[0] if np.unique(values).size > 1 else float(np.max(values))
+    return (
+        cut_points(values, [fraction])[0] if np.unique(values).size > 1 else float(np.max(values))
+    )
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,12 @@ class Settings:
     seed: int
 
     def options(self) -> dict[str, Any]:
-        return {"n_grid": self.n_grid, "n_polish": self.n_polish, "max_iter": self.max_iter, "seed": self.seed}
+        return {
+            "n_grid": self.n_grid,
+            "n_polish": self.n_polish,
+            "max_iter": self.max_iter,
+            "seed": self.seed,
+        }
 
 
 def search_settings(seed: int) -> Settings:
@@ -218,7 +230,10 @@ def evaluate_chunk(chunk: Chunk) -> list[Score]:
 
 
 def fit(
-    columns: Mapping[str, np.ndarray], candidate: Candidate, context: Context, settings: Settings,
+    columns: Mapping[str, np.ndarray],
+    candidate: Candidate,
+    context: Context,
+    settings: Settings,
     start: FitResult | None = None,
 ) -> FitResult:
     """The engine's fit of ``candidate`` to ``columns``; from the optimum of ``start`` (a fit of the
@@ -272,8 +287,20 @@ def score(candidate: Candidate, context: Context, settings: Settings, full: bool
     nan = float("nan")
 
     def failed(note: str, status: str = "failed") -> Score:
-        return Score(candidate, math.inf, np.zeros(0), nan, nan, nan, nan, 0, status, note,
-                     time.perf_counter() - start, full)
+        return Score(
+            candidate,
+            math.inf,
+            np.zeros(0),
+            nan,
+            nan,
+            nan,
+            nan,
+            0,
+            status,
+            note,
+            time.perf_counter() - start,
+            full,
+        )
 
     # Candidate fits are trials: warnings about a form the search will discard are not the user's.
     with warnings.catch_warnings():
@@ -282,14 +309,24 @@ def score(candidate: Candidate, context: Context, settings: Settings, full: bool
         previous: FitResult | None = None
         for train, test in splits.inner:
             try:
-                inner = fit(context.rows(train), candidate, context, settings, None if full else previous)
+                inner = fit(
+                    context.rows(train), candidate, context, settings, None if full else previous
+                )
                 predicted = inner.predict(context.rows(test))
                 previous = inner
             except (ToolkitError, ArithmeticError):
                 predicted = np.full(int(test.sum()), np.nan)
-            parts.append(point_errors(predicted, context.columns[context.target][test], context.space))
+            parts.append(
+                point_errors(predicted, context.columns[context.target][test], context.space)
+            )
         try:
-            main = fit(context.rows(splits.outer_train), candidate, context, settings, None if full else previous)
+            main = fit(
+                context.rows(splits.outer_train),
+                candidate,
+                context,
+                settings,
+                None if full else previous,
+            )
         except (ToolkitError, ArithmeticError) as exc:
             return failed(f"{type(exc).__name__}: {exc}")
         degenerate = [d.message for d in main.diagnostics if d.kind == "degenerate"]
@@ -304,12 +341,24 @@ def score(candidate: Candidate, context: Context, settings: Settings, full: bool
     n, k = main.n_points, main.n_params
     bic = n * math.log(max(main.rss, 1e-300) / n) + k * math.log(n)
     return Score(
-        candidate, error if math.isfinite(error) else math.inf, errors, outer_error, outer_r2,
-        float(main.objective), float(bic), k, main.status.value, "", time.perf_counter() - start, full,
+        candidate,
+        error if math.isfinite(error) else math.inf,
+        errors,
+        outer_error,
+        outer_r2,
+        float(main.objective),
+        float(bic),
+        k,
+        main.status.value,
+        "",
+        time.perf_counter() - start,
+        full,
     )
 
 
-def outside_optima(result: FitResult, candidate: Candidate, columns: Mapping[str, np.ndarray]) -> list[str]:
+def outside_optima(
+    result: FitResult, candidate: Candidate, columns: Mapping[str, np.ndarray]
+) -> list[str]:
     """A quadratic in log whose fitted optimum lies outside the observed range of its input is not an
     optimum the data show: it only bends the law, and turns it around past the data."""
     out = []
@@ -336,7 +385,9 @@ def point_errors(predicted: np.ndarray, actual: np.ndarray, space: Space) -> np.
     return np.where(np.isfinite(gap), gap, np.inf)
 
 
-def _held_out(result: FitResult, held: Mapping[str, np.ndarray], context: Context) -> tuple[float, float]:
+def _held_out(
+    result: FitResult, held: Mapping[str, np.ndarray], context: Context
+) -> tuple[float, float]:
     """Mean absolute relative error and R² of ``result`` on the held-out rows."""
     actual = held[context.target].astype(float)
     try:
@@ -354,7 +405,11 @@ def held_out_scores(predicted: np.ndarray, actual: np.ndarray, space: Space) -> 
     size = np.abs(actual) if space == "log" else max(float(np.mean(np.abs(actual))), 1e-300)
     error = float(np.mean(np.abs(predicted - actual) / size))
     spread = float(np.sum((actual - actual.mean()) ** 2))
-    r2 = 1.0 - float(np.sum((actual - predicted) ** 2)) / spread if actual.size >= 3 and spread > 0 else math.nan
+    r2 = (
+        1.0 - float(np.sum((actual - predicted) ** 2)) / spread
+        if actual.size >= 3 and spread > 0
+        else math.nan
+    )
     return error, r2
 
 
@@ -376,7 +431,9 @@ def ties(a: Score, best: Score, clusters: np.ndarray | None = None) -> bool:
         units = sums[counts > 0] / counts[counts > 0]
     else:
         units = gap
-    spread = float(np.std(units, ddof=1)) / math.sqrt(units.size) if units.size >= MIN_CLUSTERS else 0.0
+    spread = (
+        float(np.std(units, ddof=1)) / math.sqrt(units.size) if units.size >= MIN_CLUSTERS else 0.0
+    )
     return float(np.mean(gap)) <= max(TIE_STANDARD_ERRORS * spread, TIE_RELATIVE * best.error)
 
 

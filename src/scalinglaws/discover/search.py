@@ -70,7 +70,11 @@ class Proposals:
     grouped search, the variant with every nonlinear parameter shared across groups."""
 
     def __init__(
-        self, vocabulary: Vocabulary, reserved: Iterable[str], grouped: bool, published: Iterable[str] = ()
+        self,
+        vocabulary: Vocabulary,
+        reserved: Iterable[str],
+        grouped: bool,
+        published: Iterable[str] = (),
     ) -> None:
         self.vocabulary = vocabulary
         self.reserved = frozenset(reserved)
@@ -83,32 +87,57 @@ class Proposals:
         mapping = {s: self.vocabulary.inputs[s].column for s in rendered.symbols}
         identity = canonical(rendered.formula, mapping).identity
         base = Candidate(
-            label=rendered.formula, law=rendered.formula, mapping=mapping, identity=identity,
-            n_params=len(rendered.params), complexity=complexity(form, self.vocabulary.inputs),
-            init=rendered.init, bounds=rendered.bounds, form=form, published=identity in self.published,
+            label=rendered.formula,
+            law=rendered.formula,
+            mapping=mapping,
+            identity=identity,
+            n_params=len(rendered.params),
+            complexity=complexity(form, self.vocabulary.inputs),
+            init=rendered.init,
+            bounds=rendered.bounds,
+            form=form,
+            published=identity in self.published,
             optima=tuple((self.vocabulary.inputs[h].column, p) for h, p in rendered.optima),
         )
-        nonlinear = tuple(p for p in rendered.params if rendered.roles[p] not in ("offset", "amplitude"))
+        nonlinear = tuple(
+            p for p in rendered.params if rendered.roles[p] not in ("offset", "amplitude")
+        )
         return self._variants(base, nonlinear)
 
     def of_binding(self, binding: Binding) -> list[Candidate]:
         law = binding.law
         base = Candidate(
-            label=binding.label, law=law, mapping=dict(binding.mapping), identity=binding.identity,
-            n_params=len(law.param_names), complexity=(len(law.param_names), 0.5), catalog=binding.label,
+            label=binding.label,
+            law=law,
+            mapping=dict(binding.mapping),
+            identity=binding.identity,
+            n_params=len(law.param_names),
+            complexity=(len(law.param_names), 0.5),
+            catalog=binding.label,
             published=True,
         )
-        nonlinear = tuple(p for p in law.param_names if p in law.compiled.nonlinear_params and p not in law.fixed)
+        nonlinear = tuple(
+            p for p in law.param_names if p in law.compiled.nonlinear_params and p not in law.fixed
+        )
         return self._variants(base, nonlinear)
 
     def _variants(self, base: Candidate, nonlinear: tuple[str, ...]) -> list[Candidate]:
         if not self.grouped or not nonlinear:
             return [base]
         shared = Candidate(
-            label=f"{base.label} [shared {', '.join(nonlinear)}]", law=base.law, mapping=base.mapping,
-            identity=base.identity, n_params=base.n_params, complexity=(base.complexity[0], base.complexity[1] - 0.1),
-            init=base.init, bounds=base.bounds, shared=nonlinear, form=base.form, catalog=base.catalog,
-            published=base.published, optima=base.optima,
+            label=f"{base.label} [shared {', '.join(nonlinear)}]",
+            law=base.law,
+            mapping=base.mapping,
+            identity=base.identity,
+            n_params=base.n_params,
+            complexity=(base.complexity[0], base.complexity[1] - 0.1),
+            init=base.init,
+            bounds=base.bounds,
+            shared=nonlinear,
+            form=base.form,
+            catalog=base.catalog,
+            published=base.published,
+            optima=base.optima,
         )
         return [base, shared]
 
@@ -161,10 +190,16 @@ def search(
             if report is not None:
                 ranked = rank(scores, context.splits.clusters)
                 best = ranked[0] if ranked else None
-                report(SearchProgress(
-                    context.target, time.monotonic() - start, deadline - start, len(scores),
-                    best.error if best else float("inf"), best.candidate.label if best else "",
-                ))
+                report(
+                    SearchProgress(
+                        context.target,
+                        time.monotonic() - start,
+                        deadline - start,
+                        len(scores),
+                        best.error if best else float("inf"),
+                        best.candidate.label if best else "",
+                    )
+                )
         return done == len(candidates)
 
     # Catalog laws are scored alongside forms of their size: the light ones with the seeds, the heavy
@@ -175,7 +210,8 @@ def search(
     def with_catalog(batch: list[Candidate], everything: bool = False) -> list[Candidate]:
         largest = max((c.complexity[0] for c in batch), default=0)
         taken = [
-            c for c in pending
+            c
+            for c in pending
             if everything or c.complexity[0] <= max(largest, SEED_CATALOG_PARAMS) or _joint(c)
         ]
         for c in taken:
@@ -184,7 +220,9 @@ def search(
 
     # The published joint laws go first (they are the likeliest winners, and a tight budget may not
     # reach the end of the first batch), then the seeds and light laws, simplest first.
-    if not evaluate(sorted(with_catalog(first), key=lambda c: (not _joint(c), *c.complexity, c.label))):
+    if not evaluate(
+        sorted(with_catalog(first), key=lambda c: (not _joint(c), *c.complexity, c.label))
+    ):
         return Outcome(tuple(scores), stop[0])
     for _ in range(MAX_ROUNDS):
         beam = _beam(scores, context)
