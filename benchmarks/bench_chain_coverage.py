@@ -46,11 +46,9 @@ SIZES = np.geomspace(2e7, 4e8, 6)
 TOKENS_PER_PARAM = (10.0, 20.0, 40.0, 80.0)
 TARGET = {"n_params": [2e9], "n_tokens": [4e10]}
 N_EVALS, EVAL_LOSSES, EVAL_NOISE = 80, (2.0, 3.4), 0.01
-TARGET_LOSS = float(
-    sl.get_law("chinchilla").predict(
-        LOSS_TRUTH, {"N": np.array(TARGET["n_params"]), "D": np.array(TARGET["n_tokens"])}
-    )[0]
-)
+TARGET_LOSS = float(sl.get_law("chinchilla").predict(
+    LOSS_TRUTH, {"N": np.array(TARGET["n_params"]), "D": np.array(TARGET["n_tokens"])}
+)[0])
 
 
 def draw(seed: int, noise: float) -> tuple[pl.DataFrame, pl.DataFrame, float]:
@@ -58,13 +56,10 @@ def draw(seed: int, noise: float) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     design = np.array([(n, n * r) for n, r in itertools.product(SIZES, TOKENS_PER_PARAM)])
     chinchilla, link = sl.get_law("chinchilla"), sl.get_law("bhagia_sigmoid")
     clean = chinchilla.predict(LOSS_TRUTH, {"N": design[:, 0], "D": design[:, 1]})
-    ladder = pl.DataFrame(
-        {
-            "n_params": design[:, 0],
-            "n_tokens": design[:, 1],
-            "loss": clean * np.exp(rng.normal(0.0, noise, clean.size)),
-        }
-    )
+    ladder = pl.DataFrame({
+        "n_params": design[:, 0], "n_tokens": design[:, 1],
+        "loss": clean * np.exp(rng.normal(0.0, noise, clean.size)),
+    })
     losses = rng.uniform(*EVAL_LOSSES, N_EVALS)
     accuracy = link.predict(LINK_TRUTH, {"L": losses}) + rng.normal(0.0, EVAL_NOISE, N_EVALS)
     evals = pl.DataFrame({"loss": losses, "accuracy": accuracy})
@@ -78,35 +73,22 @@ def replicate(args: tuple[str, int, int, float, float]) -> tuple[bool, bool, boo
     draws = sl.bootstrap(loss_fit, ladder, n_boot=n_boot, seed=seed, method=method)  # type: ignore[arg-type]
     loss_fit = loss_fit.with_bootstrap(draws)
     metric_fit = sl.fit(
-        evals,
-        "bhagia_sigmoid",
-        mapping={"L": "loss"},
-        target="accuracy",
-        fixed={"b": LINK_TRUTH["b"]},
-        loss="squared",
-        space="linear",
-        seed=seed,
+        evals, "bhagia_sigmoid", mapping={"L": "loss"}, target="accuracy", fixed={"b": LINK_TRUTH["b"]},
+        loss="squared", space="linear", seed=seed,
     )
-    metric_fit = metric_fit.with_bootstrap(
-        sl.bootstrap(metric_fit, evals, n_boot=n_boot, seed=seed + 1)
-    )
+    metric_fit = metric_fit.with_bootstrap(sl.bootstrap(metric_fit, evals, n_boot=n_boot, seed=seed + 1))
     chained = sl.chain(loss_fit, metric_fit, seed=seed)
     _, lo, hi, _ = chained.predict_interval(TARGET, prob)
     _, ulo, uhi, _ = chained.unchained_interval(TARGET, prob)
     _, llo, lhi, _ = loss_fit.predict_interval(TARGET, prob)
     return (
-        bool(lo[0] <= truth <= hi[0]),
-        bool(ulo[0] <= truth <= uhi[0]),
-        bool(llo[0] <= TARGET_LOSS <= lhi[0]),
-        float(hi[0] - lo[0]),
-        float(uhi[0] - ulo[0]),
+        bool(lo[0] <= truth <= hi[0]), bool(ulo[0] <= truth <= uhi[0]), bool(llo[0] <= TARGET_LOSS <= lhi[0]),
+        float(hi[0] - lo[0]), float(uhi[0] - ulo[0]),
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--n-boot", type=int, default=200)
     parser.add_argument("--noise", type=float, default=0.01, help="log-normal sd of step-1 losses")
@@ -115,21 +97,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     prob = 0.95
-    print(
-        f"step 1: {SIZES.size * len(TOKENS_PER_PARAM)} runs, loss noise {args.noise:.1%}; step 2: {N_EVALS} "
-        f"models, losses {EVAL_LOSSES}, accuracy noise {EVAL_NOISE}; target {TARGET['n_params'][0]:.0e} params x "
-        f"{TARGET['n_tokens'][0]:.0e} tokens (loss {TARGET_LOSS:.3f}); {args.reps} replications, {args.n_boot} "
-        "bootstrap draws per fit, nominal 95%"
-    )
-    print(
-        f"{'step-1 bootstrap':<17} {'interval':<34} {'coverage':>9} {'MC s.e.':>8} {'median width':>13}"
-    )
+    print(f"step 1: {SIZES.size * len(TOKENS_PER_PARAM)} runs, loss noise {args.noise:.1%}; step 2: {N_EVALS} "
+          f"models, losses {EVAL_LOSSES}, accuracy noise {EVAL_NOISE}; target {TARGET['n_params'][0]:.0e} params x "
+          f"{TARGET['n_tokens'][0]:.0e} tokens (loss {TARGET_LOSS:.3f}); {args.reps} replications, {args.n_boot} "
+          "bootstrap draws per fit, nominal 95%")
+    print(f"{'step-1 bootstrap':<17} {'interval':<34} {'coverage':>9} {'MC s.e.':>8} {'median width':>13}")
     with ProcessPoolExecutor(args.workers) as pool:
         for method in args.methods.split(","):
             begin = time.perf_counter()
-            jobs = [
-                (method, args.seed + i, args.n_boot, args.noise, prob) for i in range(args.reps)
-            ]
+            jobs = [(method, args.seed + i, args.n_boot, args.noise, prob) for i in range(args.reps)]
             outcomes = np.array(list(pool.map(replicate, jobs)))
             rows = (
                 ("chained (joint bootstrap)", outcomes[:, 0], outcomes[:, 3]),

@@ -50,43 +50,30 @@ def replicate(args: tuple[str, str, float, int, int, float]) -> tuple[bool, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--n-boot", type=int, default=300)
-    parser.add_argument(
-        "--noise", type=float, default=0.01, help="log-normal noise sd (1% = typical seed noise)"
-    )
+    parser.add_argument("--noise", type=float, default=0.01, help="log-normal noise sd (1% = typical seed noise)")
     parser.add_argument("--methods", default="pairs,residual,wild")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     prob = 0.95
-    print(
-        f"ladder: {SIZES.size} sizes x {len(TOKENS_PER_PARAM)} token ratios = {SIZES.size * len(TOKENS_PER_PARAM)} runs, "
-        f"noise sd {args.noise:.1%} (log-normal), target 10x beyond the largest compute, "
-        f"{args.reps} replications, {args.n_boot} bootstrap draws each"
-    )
-    print(
-        f"{'loss':<8} {'method':<9} {'coverage':>9} {'MC s.e.':>8} {'median width (log)':>19} {'time [s]':>9}"
-    )
+    print(f"ladder: {SIZES.size} sizes x {len(TOKENS_PER_PARAM)} token ratios = {SIZES.size * len(TOKENS_PER_PARAM)} runs, "
+          f"noise sd {args.noise:.1%} (log-normal), target 10x beyond the largest compute, "
+          f"{args.reps} replications, {args.n_boot} bootstrap draws each")
+    print(f"{'loss':<8} {'method':<9} {'coverage':>9} {'MC s.e.':>8} {'median width (log)':>19} {'time [s]':>9}")
     with ProcessPoolExecutor(args.workers) as pool:
         for loss in ("huber", "squared"):
             for method in args.methods.split(","):
                 begin = time.perf_counter()
-                jobs = [
-                    (loss, method, args.noise, args.n_boot, seed, prob) for seed in range(args.reps)
-                ]
+                jobs = [(loss, method, args.noise, args.n_boot, seed, prob) for seed in range(args.reps)]
                 outcomes = list(pool.map(replicate, jobs))
                 covered = np.array([c for c, _ in outcomes])
                 widths = np.array([w for _, w in outcomes])
                 rate = covered.mean()
                 se = np.sqrt(rate * (1 - rate) / covered.size)
-                print(
-                    f"{loss:<8} {method:<9} {rate:>9.1%} {se:>8.1%} {np.median(widths):>19.4f} "
-                    f"{time.perf_counter() - begin:>9.1f}",
-                    flush=True,
-                )
+                print(f"{loss:<8} {method:<9} {rate:>9.1%} {se:>8.1%} {np.median(widths):>19.4f} "
+                      f"{time.perf_counter() - begin:>9.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -69,19 +69,13 @@ Part = tuple[np.ndarray, np.ndarray, np.ndarray, str, Mapping[str, float]]
 """One fitted part of a task: point, lower, upper, status, fitted parameters."""
 
 
-def per_group(
-    fit_part: Callable[[Task, pl.DataFrame, pl.DataFrame], Part],
-) -> Callable[[Task], Prediction]:
+def per_group(fit_part: Callable[[Task, pl.DataFrame, pl.DataFrame], Part]) -> Callable[[Task], Prediction]:
     """A method from a function fitting one part: each group of a grouped task is fitted on its own."""
 
     def method(task: Task) -> Prediction:
         parts = [fit_part(task, train, held) for _, train, held in task.groups()]
         counts = Counter(p[3] for p in parts)
-        status = (
-            next(iter(counts))
-            if len(counts) == 1
-            else ", ".join(f"{k} x{v}" for k, v in counts.most_common())
-        )
+        status = next(iter(counts)) if len(counts) == 1 else ", ".join(f"{k} x{v}" for k, v in counts.most_common())
         point, lower, upper = (np.concatenate([p[i] for p in parts]) for i in range(3))
         return Prediction(point, lower, upper, status, tuple(p[4] for p in parts))
 
@@ -100,21 +94,11 @@ def _rng(task: Task, train: pl.DataFrame, salt: str) -> np.random.Generator:
 
 
 def _config(task: Task) -> sl.FitConfig:
-    return sl.FitConfig(
-        mapping=task.mapping_for(task.law),
-        target=task.target,
-        seed=SETTINGS["seed"],
-        **task.fit_options,
-    )  # type: ignore[arg-type]
+    return sl.FitConfig(mapping=task.mapping_for(task.law), target=task.target, seed=SETTINGS["seed"], **task.fit_options)  # type: ignore[arg-type]
 
 
 def _fit_and_bootstrap(
-    task: Task,
-    train: pl.DataFrame,
-    held: pl.DataFrame,
-    cluster: bool,
-    calibrated: bool = False,
-    **options: Any,
+    task: Task, train: pl.DataFrame, held: pl.DataFrame, cluster: bool, calibrated: bool = False, **options: Any
 ) -> Part:
     result = sl.fit(train, task.law, config=_config(task).with_options(**options))
     n_boot = task.n_boot if task.n_boot is not None else SETTINGS["n_boot"]
@@ -149,9 +133,7 @@ def today_cluster(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 def backtest(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     """``choose="backtest"``: of the distinct optima found, the one with the lowest leave-future-out
     error along the task's scale axis."""
-    return _fit_and_bootstrap(
-        task, train, held, cluster=False, choose="backtest", choose_by=task.scale_axis
-    )
+    return _fit_and_bootstrap(task, train, held, cluster=False, choose="backtest", choose_by=task.scale_axis)
 
 
 PRIOR_PRESET = "chinchilla:hoffmann2022"
@@ -182,9 +164,7 @@ def weak_priors(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 @per_group
 def weak_priors_calibrated(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     """``weak_priors`` with intervals calibrated by leave-future-out errors (``sl.calibrate``)."""
-    return _fit_and_bootstrap(
-        task, train, held, cluster=False, calibrated=True, **_prior_options(task, 1.0)
-    )
+    return _fit_and_bootstrap(task, train, held, cluster=False, calibrated=True, **_prior_options(task, 1.0))
 
 
 @per_group
@@ -203,9 +183,7 @@ def average(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     for law in task.laws:
         fitted = sl.fit(train, law, config=config.with_options(mapping=task.mapping_for(law)))
         with contextlib.suppress(sl.FitError):
-            fitted = fitted.with_bootstrap(
-                sl.bootstrap(fitted, train, n_boot=n_boot, seed=SETTINGS["seed"])
-            )
+            fitted = fitted.with_bootstrap(sl.bootstrap(fitted, train, n_boot=n_boot, seed=SETTINGS["seed"]))
         fits.append(fitted)
     try:
         mixture = sl.average(fits, train, split_by=task.scale_axis, basins=True)
@@ -221,13 +199,8 @@ def average(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 
 NAIVE_STARTS = 8
 """Random starts of the naive baseline."""
-HOFFMANN_BOX = {
-    "E": ("log", -1.0, 1.0),
-    "A": ("log", 0.0, 25.0),
-    "B": ("log", 0.0, 25.0),
-    "alpha": ("linear", 0.0, 2.0),
-    "beta": ("linear", 0.0, 2.0),
-}
+HOFFMANN_BOX = {"E": ("log", -1.0, 1.0), "A": ("log", 0.0, 25.0), "B": ("log", 0.0, 25.0),
+                "alpha": ("linear", 0.0, 2.0), "beta": ("linear", 0.0, 2.0)}
 """Hoffmann et al. App. D.2's initialisation grid as a box: e = log E in [-1, 1], a = log A and
 b = log B in [0, 25], alpha and beta in [0, 2]."""
 NAIVE_BOXES: Mapping[str, Mapping[str, tuple[str, float, float]]] = {
@@ -258,16 +231,12 @@ def _columns(task: Task, frame: pl.DataFrame, law: sl.Law) -> dict[str, np.ndarr
     for symbol in law.inputs:
         column = rule.column(symbol, frame.columns)
         if column is None:
-            raise sl.MissingColumnError(
-                f"task {task.name!r}: no column for input {symbol!r} of {law.name!r}."
-            )
+            raise sl.MissingColumnError(f"task {task.name!r}: no column for input {symbol!r} of {law.name!r}.")
         out[symbol] = np.asarray(frame[column].to_numpy(), dtype=float)
     return out
 
 
-def _law_values(
-    law: sl.Law, params: Mapping[str, float], x: Mapping[str, np.ndarray]
-) -> np.ndarray:
+def _law_values(law: sl.Law, params: Mapping[str, float], x: Mapping[str, np.ndarray]) -> np.ndarray:
     """``law.predict``, NaN where the parameters leave the law's domain (scalar arithmetic such as
     ``0.0 ** -1`` raises instead of giving inf)."""
     try:
@@ -301,26 +270,19 @@ def naive(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
     y = train[task.target].to_numpy().astype(float)
     free = [n for n in law.param_names if n not in law.fixed]
     logged = [law.spec(n).lower == 0 and math.isinf(law.spec(n).upper) for n in free]
-    bounds = [
-        (None, None) if lg else (_finite(law.spec(n).lower), _finite(law.spec(n).upper))
-        for n, lg in zip(free, logged, strict=True)
-    ]
+    bounds = [(None, None) if lg else (_finite(law.spec(n).lower), _finite(law.spec(n).upper))
+              for n, lg in zip(free, logged, strict=True)]
 
     def decode(z: np.ndarray) -> dict[str, float]:
         with np.errstate(over="ignore"):  # exp of a wild step is inf: the objective then rejects it
-            values = {
-                n: float(np.exp(v)) if lg else float(v)
-                for n, v, lg in zip(free, z, logged, strict=True)
-            }
+            values = {n: float(np.exp(v)) if lg else float(v) for n, v, lg in zip(free, z, logged, strict=True)}
         return {**dict(law.fixed), **values}
 
     def objective(z: np.ndarray) -> float:
         with np.errstate(all="ignore"):
             r = np.log(_law_values(law, decode(z), x)) - np.log(y)
             value = _huber(r, 1e-3)
-        return (
-            value if math.isfinite(value) else 1e10
-        )  # L-BFGS-B backs off from a large finite value
+        return value if math.isfinite(value) else 1e10  # L-BFGS-B backs off from a large finite value
 
     rng = _rng(task, train, "naive")
     best = None
@@ -328,9 +290,7 @@ def naive(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
         z0 = []
         for n, lg in zip(free, logged, strict=True):
             scale, lo, hi = _box(law, n)
-            start = (
-                float(np.exp(rng.uniform(lo, hi))) if scale == "log" else float(rng.uniform(lo, hi))
-            )
+            start = float(np.exp(rng.uniform(lo, hi))) if scale == "log" else float(rng.uniform(lo, hi))
             z0.append(math.log(start) if lg else start)
         solved = minimize(objective, np.array(z0), method="L-BFGS-B", bounds=bounds)
         if best is None or solved.fun < best.fun:
@@ -356,9 +316,9 @@ def _finite(value: float) -> float | None:
 def best_seen(task: Task) -> Prediction:
     """No fit: every held-out row gets the lowest training loss of its part (ColPret's `PredictBest`
     no-fit baseline, one of the Hitchhiker's Guide's ~18%-ARE references). No interval."""
-    point = np.concatenate(
-        [np.full(held.height, float(train[task.target].min())) for _, train, held in task.groups()]
-    )
+    point = np.concatenate([
+        np.full(held.height, float(train[task.target].min())) for _, train, held in task.groups()
+    ])
     return Prediction(point, np.full(point.shape, np.nan), np.full(point.shape, np.nan), "no fit")
 
 
@@ -374,10 +334,7 @@ METHODS: dict[str, Callable[[Task], Prediction]] = {
 }
 """Method name -> method. ``today`` is the library default that the others are compared with (the
 degenerate-optimum guard is part of the engine, so every method has it)."""
-REFERENCES: dict[str, Callable[[Task], Prediction]] = {
-    "best_seen": best_seen,
-    "today_cluster": today_cluster,
-}
+REFERENCES: dict[str, Callable[[Task], Prediction]] = {"best_seen": best_seen, "today_cluster": today_cluster}
 """Methods run only when named in ``--methods``: a no-fit reference and a run-level bootstrap variant."""
 DEFAULT, BASELINE = "today", "naive"
 
@@ -416,16 +373,12 @@ def train_objective(task: Task, params: Sequence[Mapping[str, float]]) -> float:
     total = 0.0
     for values, (_, train, _) in zip(params, task.groups(), strict=True):
         with np.errstate(all="ignore"):
-            r = np.log(_law_values(law, values, _columns(task, train, law))) - np.log(
-                train[task.target].to_numpy()
-            )
+            r = np.log(_law_values(law, values, _columns(task, train, law))) - np.log(train[task.target].to_numpy())
         total += _huber(r, 1e-3)
     return total
 
 
-def score(
-    task: Task, method: str, prediction: Prediction | None, seconds: float, error: str = ""
-) -> Score:
+def score(task: Task, method: str, prediction: Prediction | None, seconds: float, error: str = "") -> Score:
     """MAPE (mean |prediction - y| / y), R² (about the held-out mean; NaN below 3 rows) and the coverage
     of the intervals on the held-out rows; the in-sample objective of the fitted parameters."""
     y = task.held_target
@@ -436,9 +389,7 @@ def score(
     if prediction is not None:
         point = prediction.point
         if point.shape != y.shape:
-            raise ValueError(
-                f"method {method!r} on {task.name!r}: {point.shape} predictions for {y.shape} rows."
-            )
+            raise ValueError(f"method {method!r} on {task.name!r}: {point.shape} predictions for {y.shape} rows.")
         if np.all(np.isfinite(point)):
             mape = float(np.mean(np.abs(point - y) / y))
             if y.size >= 3:
@@ -451,32 +402,12 @@ def score(
         if with_interval == y.size:
             coverage = covered / y.size
         objective = train_objective(task, prediction.params)
-    return Score(
-        task.name,
-        method,
-        task.law,
-        task.train.height,
-        y.size,
-        mape,
-        r2,
-        coverage,
-        objective,
-        covered,
-        with_interval,
-        status,
-        seconds,
-        task.headline,
-        task.family,
-        (SETTINGS["seed"],),
-        mape,
-        mape,
-    )
+    return Score(task.name, method, task.law, task.train.height, y.size, mape, r2, coverage, objective, covered,
+                 with_interval, status, seconds, task.headline, task.family, (SETTINGS["seed"],), mape, mape)
 
 
 def run(
-    tasks: Sequence[Task],
-    methods: Mapping[str, Callable[[Task], Prediction]],
-    seeds: Sequence[int] = (0,),
+    tasks: Sequence[Task], methods: Mapping[str, Callable[[Task], Prediction]], seeds: Sequence[int] = (0,)
 ) -> list[Score]:
     """Every method on every task, once per seed (one score each)."""
     scores = []
@@ -509,24 +440,20 @@ def combine(scores: Sequence[Score]) -> list[Score]:
         covered = sum(s.n_covered for s in runs)
         complete = with_interval == first.n_held * len(runs)
         statuses = Counter(s.status for s in runs)
-        out.append(
-            replace(
-                first,
-                mape=float(np.mean(mapes)),
-                r2=float(np.mean([s.r2 for s in runs])),
-                coverage=covered / with_interval if complete and with_interval else float("nan"),
-                objective=float(np.mean([s.objective for s in runs])),
-                n_covered=covered,
-                n_with_interval=with_interval,
-                status=first.status
-                if len(statuses) == 1
-                else "; ".join(f"{k} x{v}" for k, v in statuses.items()),
-                seconds=float(np.mean([s.seconds for s in runs])),
-                seeds=tuple(seed for s in runs for seed in s.seeds),
-                mape_min=float(np.min(mapes)),
-                mape_max=float(np.max(mapes)),
-            )
-        )
+        out.append(replace(
+            first,
+            mape=float(np.mean(mapes)),
+            r2=float(np.mean([s.r2 for s in runs])),
+            coverage=covered / with_interval if complete and with_interval else float("nan"),
+            objective=float(np.mean([s.objective for s in runs])),
+            n_covered=covered,
+            n_with_interval=with_interval,
+            status=first.status if len(statuses) == 1 else "; ".join(f"{k} x{v}" for k, v in statuses.items()),
+            seconds=float(np.mean([s.seconds for s in runs])),
+            seeds=tuple(seed for s in runs for seed in s.seeds),
+            mape_min=float(np.min(mapes)),
+            mape_max=float(np.max(mapes)),
+        ))
     return out
 
 
@@ -548,7 +475,8 @@ def summarise(scores: Sequence[Score], methods: Sequence[str]) -> dict[str, Any]
             "n_tasks": len(mine),
             "n_failed": sum(not math.isfinite(s.mape) for s in mine),
             "mean_mape": _mean([s.mape for s in mine]),
-            "pooled_coverage": sum(s.n_covered for s in complete) / rows if rows else float("nan"),
+            "pooled_coverage": sum(s.n_covered for s in complete) / rows
+            if rows else float("nan"),
             "mean_task_coverage": _mean([s.coverage for s in mine]),
             "hitchhiker_mean_are": _mean([s.mape for s in mine if s.family == "hitchhiker"]),
             "hitchhiker_families": [s.task for s in mine if s.family == "hitchhiker"],
@@ -557,14 +485,8 @@ def summarise(scores: Sequence[Score], methods: Sequence[str]) -> dict[str, Any]
     for method in methods:
         if method == BASELINE:
             continue
-        pairs = [
-            (s.mape, base[s.task])
-            for s in head
-            if s.method == method
-            and s.task in base
-            and math.isfinite(s.mape)
-            and math.isfinite(base[s.task])
-        ]
+        pairs = [(s.mape, base[s.task]) for s in head if s.method == method and s.task in base
+                 and math.isfinite(s.mape) and math.isfinite(base[s.task])]
         if not pairs:
             continue
         ours, theirs = np.mean([p[0] for p in pairs]), np.mean([p[1] for p in pairs])
@@ -587,20 +509,16 @@ def _pct(value: float, digits: int = 2) -> str:
 
 def table(scores: Sequence[Score]) -> str:
     spread = any(len(s.seeds) > 1 for s in scores)
-    header = (
-        f"{'task':<48} {'method':<13} {'train':>6} {'held':>5} {'MAPE':>8} "
-        + (f"{'(min-max over seeds)':>21} " if spread else "")
-        + f"{'R2':>8} {'cover95':>8} {'train obj':>10} {'time':>7}  status"
-    )
+    header = (f"{'task':<48} {'method':<13} {'train':>6} {'held':>5} {'MAPE':>8} "
+              + (f"{'(min-max over seeds)':>21} " if spread else "")
+              + f"{'R2':>8} {'cover95':>8} {'train obj':>10} {'time':>7}  status")
     lines = [header]
     for s in scores:
         name = s.task + ("" if s.headline else " *")
         r2 = f"{s.r2:8.3f}" if math.isfinite(s.r2) else f"{'-':>8}"
         between = f"{_pct(s.mape_min) + '-' + _pct(s.mape_max):>21} " if spread else ""
-        lines.append(
-            f"{name:<48} {s.method:<13} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {between}{r2} "
-            f"{_pct(s.coverage, 0):>8} {s.objective:>10.4g} {s.seconds:>6.1f}s  {s.status}"
-        )
+        lines.append(f"{name:<48} {s.method:<13} {s.n_train:>6} {s.n_held:>5} {_pct(s.mape):>8} {between}{r2} "
+                     f"{_pct(s.coverage, 0):>8} {s.objective:>10.4g} {s.seconds:>6.1f}s  {s.status}")
     lines.append(
         "(* not in the means: one smaller model size. MAPE = mean |pred - y|/y over the held-out rows (= ARE)"
         + (", averaged over the seeds" if spread else "")
@@ -649,35 +567,17 @@ QUICK = ("chinchilla_epoch", "overtrain_gadre2024", "hitchhiker_opt", "hitchhike
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--tasks", help="comma-separated data sets or task names (default: all but the slow)"
-    )
-    parser.add_argument(
-        "--methods",
-        default=",".join(METHODS),
-        help=f"comma-separated, of {[*METHODS, *REFERENCES]} (default: {list(METHODS)})",
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help=f"tasks {', '.join(QUICK)}, 50 bootstrap draws"
-    )
-    parser.add_argument(
-        "--with-slow", action="store_true", help="also the multi-power Luo task (minutes)"
-    )
-    parser.add_argument(
-        "--n-boot", type=int, default=None, help="bootstrap draws (default 200; 50 with --quick)"
-    )
-    parser.add_argument(
-        "--seeds",
-        default="0",
-        help="comma-separated seeds; with several, each method runs once per seed and the table "
-        "gives the mean error and its range (the naive baseline's starts are random)",
-    )
-    parser.add_argument(
-        "--json", type=Path, help="also write the scores and summary to this JSON file"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", help="comma-separated data sets or task names (default: all but the slow)")
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help=f"comma-separated, of {[*METHODS, *REFERENCES]} (default: {list(METHODS)})")
+    parser.add_argument("--quick", action="store_true", help=f"tasks {', '.join(QUICK)}, 50 bootstrap draws")
+    parser.add_argument("--with-slow", action="store_true", help="also the multi-power Luo task (minutes)")
+    parser.add_argument("--n-boot", type=int, default=None, help="bootstrap draws (default 200; 50 with --quick)")
+    parser.add_argument("--seeds", default="0",
+                        help="comma-separated seeds; with several, each method runs once per seed and the table "
+                             "gives the mean error and its range (the naive baseline's starts are random)")
+    parser.add_argument("--json", type=Path, help="also write the scores and summary to this JSON file")
     args = parser.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     SETTINGS["n_boot"] = args.n_boot if args.n_boot is not None else (50 if args.quick else 200)
@@ -691,9 +591,7 @@ def main() -> None:
         tasks = load_tasks(select, include_slow=args.with_slow)
     except ValueError as exc:
         parser.error(str(exc))
-    print(
-        f"tasks (seeds {seeds}, {SETTINGS['n_boot']} bootstrap draws, {int(100 * PROB)}% prediction intervals):"
-    )
+    print(f"tasks (seeds {seeds}, {SETTINGS['n_boot']} bootstrap draws, {int(100 * PROB)}% prediction intervals):")
     print(describe(tasks))
     print()
     raw = run(tasks, methods, seeds)
@@ -704,27 +602,10 @@ def main() -> None:
     print(summary_text(summary))
     if args.json is not None:
         document = {
-            "settings": {
-                "seeds": seeds,
-                "n_boot": SETTINGS["n_boot"],
-                "prob": PROB,
-                "methods": list(methods),
-            },
-            "tasks": [
-                {
-                    "name": t.name,
-                    "dataset": t.dataset,
-                    "law": t.law,
-                    "laws": list(t.laws),
-                    "note": t.note,
-                    "n_train": t.train.height,
-                    "n_held": t.held.height,
-                    "scale_axis": t.scale_axis,
-                    "headline": t.headline,
-                    "family": t.family,
-                }
-                for t in tasks
-            ],
+            "settings": {"seeds": seeds, "n_boot": SETTINGS["n_boot"], "prob": PROB, "methods": list(methods)},
+            "tasks": [{"name": t.name, "dataset": t.dataset, "law": t.law, "laws": list(t.laws), "note": t.note,
+                       "n_train": t.train.height, "n_held": t.held.height, "scale_axis": t.scale_axis,
+                       "headline": t.headline, "family": t.family} for t in tasks],
             "scores": [asdict(s) for s in scores],
             "scores_per_seed": [asdict(s) for s in raw],
             "summary": summary,

@@ -28,11 +28,7 @@ DELTA = 1e-3
 
 
 def epoch_points() -> pl.DataFrame:
-    root = Path(
-        os.environ.get(
-            "SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"
-        )
-    )
+    root = Path(os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
     frame = pl.read_csv(root / "chinchilla_epoch" / "chinchilla_approach3.csv")
     fifth_largest = sorted(frame["loss"].to_list())[-5]
     return frame.filter(pl.col("loss") < fifth_largest)
@@ -42,11 +38,8 @@ def hoffmann_grid() -> list[tuple[float, ...]]:
     """(a, b, e, alpha, beta) starts: 6 x 6 x 5 x 5 x 5 = 4,500."""
     return list(
         itertools.product(
-            np.arange(0, 30, 5),
-            np.arange(0, 30, 5),
-            np.arange(-1, 1.5, 0.5),
-            np.arange(0, 2.5, 0.5),
-            np.arange(0, 2.5, 0.5),
+            np.arange(0, 30, 5), np.arange(0, 30, 5), np.arange(-1, 1.5, 0.5),
+            np.arange(0, 2.5, 0.5), np.arange(0, 2.5, 0.5),
         )
     )
 
@@ -81,17 +74,13 @@ def minimum_work(frame: pl.DataFrame, per_axis: int = 32) -> tuple[float, np.nda
     alphas = np.linspace(*law.spec("alpha").init_range, per_axis)
     betas = np.linspace(*law.spec("beta").init_range, per_axis)
     a, b = (m.ravel() for m in np.meshgrid(alphas, betas, indexing="ij"))
-    design = np.stack(
-        [np.ones((a.size, n.size)), n[None] ** -a[:, None], d[None] ** -b[:, None]], axis=-1
-    )
+    design = np.stack([np.ones((a.size, n.size)), n[None] ** -a[:, None], d[None] ** -b[:, None]], axis=-1)
 
     def weighted_solve(x: np.ndarray, target: np.ndarray, w: np.ndarray) -> np.ndarray:
         xt = (x * w[..., None]).transpose(0, 2, 1)
         return np.linalg.solve(xt @ x + 1e-12 * np.eye(3), (xt @ target[..., None]))[..., 0]
 
-    c = weighted_solve(
-        design / y[None, :, None], np.ones((a.size, n.size)), np.ones((a.size, n.size))
-    )
+    c = weighted_solve(design / y[None, :, None], np.ones((a.size, n.size)), np.ones((a.size, n.size)))
     for _ in range(2):
         prediction = np.maximum((design @ c[..., None])[..., 0], 1e-300)
         r = np.log(prediction) - log_y
@@ -100,10 +89,7 @@ def minimum_work(frame: pl.DataFrame, per_axis: int = 32) -> tuple[float, np.nda
         c = weighted_solve(jac, (jac @ c[..., None])[..., 0] - r, w)
     prediction = (design @ c[..., None])[..., 0]
     with np.errstate(invalid="ignore"):
-        r = (
-            np.where(prediction > 0, np.log(np.where(prediction > 0, prediction, 1.0)), np.nan)
-            - log_y
-        )
+        r = np.where(prediction > 0, np.log(np.where(prediction > 0, prediction, 1.0)), np.nan) - log_y
     values = np.where(np.isfinite(r).all(axis=1), huber(DELTA, r).sum(axis=1), np.inf)
     i = int(np.argmin(values))
     start = np.array([c[i, 0], c[i, 1], a[i], c[i, 2], b[i]])
@@ -115,47 +101,20 @@ def minimum_work(frame: pl.DataFrame, per_axis: int = 32) -> tuple[float, np.nda
     def jacobian(p: np.ndarray) -> np.ndarray:
         e, aa, alpha, bb, beta = p
         f = e + aa * n**-alpha + bb * d**-beta
-        return (
-            np.stack(
-                [
-                    np.ones_like(n),
-                    n**-alpha,
-                    -aa * np.log(n) * n**-alpha,
-                    d**-beta,
-                    -bb * np.log(d) * d**-beta,
-                ],
-                axis=1,
-            )
-            / f[:, None]
-        )
+        return np.stack([np.ones_like(n), n**-alpha, -aa * np.log(n) * n**-alpha, d**-beta,
+                         -bb * np.log(d) * d**-beta], axis=1) / f[:, None]
 
-    fitted = least_squares(
-        residuals,
-        start,
-        jac=jacobian,
-        loss="huber",
-        f_scale=DELTA,
-        x_scale="jac",
-        ftol=1e-15,
-        xtol=1e-15,
-        gtol=1e-15,
-        max_nfev=10_000,
-    )
+    fitted = least_squares(residuals, start, jac=jacobian, loss="huber", f_scale=DELTA, x_scale="jac",
+                           ftol=1e-15, xtol=1e-15, gtol=1e-15, max_nfev=10_000)
     return float(np.sum(huber(DELTA, residuals(fitted.x)))), fitted.x
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--baseline-starts", type=int, default=4500, help="run every k-th grid start"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline-starts", type=int, default=4500, help="run every k-th grid start")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--many-boot", type=int, default=10_000, help="a larger bootstrap, timed too"
-    )
+    parser.add_argument("--many-boot", type=int, default=10_000, help="a larger bootstrap, timed too")
     args = parser.parse_args()
     frame = epoch_points()
 
@@ -196,51 +155,31 @@ def main() -> None:
     a, b, e, alpha, beta = base_x
     scaled = "" if stride == 1 else f" (ran {n_run} starts, time x{stride})"
 
-    print(
-        f"data: {result.n_points} points (Epoch's Chinchilla reconstruction, 5 highest losses dropped)"
-    )
+    print(f"data: {result.n_points} points (Epoch's Chinchilla reconstruction, 5 highest losses dropped)")
     print()
-    print(
-        f"{'method':<44} {'time [s]':>10} {'objective':>16} {'E':>8} {'A':>8} {'B':>8} {'alpha':>7} {'beta':>7}"
-    )
+    print(f"{'method':<44} {'time [s]':>10} {'objective':>16} {'E':>8} {'A':>8} {'B':>8} {'alpha':>7} {'beta':>7}")
     p = result.params
-    print(
-        f"{'scalinglaws fit (default, best of ' + str(args.repeats) + ')':<44} {ours:>10.3f} {result.objective:>16.12f} "
-        f"{p['E']:>8.4f} {p['A']:>8.2f} {p['B']:>8.1f} {p['alpha']:>7.4f} {p['beta']:>7.4f}"
-    )
+    print(f"{'scalinglaws fit (default, best of ' + str(args.repeats) + ')':<44} {ours:>10.3f} {result.objective:>16.12f} "
+          f"{p['E']:>8.4f} {p['A']:>8.2f} {p['B']:>8.1f} {p['alpha']:>7.4f} {p['beta']:>7.4f}")
     print(f"{'scalinglaws fit (first call, incl. compile)':<44} {first_time:>10.3f}")
-    print(
-        f"{'Epoch protocol: L-BFGS-B x 4,500 starts' + scaled:<44} {base_time:>10.1f} {base_objective:>16.12f} "
-        f"{np.exp(e):>8.4f} {np.exp(a):>8.2f} {np.exp(b):>8.1f} {alpha:>7.4f} {beta:>7.4f}"
-    )
+    print(f"{'Epoch protocol: L-BFGS-B x 4,500 starts' + scaled:<44} {base_time:>10.1f} {base_objective:>16.12f} "
+          f"{np.exp(e):>8.4f} {np.exp(a):>8.2f} {np.exp(b):>8.1f} {alpha:>7.4f} {beta:>7.4f}")
     print()
-    print(
-        f"speed-up: {base_time / ours:,.0f}x (first call: {base_time / first_time:,.0f}x); "
-        f"objective difference (ours - baseline): {result.objective - base_objective:+.3e}"
-    )
+    print(f"speed-up: {base_time / ours:,.0f}x (first call: {base_time / first_time:,.0f}x); "
+          f"objective difference (ours - baseline): {result.objective - base_objective:+.3e}")
     print()
-    print(
-        f"minimum-work reference (32x32 grid, 3x3 solves + 2 IRLS passes, one polish): "
-        f"median {np.median(reference_times):.3f} s, objective {reference_objective:.13f}"
-    )
-    print(
-        f"  ours / reference (median over {args.repeats} interleaved rounds): {np.median(ratios):.2f} "
-        f"(target <= 1.5); objective ours - reference: {result.objective - reference_objective:+.3e}"
-    )
-    print(
-        f"  16x16 reference: median {np.median(reference_16):.3f} s, objective {reference_16_objective:.13f}; "
-        f"ours / it: {np.median(np.array(our_times) / np.array(reference_16)):.2f}"
-    )
+    print(f"minimum-work reference (32x32 grid, 3x3 solves + 2 IRLS passes, one polish): "
+          f"median {np.median(reference_times):.3f} s, objective {reference_objective:.13f}")
+    print(f"  ours / reference (median over {args.repeats} interleaved rounds): {np.median(ratios):.2f} "
+          f"(target <= 1.5); objective ours - reference: {result.objective - reference_objective:+.3e}")
+    print(f"  16x16 reference: median {np.median(reference_16):.3f} s, objective {reference_16_objective:.13f}; "
+          f"ours / it: {np.median(np.array(our_times) / np.array(reference_16)):.2f}")
     print(f"  reference E, A, alpha, B, beta: {', '.join(f'{v:.6g}' for v in reference_x)}")
     ci = boot.interval(0.95)
-    print(
-        f"bootstrap: {args.n_boot} refits in {boot_time:.2f} s, {boot.n_failed} failed; "
-        f"95% alpha {ci['alpha'].lower:.4f}-{ci['alpha'].upper:.4f}, beta {ci['beta'].lower:.4f}-{ci['beta'].upper:.4f}"
-    )
-    print(
-        f"bootstrap: {args.many_boot} refits in {many_time:.2f} s ({1e3 * many_time / args.many_boot:.3f} ms "
-        f"per draw = {many_time / args.many_boot / ours:.4f} single fits), {many.n_failed} failed"
-    )
+    print(f"bootstrap: {args.n_boot} refits in {boot_time:.2f} s, {boot.n_failed} failed; "
+          f"95% alpha {ci['alpha'].lower:.4f}-{ci['alpha'].upper:.4f}, beta {ci['beta'].lower:.4f}-{ci['beta'].upper:.4f}")
+    print(f"bootstrap: {args.many_boot} refits in {many_time:.2f} s ({1e3 * many_time / args.many_boot:.3f} ms "
+          f"per draw = {many_time / args.many_boot / ours:.4f} single fits), {many.n_failed} failed")
     import os
 
     print(f"load average: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")

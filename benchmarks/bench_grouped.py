@@ -29,9 +29,7 @@ def groups(n_groups: int, n_runs: int = 30, seed: int = 0) -> pl.DataFrame:
         params["E"] = truth["E"] * float(np.exp(rng.normal(0, 0.05)))
         params["A"] = truth["A"] * float(np.exp(rng.normal(0, 0.3)))
         params["B"] = truth["B"] * float(np.exp(rng.normal(0, 0.3)))
-        runs = sl.testing.synthetic_runs(
-            "chinchilla", params, n_runs=n_runs, noise=0.01, seed=seed + g
-        )
+        runs = sl.testing.synthetic_runs("chinchilla", params, n_runs=n_runs, noise=0.01, seed=seed + g)
         frames.append(runs.with_columns(pl.lit(f"g{g:04d}").alias("family")))
     return pl.concat(frames)
 
@@ -40,12 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", default="10,100,1000")
     args = parser.parse_args()
-    sl.fit(
-        groups(2), "chinchilla", group="family", shared=("alpha", "beta")
-    )  # compile outside timing
-    print(
-        f"{'groups':>7} {'mode':>9} {'seconds':>9} {'ms / group':>11} {'status':>16}  alpha   beta"
-    )
+    sl.fit(groups(2), "chinchilla", group="family", shared=("alpha", "beta"))  # compile outside timing
+    print(f"{'groups':>7} {'mode':>9} {'seconds':>9} {'ms / group':>11} {'status':>16}  alpha   beta")
     for n in (int(g) for g in args.groups.split(",")):
         data = groups(n)
         for mode, shared in (("separate", ()), ("shared", ("alpha", "beta"))):
@@ -54,10 +48,8 @@ def main() -> None:
             seconds = time.perf_counter() - start
             alpha = result.params.get("alpha", float("nan"))
             beta = result.params.get("beta", float("nan"))
-            print(
-                f"{n:>7} {mode:>9} {seconds:9.2f} {1e3 * seconds / n:11.1f} {result.status.value:>16}  "
-                f"{alpha:.4f} {beta:.4f}"
-            )
+            print(f"{n:>7} {mode:>9} {seconds:9.2f} {1e3 * seconds / n:11.1f} {result.status.value:>16}  "
+                  f"{alpha:.4f} {beta:.4f}")
     print(f"load average: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
 
 

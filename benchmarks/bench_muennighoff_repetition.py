@@ -86,40 +86,32 @@ def main() -> None:
         "all 199, <=100 ep": everything.filter(few_epochs),
     }
     print(f"published (182 runs): R*_D = {PUBLISHED['R_D']:.3f}, R*_N = {PUBLISHED['R_N']:.3f}")
-    print(
-        f"{'rows':24s} {'E':7s} {'starts':12s} {'n':>4s} {'R*_D':>8s} {'R*_N':>7s} {'E fit':>6s} "
-        f"{'objective':>10s}  status"
-    )
+    print(f"{'rows':24s} {'E':7s} {'starts':12s} {'n':>4s} {'R*_D':>8s} {'R*_N':>7s} {'E fit':>6s} "
+          f"{'objective':>10s}  status")
     for label, runs in row_sets.items():
         for free in (("R_D", "R_N"), ("E", "R_D", "R_N")):
             for authors_starts in (True, False):
                 starts = AUTHORS_STARTS if authors_starts else None
                 result = fit(runs, step2_law(free, starts), authors_starts)
                 e_fit = f"{result.params['E']:.3f}" if "E" in free else "-"
-                print(
-                    f"{label:24s} {'refit' if 'E' in free else 'frozen':7s} "
-                    f"{'authors 3x3' if authors_starts else 'global':12s} {result.n_points:4d} "
-                    f"{result.params['R_D']:8.2f} {result.params['R_N']:7.2f} {e_fit:>6s} "
-                    f"{result.objective:10.7f}  {result.status.value}"
-                )
+                print(f"{label:24s} {'refit' if 'E' in free else 'frozen':7s} "
+                      f"{'authors 3x3' if authors_starts else 'global':12s} {result.n_points:4d} "
+                      f"{result.params['R_D']:8.2f} {result.params['R_N']:7.2f} {e_fit:>6s} "
+                      f"{result.objective:10.7f}  {result.status.value}")
     local = fit(authors, step2_law(("R_D", "R_N"), AUTHORS_STARTS), True)
     best = fit(authors, step2_law(("R_D", "R_N"), None), False)
     n_given_d = fit(authors, step2_law(("R_N",), None, R_D=PUBLISHED["R_D"]), False)
     d_given_n = fit(authors, step2_law(("R_D",), None, R_N=PUBLISHED["R_N"]), False)
-    print(
-        f"\nauthors' 161, E frozen: R*_N with R*_D fixed at {PUBLISHED['R_D']:.2f}: "
-        f"{n_given_d.params['R_N']:.3f} (se {n_given_d.stderr['R_N']:.2g}); "
-        f"R*_D with R*_N fixed at {PUBLISHED['R_N']:.2f}: {d_given_n.params['R_D']:.3f} "
-        f"(se {d_given_n.stderr['R_D']:.2g})"
-    )
+    print(f"\nauthors' 161, E frozen: R*_N with R*_D fixed at {PUBLISHED['R_D']:.2f}: "
+          f"{n_given_d.params['R_N']:.3f} (se {n_given_d.stderr['R_N']:.2g}); "
+          f"R*_D with R*_N fixed at {PUBLISHED['R_N']:.2f}: {d_given_n.params['R_D']:.3f} "
+          f"(se {d_given_n.stderr['R_D']:.2g})")
     at_published = sum_abs_log_residuals(authors, PUBLISHED["R_D"], PUBLISHED["R_N"])
     for label, result in (("global minimum", best), ("authors' local minimum", local)):
         fitted = sum_abs_log_residuals(authors, result.params["R_D"], result.params["R_N"])
         ratio = 2 * (at_published - fitted) / (fitted / authors.height)
-        print(
-            f"likelihood ratio (Laplace errors) of the published pair vs the {label}: "
-            f"{ratio:.2f} (68% region for 2 parameters: < 2.30)"
-        )
+        print(f"likelihood ratio (Laplace errors) of the published pair vs the {label}: "
+              f"{ratio:.2f} (68% region for 2 parameters: < 2.30)")
     if args.subsample:
         rng = np.random.default_rng(0)
         law = step2_law(("R_D", "R_N"), AUTHORS_STARTS)
@@ -129,12 +121,10 @@ def main() -> None:
             result = fit(authors[keep], law, True)
             pairs.append((result.params["R_D"], result.params["R_N"]))
         spread = np.percentile(np.array(pairs), [16, 50, 84], axis=0)
-        print(
-            f"authors' recipe, {args.subsample} random drops of 21 of the 161 runs: "
-            f"R*_D {spread[0, 0]:.1f} / {spread[1, 0]:.1f} / {spread[2, 0]:.1f}, "
-            f"R*_N {spread[0, 1]:.2f} / {spread[1, 1]:.2f} / {spread[2, 1]:.2f} "
-            "(16th / 50th / 84th percentile)"
-        )
+        print(f"authors' recipe, {args.subsample} random drops of 21 of the 161 runs: "
+              f"R*_D {spread[0, 0]:.1f} / {spread[1, 0]:.1f} / {spread[2, 0]:.1f}, "
+              f"R*_N {spread[0, 1]:.2f} / {spread[1, 1]:.2f} / {spread[2, 1]:.2f} "
+              "(16th / 50th / 84th percentile)")
     print(f"\n{time.perf_counter() - begin:.1f} s")
 
 

@@ -23,18 +23,9 @@ from scalinglaws.data.io import columns_of
 from scalinglaws.fit.gate import prepare
 
 TRAIN = ("cosine_24000", "constant_24000", "wsdcon_9")
-TEST = (
-    "constant_72000",
-    "cosine_72000",
-    "wsd_20000_24000",
-    "wsdld_20000_24000",
-    "wsdcon_3",
-    "wsdcon_18",
-)
+TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
 MPL = sl.get_law("multi_power")
-DATA = Path(
-    os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+DATA = Path(os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def curves(size: int, names: tuple[str, ...], n_blocks: int) -> pl.DataFrame:
@@ -46,15 +37,13 @@ def metrics(params: dict[str, float], runs: pl.DataFrame) -> list[float]:
     for _, curve in runs.group_by("run_id"):
         loss = curve["loss"].to_numpy()
         error = loss - MPL.predict(params, {name: curve[name].to_numpy() for name in MPL.inputs})
-        rows.append(
-            [
-                1 - np.sum(error**2) / np.sum((loss - loss.mean()) ** 2),
-                np.mean(np.abs(error)),
-                np.sqrt(np.mean(error**2)),
-                np.mean(np.abs(error) / loss),
-                np.max(np.abs(error) / loss),
-            ]
-        )
+        rows.append([
+            1 - np.sum(error**2) / np.sum((loss - loss.mean()) ** 2),
+            np.mean(np.abs(error)),
+            np.sqrt(np.mean(error**2)),
+            np.mean(np.abs(error) / loss),
+            np.max(np.abs(error) / loss),
+        ])
     return list(np.mean(rows, axis=0))
 
 
@@ -63,9 +52,7 @@ def main() -> None:
     parser.add_argument("--n-blocks", type=int, default=32)
     parser.add_argument("--n-grid", type=int, default=1024)
     args = parser.parse_args()
-    print(
-        "size | params | train objective | fit s | R2 | MAE | RMSE | PredE | WorstE | alpha, beta, gamma"
-    )
+    print("size | params | train objective | fit s | R2 | MAE | RMSE | PredE | WorstE | alpha, beta, gamma")
     for size in (25, 100, 400):
         train = curves(size, TRAIN, args.n_blocks)
         test = curves(size, TEST, 64)

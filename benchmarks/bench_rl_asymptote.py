@@ -63,15 +63,8 @@ def replicate(args: tuple[str, float, int, int]) -> dict[str, tuple[bool, float]
     noise, cut, n_boot, seed = args
     reward = run(noise, seed)
     keep = (EVALUATIONS >= START) & (cut >= EVALUATIONS)
-    runs = pl.DataFrame(
-        {"gpu_hours": EVALUATIONS[keep], "R0": np.full(keep.sum(), R0), "reward": reward[keep]}
-    )
-    options = {
-        "mapping": {"C": "gpu_hours"},
-        "target": "reward",
-        "space": "linear",
-        "loss": "squared",
-    }
+    runs = pl.DataFrame({"gpu_hours": EVALUATIONS[keep], "R0": np.full(keep.sum(), R0), "reward": reward[keep]})
+    options = {"mapping": {"C": "gpu_hours"}, "target": "reward", "space": "linear", "loss": "squared"}
     result = sl.fit(runs, "khatri_rl", seed=seed, **options)  # type: ignore[arg-type]
     out: dict[str, tuple[bool, float]] = {}
     a, truth = result.params["A"], TRUTH["A"]
@@ -80,37 +73,25 @@ def replicate(args: tuple[str, float, int, int]) -> dict[str, tuple[bool, float]
         out["wald"] = (bool(abs(a - truth) <= 1.96 * se), 2 * 1.96 * se)
     try:
         interval = sl.profile(result, runs, "A", prob=0.95)
-        out["profile"] = (
-            bool(interval.lower <= truth <= interval.upper),
-            interval.upper - interval.lower,
-        )
+        out["profile"] = (bool(interval.lower <= truth <= interval.upper), interval.upper - interval.lower)
     except sl.ToolkitError:
         pass
     for method in ("pairs", "residual"):
         draws = sl.bootstrap(result, runs, n_boot=n_boot, seed=seed, method=method)  # type: ignore[arg-type]
         interval = draws.interval(0.95)["A"]
-        out[method] = (
-            bool(interval.lower <= truth <= interval.upper),
-            interval.upper - interval.lower,
-        )
+        out[method] = (bool(interval.lower <= truth <= interval.upper), interval.upper - interval.lower)
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--n-boot", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(
-        f"Planted A = {TRUTH['A']}, B = {TRUTH['B']}, C_mid = {TRUTH['C_mid']:g} GPU-hours, R0 = {R0}; "
-        f"{args.reps} replications, {args.n_boot} bootstrap draws; nominal 95%."
-    )
-    print(
-        f"{'noise':<6} {'cut (GPU-h)':>11} {'points':>6}  " + "  ".join(f"{m:>17}" for m in METHODS)
-    )
+    print(f"Planted A = {TRUTH['A']}, B = {TRUTH['B']}, C_mid = {TRUTH['C_mid']:g} GPU-hours, R0 = {R0}; "
+          f"{args.reps} replications, {args.n_boot} bootstrap draws; nominal 95%.")
+    print(f"{'noise':<6} {'cut (GPU-h)':>11} {'points':>6}  " + "  ".join(f"{m:>17}" for m in METHODS))
     start = time.time()
     with ProcessPoolExecutor(args.workers) as pool:
         for noise in NOISE:
@@ -122,20 +103,11 @@ def main() -> None:
                     got = [r[method] for r in results if method in r]
                     covered = np.mean([g[0] for g in got]) if got else float("nan")
                     width = np.median([g[1] for g in got]) if got else float("nan")
-                    cells.append(
-                        f"{covered:6.1%} w={width:.3f}"
-                        + ("" if len(got) == args.reps else f"/{len(got)}")
-                    )
+                    cells.append(f"{covered:6.1%} w={width:.3f}" + ("" if len(got) == args.reps else f"/{len(got)}"))
                 n_points = int(((EVALUATIONS >= START) & (cut >= EVALUATIONS)).sum())
-                print(
-                    f"{noise:<6} {cut:>11,.0f} {n_points:>6}  "
-                    + "  ".join(f"{c:>17}" for c in cells),
-                    flush=True,
-                )
-    print(
-        f"({time.time() - start:.0f} s; w = median interval width in pass rate; Monte Carlo sd of a "
-        f"coverage near 95% over {args.reps} replications: {np.sqrt(0.95 * 0.05 / args.reps):.1%})"
-    )
+                print(f"{noise:<6} {cut:>11,.0f} {n_points:>6}  " + "  ".join(f"{c:>17}" for c in cells), flush=True)
+    print(f"({time.time() - start:.0f} s; w = median interval width in pass rate; Monte Carlo sd of a "
+          f"coverage near 95% over {args.reps} replications: {np.sqrt(0.95 * 0.05 / args.reps):.1%})")
 
 
 if __name__ == "__main__":

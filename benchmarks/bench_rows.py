@@ -42,33 +42,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="240,2400,24000,240000")
     args = parser.parse_args()
-    root = os.environ.get(
-        "SCALINGLAWS_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data")
-    )
+    root = os.environ.get("SCALINGLAWS_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     sizes = [int(s) for s in args.sizes.split(",")]
     results = []
     for rows in sizes:
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, root, str(rows)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = subprocess.run([sys.executable, "-c", CHILD, root, str(rows)], capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(
-        f"{'rows':>8} {'seconds':>9} {'s / row (us)':>13} {'time ratio / row ratio':>23} {'peak MiB':>9}  status"
-    )
+    print(f"{'rows':>8} {'seconds':>9} {'s / row (us)':>13} {'time ratio / row ratio':>23} {'peak MiB':>9}  status")
     previous = None
     for r in results:
-        ratio = (
-            ""
-            if previous is None
-            else f"{(r['seconds'] / previous['seconds']) / (r['rows'] / previous['rows']):.2f}"
-        )
-        print(
-            f"{r['rows']:>8} {r['seconds']:9.3f} {1e6 * r['seconds'] / r['rows']:13.2f} {ratio:>23} "
-            f"{r['peak_mib']:9.0f}  {r['status']}"
-        )
+        ratio = "" if previous is None else f"{(r['seconds'] / previous['seconds']) / (r['rows'] / previous['rows']):.2f}"
+        print(f"{r['rows']:>8} {r['seconds']:9.3f} {1e6 * r['seconds'] / r['rows']:13.2f} {ratio:>23} "
+              f"{r['peak_mib']:9.0f}  {r['status']}")
         previous = r
     print(f"load average: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
 

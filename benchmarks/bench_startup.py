@@ -25,8 +25,7 @@ CASES = {
     "scalinglaws --version": [shutil.which("scalinglaws") or "scalinglaws", "--version"],
     "scalinglaws --help": [shutil.which("scalinglaws") or "scalinglaws", "--help"],
     "first fit (import + compile + fit)": [
-        sys.executable,
-        "-c",
+        sys.executable, "-c",
         "import scalinglaws as sl; sl.fit(sl.testing.synthetic_runs('chinchilla', seed=0), 'chinchilla')",
     ],
 }
@@ -34,9 +33,7 @@ CASES = {
 
 def wall(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(
-        command, check=True, capture_output=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    )
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     return time.perf_counter() - start
 
 
@@ -59,10 +56,8 @@ def main() -> None:
             f"{median[name] / median['import numpy']:8.2f}"
         )
     ratio = median["import scalinglaws"] / base
-    print(
-        f"\nimport scalinglaws / import numpy, polars = {ratio:.2f} (target <= 2.0): "
-        f"{'met' if ratio <= 2.0 else 'NOT met'}"
-    )
+    print(f"\nimport scalinglaws / import numpy, polars = {ratio:.2f} (target <= 2.0): "
+          f"{'met' if ratio <= 2.0 else 'NOT met'}")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
 
 

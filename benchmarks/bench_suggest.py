@@ -42,9 +42,7 @@ def planted(rng: np.random.Generator) -> dict[str, float]:
     }
 
 
-def simulate(
-    truth: dict[str, float], n: np.ndarray, d: np.ndarray, noise: float, rng: np.random.Generator
-) -> pl.DataFrame:
+def simulate(truth: dict[str, float], n: np.ndarray, d: np.ndarray, noise: float, rng: np.random.Generator) -> pl.DataFrame:
     loss = LAW.predict(truth, {"N": n, "D": d}) * np.exp(rng.normal(0.0, noise, n.shape))
     return pl.DataFrame({"n_params": n, "n_tokens": d, "loss": loss})
 
@@ -69,24 +67,16 @@ def naive_grid(n_low: float, budget: float, n_sizes: int = 4) -> tuple[np.ndarra
 
 
 def width(fit: sl.FitResult, n: float, d: float) -> tuple[float, float, float]:
-    point, lower, upper, _ = fit.predict_interval(
-        {"n_params": np.array([n]), "n_tokens": np.array([d])}, 0.95
-    )
+    point, lower, upper, _ = fit.predict_interval({"n_params": np.array([n]), "n_tokens": np.array([d])}, 0.95)
     return float(point[0]), float(lower[0]), float(upper[0])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--target-flops", type=float, default=1e22)
-    parser.add_argument(
-        "--budget-factor",
-        type=float,
-        default=30.0,
-        help="budget for new runs as a multiple of the pilot ladder's FLOPs",
-    )
+    parser.add_argument("--budget-factor", type=float, default=30.0,
+                        help="budget for new runs as a multiple of the pilot ladder's FLOPs")
     parser.add_argument("--noise", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -111,10 +101,7 @@ def main() -> None:
         budget = args.budget_factor * float(np.sum(6 * n0 * d0))
         suggestion = suggest_runs(fit0, budget=budget, target={"N": tn, "D": td}, max_runs=64)
         designs = {
-            "suggest": (
-                suggestion.runs["n_params"].to_numpy(),
-                suggestion.runs["n_tokens"].to_numpy(),
-            ),
+            "suggest": (suggestion.runs["n_params"].to_numpy(), suggestion.runs["n_tokens"].to_numpy()),
             "naive": naive_grid(1e8, budget),
         }
         for name, (n1, d1) in designs.items():
@@ -126,48 +113,35 @@ def main() -> None:
                 rows.append({"trial": trial, "design": name, "ok": False})
                 continue
             point, lower, upper = width(refit, tn, td)
-            rows.append(
-                {
-                    "trial": trial,
-                    "design": name,
-                    "ok": True,
-                    "n_runs": int(n1.size),
-                    "flops_share": float(np.sum(6 * n1 * d1)) / budget,
-                    "rel_width": (upper - lower) / point,
-                    "covered": lower <= true_loss <= upper,
-                    "abs_rel_error": abs(point / true_loss - 1),
-                    "predicted_se_after": suggestion.se_after,
-                }
-            )
+            rows.append({
+                "trial": trial, "design": name, "ok": True, "n_runs": int(n1.size),
+                "flops_share": float(np.sum(6 * n1 * d1)) / budget,
+                "rel_width": (upper - lower) / point, "covered": lower <= true_loss <= upper,
+                "abs_rel_error": abs(point / true_loss - 1), "predicted_se_after": suggestion.se_after,
+            })
     frame = pl.DataFrame(rows)
-    ok_trials = frame.group_by("trial").agg(pl.col("ok").all()).filter(pl.col("ok"))["trial"]
-    frame = frame.filter(pl.col("trial").is_in(ok_trials.implode()))
-    summary = (
-        frame.group_by("design")
-        .agg(
-            pl.len().alias("trials"),
-            pl.col("n_runs").mean().alias("mean_runs"),
-            pl.col("flops_share").mean().alias("budget_used"),
-            pl.col("rel_width").mean().alias("mean_rel_width"),
-            pl.col("rel_width").median().alias("median_rel_width"),
-            pl.col("abs_rel_error").mean().alias("mean_abs_rel_err"),
-            pl.col("covered").mean().alias("coverage"),
-        )
-        .sort("design")
+    ok_trials = (
+        frame.group_by("trial").agg(pl.col("ok").all()).filter(pl.col("ok"))["trial"]
     )
+    frame = frame.filter(pl.col("trial").is_in(ok_trials.implode()))
+    summary = frame.group_by("design").agg(
+        pl.len().alias("trials"),
+        pl.col("n_runs").mean().alias("mean_runs"),
+        pl.col("flops_share").mean().alias("budget_used"),
+        pl.col("rel_width").mean().alias("mean_rel_width"),
+        pl.col("rel_width").median().alias("median_rel_width"),
+        pl.col("abs_rel_error").mean().alias("mean_abs_rel_err"),
+        pl.col("covered").mean().alias("coverage"),
+    ).sort("design")
     paired = frame.pivot(on="design", index="trial", values="rel_width")
     wins = float((paired["suggest"] < paired["naive"]).mean())
     ratio = float(np.exp(np.mean(np.log((paired["suggest"] / paired["naive"]).to_numpy()))))
-    print(
-        f"trials={args.trials} target_flops={args.target_flops:g} budget={args.budget_factor:g}x pilot "
-        f"noise={args.noise} seed={args.seed}  ({time.perf_counter() - start:.0f} s)"
-    )
+    print(f"trials={args.trials} target_flops={args.target_flops:g} budget={args.budget_factor:g}x pilot "
+          f"noise={args.noise} seed={args.seed}  ({time.perf_counter() - start:.0f} s)")
     with pl.Config(tbl_cols=-1, tbl_width_chars=160, float_precision=4):
         print(summary)
-    print(
-        f"suggest narrower than naive in {wins:.0%} of paired trials; geometric-mean width ratio "
-        f"suggest/naive = {ratio:.3f}"
-    )
+    print(f"suggest narrower than naive in {wins:.0%} of paired trials; geometric-mean width ratio "
+          f"suggest/naive = {ratio:.3f}")
 
 
 if __name__ == "__main__":

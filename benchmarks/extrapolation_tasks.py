@@ -29,9 +29,7 @@ import polars as pl
 import scalinglaws as sl
 from scalinglaws import datasets
 
-DATA = Path(
-    os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+DATA = Path(os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 """The shared data folder (one sub-folder per data set, as described in its README)."""
 
 
@@ -95,22 +93,16 @@ class Task:
 
     def __post_init__(self) -> None:
         if self.law not in self.laws:
-            raise ValueError(
-                f"task {self.name!r}: `law` {self.law!r} must be one of `laws` {self.laws}."
-            )
+            raise ValueError(f"task {self.name!r}: `law` {self.law!r} must be one of `laws` {self.laws}.")
         for frame, part in ((self.train, "train"), (self.held, "held")):
             if frame.height == 0:
                 raise ValueError(f"task {self.name!r}: no {part} rows.")
             if self.target not in frame.columns:
-                raise ValueError(
-                    f"task {self.name!r}: target {self.target!r} missing from the {part} rows."
-                )
+                raise ValueError(f"task {self.name!r}: target {self.target!r} missing from the {part} rows.")
         if self.group is not None:
             unseen = set(self.held[self.group].unique()) - set(self.train[self.group].unique())
             if unseen:
-                raise ValueError(
-                    f"task {self.name!r}: held-out groups {sorted(unseen)} have no training rows."
-                )
+                raise ValueError(f"task {self.name!r}: held-out groups {sorted(unseen)} have no training rows.")
 
     def mapping_for(self, law: str) -> dict[str, str]:
         """The entries of ``mapping`` that name inputs of ``law`` (a task's mapping covers all its laws)."""
@@ -123,12 +115,7 @@ class Task:
             return self
         if law not in self.laws:
             raise ValueError(f"task {self.name!r}: `law` {law!r} must be one of {self.laws}.")
-        return replace(
-            self,
-            name=f"{self.name}:{law}",
-            law=law,
-            laws=(law, *(x for x in self.laws if x != law)),
-        )
+        return replace(self, name=f"{self.name}:{law}", law=law, laws=(law, *(x for x in self.laws if x != law)))
 
     def groups(self) -> Iterable[tuple[str | None, pl.DataFrame, pl.DataFrame]]:
         """``(group value, train rows, held rows)`` for each separately fitted part (one part, with
@@ -146,9 +133,7 @@ class Task:
     @property
     def held_target(self) -> np.ndarray:
         """The held-out targets in the order of :meth:`groups` (the order predictions come in)."""
-        return np.concatenate(
-            [held[self.target].to_numpy().astype(float) for _, _, held in self.groups()]
-        )
+        return np.concatenate([held[self.target].to_numpy().astype(float) for _, _, held in self.groups()])
 
 
 class Skipped(Exception):
@@ -175,24 +160,14 @@ def chinchilla_epoch() -> list[Task]:
     runs = runs.filter(pl.col("loss") < fifth)
     train = runs.filter(pl.col("N") < CHINCHILLA_HELD_N)
     held = runs.filter(pl.col("N") >= CHINCHILLA_HELD_N)
-    return [
-        Task(
-            name="chinchilla_epoch",
-            dataset="chinchilla_epoch",
-            train=train,
-            held=held,
-            law="chinchilla",
-            laws=("chinchilla",),
-            mapping={"N": "N", "D": "D"},
-            target="loss",
-            scale_axis="N",
-            note=(
-                f"Epoch's 240 points (5 highest losses dropped); fit on N < {CHINCHILLA_HELD_N:.0e} "
-                f"({train.height} runs), predict the {held.height} runs of the six largest sizes "
-                f"(N {held['N'].min():.2g}-{held['N'].max():.2g})"
-            ),
-        )
-    ]
+    return [Task(
+        name="chinchilla_epoch", dataset="chinchilla_epoch", train=train, held=held,
+        law="chinchilla", laws=("chinchilla",), mapping={"N": "N", "D": "D"}, target="loss",
+        scale_axis="N",
+        note=(f"Epoch's 240 points (5 highest losses dropped); fit on N < {CHINCHILLA_HELD_N:.0e} "
+              f"({train.height} runs), predict the {held.height} runs of the six largest sizes "
+              f"(N {held['N'].min():.2g}-{held['N'].max():.2g})"),
+    )]
 
 
 # ---------------------------------------------------------------------------------- Datablations
@@ -212,27 +187,18 @@ def datablations() -> list[Task]:
     raw = pl.read_csv(path, infer_schema_length=None)
     authors = datasets.load("datablations_final", data_dir=DATA)["in_authors_fit"]
     everything = raw.height
-    runs = raw.filter(authors).select(
-        "num_params", "token_num", "unique_tokens_U", "epochs", "flops", "openLM_loss"
-    )
+    runs = raw.filter(authors).select("num_params", "token_num", "unique_tokens_U", "epochs", "flops", "openLM_loss")
     train = runs.filter(pl.col("flops") < DATABLATIONS_HELD_C)
     held = runs.filter(pl.col("flops") >= DATABLATIONS_HELD_C)
     task = Task(
-        name="datablations_muennighoff_trainregion",
-        dataset="datablations_muennighoff_trainregion",
-        train=train,
-        held=held,
-        law="muennighoff",
-        laws=("muennighoff", "chinchilla"),
-        mapping={"N": "num_params", "D": "token_num", "U": "unique_tokens_U"},
-        target="openLM_loss",
+        name="datablations_muennighoff_trainregion", dataset="datablations_muennighoff_trainregion",
+        train=train, held=held, law="muennighoff", laws=("muennighoff", "chinchilla"),
+        mapping={"N": "num_params", "D": "token_num", "U": "unique_tokens_U"}, target="openLM_loss",
         scale_axis="flops",
-        note=(
-            f"the {runs.height} of the region's {everything} contour runs that the authors' fit uses; fit on "
-            f"6ND < {DATABLATIONS_HELD_C:.0e} "
-            f"({train.height} runs), predict the {held.height} runs with 6ND >= {DATABLATIONS_HELD_C:.0e} "
-            f"(up to {held['flops'].max():.2g})"
-        ),
+        note=(f"the {runs.height} of the region's {everything} contour runs that the authors' fit uses; fit on "
+              f"6ND < {DATABLATIONS_HELD_C:.0e} "
+              f"({train.height} runs), predict the {held.height} runs with 6ND >= {DATABLATIONS_HELD_C:.0e} "
+              f"(up to {held['flops'].max():.2g})"),
     )
     return [task, task.with_law("chinchilla")]
 
@@ -258,40 +224,23 @@ def _curves(name: str, rows: pl.DataFrame, source: str, headline: bool = True) -
     largest `percentage`, 1, and its largest number of training models); the score is the mean
     absolute relative error over the target's checkpoints from 70% of its training on.
     """
-    rows = rows.filter(pl.col("loss").is_finite() & (pl.col("loss") > 0)).sort(
-        "n_params", "n_tokens"
-    )
+    rows = rows.filter(pl.col("loss").is_finite() & (pl.col("loss") > 0)).sort("n_params", "n_tokens")
     sizes = rows.group_by("run").agg(pl.col("n_params").first()).sort("n_params")
     target = sizes["run"][-1]
     smaller = sizes["run"][:-1].to_list()
     train = rows.filter(pl.col("run").is_in(smaller) & (pl.col("n_tokens") > HITCHHIKER_MIN_TOKENS))
     target_rows = rows.filter(pl.col("run") == target)
-    held = target_rows.filter(
-        pl.col("n_tokens") >= HITCHHIKER_TEST_FRACTION * target_rows["n_tokens"].max()
-    )
-    protocol = (
-        f"fit on the {len(smaller)} smaller model(s) ({', '.join(smaller)}: {train.height} "
-        f"checkpoints > 1e10 tokens), predict {target}'s last 30% of training ({held.height} "
-        f"checkpoints, {held['n_tokens'].min():.3g}-{held['n_tokens'].max():.3g} tokens); {source}"
-    )
+    held = target_rows.filter(pl.col("n_tokens") >= HITCHHIKER_TEST_FRACTION * target_rows["n_tokens"].max())
+    protocol = (f"fit on the {len(smaller)} smaller model(s) ({', '.join(smaller)}: {train.height} "
+                f"checkpoints > 1e10 tokens), predict {target}'s last 30% of training ({held.height} "
+                f"checkpoints, {held['n_tokens'].min():.3g}-{held['n_tokens'].max():.3g} tokens); {source}")
     if not headline:
-        protocol += (
-            "; one smaller size only, so the N-term is not identified from the training rows "
-            "(ColPret's hist_fit needs >= 2 training models): kept for priors, not in the means"
-        )
+        protocol += ("; one smaller size only, so the N-term is not identified from the training rows "
+                     "(ColPret's hist_fit needs >= 2 training models): kept for priors, not in the means")
     return Task(
-        name=f"hitchhiker_{name}",
-        dataset="hitchhiker_colpret",
-        train=train,
-        held=held,
-        law="chinchilla",
-        laws=("chinchilla",),
-        mapping={"N": "n_params", "D": "n_tokens"},
-        target="loss",
-        scale_axis="n_params",
-        note=protocol,
-        run="run",
-        family="hitchhiker",
+        name=f"hitchhiker_{name}", dataset="hitchhiker_colpret", train=train, held=held,
+        law="chinchilla", laws=("chinchilla",), mapping={"N": "n_params", "D": "n_tokens"},
+        target="loss", scale_axis="n_params", note=protocol, run="run", family="hitchhiker",
         headline=headline,
     )
 
@@ -310,26 +259,17 @@ def hitchhiker_opt() -> Task:
         n_tokens=10.0 ** pl.col("num_token"),
         loss=pl.col("ppl").log(),
     )
-    return _curves(
-        "opt",
-        rows,
-        "loss = ln(perplexity) (ColPret scores OPT's raw perplexity, its column "
-        "being named `loss`; a loss law is fitted to a loss here)",
-    )
+    return _curves("opt", rows, "loss = ln(perplexity) (ColPret scores OPT's raw perplexity, its column "
+                   "being named `loss`; a loss law is fitted to a loss here)")
 
 
 def hitchhiker_gpt3() -> Task:
     _require(_HH / "raw_data" / "gpt3" / "extracted.csv")
     raw = datasets.load("gpt3_curves", data_dir=DATA)
     rows = raw.filter(pl.col("val_loss").is_not_null()).select(
-        "n_params",
-        "n_tokens",
-        run=pl.lit("GPT-3 ") + pl.col("run_id"),
-        loss=pl.col("val_loss"),
+        "n_params", "n_tokens", run=pl.lit("GPT-3 ") + pl.col("run_id"), loss=pl.col("val_loss"),
     )
-    return _curves(
-        "gpt3", rows, "digitised validation loss (ColPret `val_loss`), tokens = billions x 1e9"
-    )
+    return _curves("gpt3", rows, "digitised validation loss (ColPret `val_loss`), tokens = billions x 1e9")
 
 
 _T5_PARAMS = {"base": 247586304.0, "large": 783173632.0, "xl": 2849804288.0, "xxl": 11135426560.0}
@@ -339,20 +279,14 @@ _T5_PARAMS = {"base": 247586304.0, "large": 783173632.0, "xl": 2849804288.0, "xx
 def hitchhiker_t5_pile() -> Task:
     path = _HH / "aggregated_eval" / "t5_pile.csv"
     _require(path)
-    raw = pl.read_csv(
-        path, infer_schema_length=None, columns=["model_name", "steps", "val_perplexity"]
-    )
+    raw = pl.read_csv(path, infer_schema_length=None, columns=["model_name", "steps", "val_perplexity"])
     rows = raw.filter(pl.col("steps") > 0).select(
         run=pl.lit("pile-t5-") + pl.col("model_name"),
         n_params=pl.col("model_name").replace_strict(_T5_PARAMS, return_dtype=pl.Float64),
         n_tokens=pl.col("steps").cast(pl.Float64) * 1e6,  # ColPret: steps x 1e6 = tokens
-        loss=pl.col("val_perplexity")
-        .cast(pl.Float64)
-        .log(),  # ColPret: log2 of val_perplexity (ARE is the same)
+        loss=pl.col("val_perplexity").cast(pl.Float64).log(),  # ColPret: log2 of val_perplexity (ARE is the same)
     )
-    return _curves(
-        "t5_pile", rows, "loss = ln(val_perplexity), tokens = steps x 1e6 (ColPret get_t5)"
-    )
+    return _curves("t5_pile", rows, "loss = ln(val_perplexity), tokens = steps x 1e6 (ColPret get_t5)")
 
 
 def hitchhiker_lamda() -> Task:
@@ -362,46 +296,24 @@ def hitchhiker_lamda() -> Task:
     rows = raw.filter((pl.col("Domain") == "LM") & (pl.col("Task") == "val_loss")).select(
         run=pl.lit("LaMDA-") + pl.col("Model"),
         n_params=pl.col("Model").cast(pl.Float64),
-        n_tokens=pl.col("Seen Examples").cast(
-            pl.Float64
-        ),  # ColPret: `Seen Examples` -> tokens_seen
+        n_tokens=pl.col("Seen Examples").cast(pl.Float64),  # ColPret: `Seen Examples` -> tokens_seen
         loss=pl.col("Loss").cast(pl.Float64),
     )
-    return _curves(
-        "lamda",
-        rows,
-        "Alabdulmohsin et al.'s LaMDA-style decoder val_loss (ColPret scaled_set "
-        "`lambda`), D = seen examples as ColPret reads them",
-    )
+    return _curves("lamda", rows, "Alabdulmohsin et al.'s LaMDA-style decoder val_loss (ColPret scaled_set "
+                   "`lambda`), D = seen examples as ColPret reads them")
 
 
-_OLMO_DOMAINS = (
-    "4chan",
-    "c4_100_domains",
-    "c4_en",
-    "gab",
-    "ice",
-    "m2d2_s2orc",
-    "m2d2_wiki",
-    "manosphere",
-    "mc4_en",
-    "wikitext_103",
-)
+_OLMO_DOMAINS = ("4chan", "c4_100_domains", "c4_en", "gab", "ice", "m2d2_s2orc", "m2d2_wiki", "manosphere",
+                 "mc4_en", "wikitext_103")
 """Validation sets logged for both OLMo-1B (as `v2-small-<set>`) and OLMo-7B (as `<set>`) at every row."""
 
 
 def hitchhiker_olmo() -> Task:
     path = _HH / "aggregated_eval" / "olmo.csv"
     _require(path)
-    raw = (
-        pl.read_csv(path, infer_schema_length=None)
-        .with_columns(
-            pl.col(
-                "model_name"
-            ).str.strip_chars()  # the source writes "OLMo-1B " with a trailing space
-        )
-        .filter(pl.col("model_name").is_in(["OLMo-1B", "OLMo-7B"]))
-    )
+    raw = pl.read_csv(path, infer_schema_length=None).with_columns(
+        pl.col("model_name").str.strip_chars()  # the source writes "OLMo-1B " with a trailing space
+    ).filter(pl.col("model_name").is_in(["OLMo-1B", "OLMo-7B"]))
     column = {
         "OLMo-1B": [f"v2-small-{d}-validation/CrossEntropyLoss" for d in _OLMO_DOMAINS],
         "OLMo-7B": [f"{d}-validation/CrossEntropyLoss" for d in _OLMO_DOMAINS],
@@ -415,52 +327,31 @@ def hitchhiker_olmo() -> Task:
         )
         for model, cols in column.items()
     ]
-    return _curves(
-        "olmo",
-        pl.concat(parts),
-        "loss = mean cross-entropy over the 10 validation sets both "
-        "runs log (ColPret averages whichever are present, which differ between the runs)",
-        headline=False,
-    )
+    return _curves("olmo", pl.concat(parts), "loss = mean cross-entropy over the 10 validation sets both "
+                   "runs log (ColPret averages whichever are present, which differ between the runs)",
+                   headline=False)
 
 
 def hitchhiker_redpajama() -> Task:
     paths = {size: _HH / "raw_data" / "redPajama" / f"{size}.csv" for size in ("2.4B", "6.7B")}
     _require(*paths.values())
     parts = [
-        pl.read_csv(
-            path,
-            has_header=False,
-            new_columns=["tokens_b", "loss"],
-            schema_overrides=[pl.Float64, pl.String],
-        ).select(
+        pl.read_csv(path, has_header=False, new_columns=["tokens_b", "loss"], schema_overrides=[pl.Float64, pl.String]).select(
             run=pl.lit(f"RedPajama-INCITE-{size}"),
             n_params=pl.lit(float(size[:-1]) * 1e9),
             n_tokens=pl.col("tokens_b").cast(pl.Float64) * 1e9,
-            loss=pl.col("loss")
-            .str.strip_chars()
-            .cast(pl.Float64),  # written ", 2.39": a leading space
+            loss=pl.col("loss").str.strip_chars().cast(pl.Float64),  # written ", 2.39": a leading space
         )
         for size, path in paths.items()
     ]
-    return _curves(
-        "redpajama",
-        pl.concat(parts),
-        "digitised training loss from the blog (ColPret get_red_pajama)",
-        headline=False,
-    )
+    return _curves("redpajama", pl.concat(parts), "digitised training loss from the blog (ColPret "
+                   "get_red_pajama)", headline=False)
 
 
 def hitchhiker() -> list[Task]:
     tasks = []
-    for loader in (
-        hitchhiker_opt,
-        hitchhiker_gpt3,
-        hitchhiker_t5_pile,
-        hitchhiker_lamda,
-        hitchhiker_olmo,
-        hitchhiker_redpajama,
-    ):
+    for loader in (hitchhiker_opt, hitchhiker_gpt3, hitchhiker_t5_pile, hitchhiker_lamda,
+                   hitchhiker_olmo, hitchhiker_redpajama):
         try:
             tasks.append(loader())
         except Skipped as why:
@@ -477,31 +368,18 @@ the configuration stops at 1.28e19); the fit sees the nine budgets 1.25e16-3.2e1
 
 def porian() -> list[Task]:
     _require(DATA / "porian2024_discrepancies" / "isoflop_points.csv")
-    runs = datasets.load("porian_isoflop", data_dir=DATA).select(
-        "group", "flops", "n_params", "n_tokens", "loss"
-    )
+    runs = datasets.load("porian_isoflop", data_dir=DATA).select("group", "flops", "n_params", "n_tokens", "loss")
     train = runs.filter(pl.col("flops") < PORIAN_HELD_C)
     held = runs.filter(pl.col("flops") >= PORIAN_HELD_C)
     n_configs = runs["group"].n_unique()
-    return [
-        Task(
-            name="porian2024_discrepancies",
-            dataset="porian2024_discrepancies",
-            train=train,
-            held=held,
-            law="chinchilla",
-            laws=("chinchilla",),
-            mapping={"N": "n_params", "D": "n_tokens"},
-            target="loss",
-            scale_axis="flops",
-            group="group",
-            note=(
-                f"each of the {n_configs} training configurations fitted on its own; fit on the IsoFLOP budgets "
-                f"< {PORIAN_HELD_C:.0e} ({train.height} runs), predict the {held.height} runs at budgets "
-                f"{held['flops'].min():.3g}-{held['flops'].max():.3g}"
-            ),
-        )
-    ]
+    return [Task(
+        name="porian2024_discrepancies", dataset="porian2024_discrepancies", train=train, held=held,
+        law="chinchilla", laws=("chinchilla",), mapping={"N": "n_params", "D": "n_tokens"}, target="loss",
+        scale_axis="flops", group="group",
+        note=(f"each of the {n_configs} training configurations fitted on its own; fit on the IsoFLOP budgets "
+              f"< {PORIAN_HELD_C:.0e} ({train.height} runs), predict the {held.height} runs at budgets "
+              f"{held['flops'].min():.3g}-{held['flops'].max():.3g}"),
+    )]
 
 
 # -------------------------------------------------------------------------------------- Gadre
@@ -511,18 +389,8 @@ GADRE_SMALL = ("d=96_l=8_h=4", "d=512_l=8_h=4", "d=576_l=24_h=8", "d=1024_l=24_h
 
 def gadre() -> list[Task]:
     _require(DATA / "overtrain_gadre2024" / "overtrain_models.csv")
-    runs = (
-        datasets.load("overtrain", data_dir=DATA)
-        .filter(pl.col("group") == "rpj")
-        .select(
-            "run_id",
-            "model_config",
-            "n_params",
-            "n_tokens",
-            "flops",
-            "tokens_per_param",
-            "loss_c4_val",
-        )
+    runs = datasets.load("overtrain", data_dir=DATA).filter(pl.col("group") == "rpj").select(
+        "run_id", "model_config", "n_params", "n_tokens", "flops", "tokens_per_param", "loss_c4_val"
     )
     # The authors' fit (README; mlfoundations/scaling scaling_explorer.ipynb, paper Table 2): RedPajama
     # training, C4 eval loss, the 4 small configurations at M = 20 plus d=96 at M = 320. Their held-out
@@ -534,37 +402,20 @@ def gadre() -> list[Task]:
         (pl.col("model_config") == "open_lm_7b") & (pl.col("tokens_per_param") == 20)
     )
     train, held = runs.filter(is_train), runs.filter(is_held)
-    return [
-        Task(
-            name="overtrain_gadre2024",
-            dataset="overtrain_gadre2024",
-            train=train,
-            held=held,
-            law="gadre_overtrain",
-            laws=("gadre_overtrain",),
-            mapping={"C": "flops", "M": "tokens_per_param"},
-            target="loss_c4_val",
-            scale_axis="flops",
-            note=(
-                "the authors' split: RedPajama, C4 eval loss; fit on the 4 small configurations at M = 20 "
-                "plus d=96 at M = 320 (5 runs, 1.1e7-4.1e8 params), predict 1.4B at M = 640 and 6.9B at "
-                "M = 20 (their relative errors: 0.71% and 0.73%)"
-            ),
-        )
-    ]
+    return [Task(
+        name="overtrain_gadre2024", dataset="overtrain_gadre2024", train=train, held=held,
+        law="gadre_overtrain", laws=("gadre_overtrain",), mapping={"C": "flops", "M": "tokens_per_param"},
+        target="loss_c4_val", scale_axis="flops",
+        note=("the authors' split: RedPajama, C4 eval loss; fit on the 4 small configurations at M = 20 "
+              "plus d=96 at M = 320 (5 runs, 1.1e7-4.1e8 params), predict 1.4B at M = 640 and 6.9B at "
+              "M = 20 (their relative errors: 0.71% and 0.73%)"),
+    )]
 
 
 # ---------------------------------------------------------------------------------------- Luo
 
 LUO_TRAIN = ("cosine_24000", "constant_24000", "wsdcon_9")
-LUO_TEST = (
-    "constant_72000",
-    "cosine_72000",
-    "wsd_20000_24000",
-    "wsdld_20000_24000",
-    "wsdcon_3",
-    "wsdcon_18",
-)
+LUO_TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
 LUO_SIZES = (25, 100, 400)
 
 
@@ -573,31 +424,17 @@ def luo() -> list[Task]:
     _require(*(folder / f"csv_{size}" for size in LUO_SIZES))
     # As benchmarks/bench_multi_power.py: the authors' train and test schedules, 32 history blocks for
     # the fit and 64 for the held-out curves (the history width may differ between the two frames).
-    train = pl.concat(
-        [datasets.mpl_curves(size, LUO_TRAIN, 32, data_dir=DATA) for size in LUO_SIZES]
-    )
+    train = pl.concat([datasets.mpl_curves(size, LUO_TRAIN, 32, data_dir=DATA) for size in LUO_SIZES])
     held = pl.concat([datasets.mpl_curves(size, LUO_TEST, 64, data_dir=DATA) for size in LUO_SIZES])
-    return [
-        Task(
-            name="lr_schedule_curves_mpl_luo2025",
-            dataset="lr_schedule_curves_mpl_luo2025",
-            train=train,
-            held=held,
-            law="multi_power",
-            laws=("multi_power",),
-            mapping={},
-            target="loss",
-            scale_axis="step",
-            group="n_params",
-            run="run_id",
-            note=(
-                f"each size (25M, 100M, 400M) fitted on its own; fit on the authors' train curves "
-                f"{', '.join(LUO_TRAIN)} ({train.height} points), predict their 6 held-out schedules "
-                f"({held.height} points, up to 72,000 steps)"
-            ),
-            n_boot=50,
-        )
-    ]
+    return [Task(
+        name="lr_schedule_curves_mpl_luo2025", dataset="lr_schedule_curves_mpl_luo2025", train=train,
+        held=held, law="multi_power", laws=("multi_power",), mapping={}, target="loss", scale_axis="step",
+        group="n_params", run="run_id",
+        note=(f"each size (25M, 100M, 400M) fitted on its own; fit on the authors' train curves "
+              f"{', '.join(LUO_TRAIN)} ({train.height} points), predict their 6 held-out schedules "
+              f"({held.height} points, up to 72,000 steps)"),
+        n_boot=50,
+    )]
 
 
 # ----------------------------------------------------------------------------------- registry
@@ -665,8 +502,7 @@ def describe(tasks: Iterable[Task]) -> str:
     """One line per task: name, law, row counts and the split in words."""
     return "\n".join(
         f"{t.name} [{t.law}] train {t.train.height}, held {t.held.height}"
-        + ("" if t.headline else " (not in the means)")
-        + f": {t.note}"
+        + ("" if t.headline else " (not in the means)") + f": {t.note}"
         for t in tasks
     )
 

@@ -42,22 +42,8 @@ ALLOWED: dict[str, set[str]] = {
     "observational": {"errors", "_validation", "laws", "data", "fit"},
     "testing": {"errors", "laws", "data", "schedules"},
     "report": {"errors", "_validation", "_views", "laws", "data", "fit", "trust", "plan"},
-    "cli": {
-        "errors",
-        "_validation",
-        "laws",
-        "data",
-        "fit",
-        "trust",
-        "plan",
-        "report",
-        "testing",
-        ROOT,
-        "schedules",
-        "downstream",
-        "observational",
-        "discover",
-    },
+    "cli": {"errors", "_validation", "laws", "data", "fit", "trust", "plan", "report", "testing", ROOT,
+            "schedules", "downstream", "observational", "discover"},
 }
 """Which parts each part may import: laws <- fit <- (trust, plan, discover) <- report <- cli, with data
 below fit."""
@@ -88,11 +74,8 @@ def imports_of(path: Path, module: str) -> Iterator[str]:
             # ``from scalinglaws import fit`` imports the submodule scalinglaws.fit, not the root
             submodules = [f"{name}.{alias.name}" for alias in node.names]
             yield from submodules
-            if not any(
-                (SRC.parent / m.replace(".", "/")).with_suffix(".py").is_file()
-                or (SRC.parent / m.replace(".", "/")).is_dir()
-                for m in submodules
-            ):
+            if not any((SRC.parent / m.replace(".", "/")).with_suffix(".py").is_file()
+                       or (SRC.parent / m.replace(".", "/")).is_dir() for m in submodules):
                 yield name
 
 
@@ -122,15 +105,8 @@ def part_graph() -> dict[str, set[str]]:
 
 def test_parts_import_only_what_the_architecture_allows() -> None:
     graph = part_graph()
-    allowed = {
-        part: edges | (BOTTOM - {part}) if part not in BOTTOM else edges
-        for part, edges in ALLOWED.items()
-    }
-    unexpected = {
-        part: sorted(edges - allowed.get(part, set()))
-        for part, edges in graph.items()
-        if part != ROOT
-    }
+    allowed = {part: edges | (BOTTOM - {part}) if part not in BOTTOM else edges for part, edges in ALLOWED.items()}
+    unexpected = {part: sorted(edges - allowed.get(part, set())) for part, edges in graph.items() if part != ROOT}
     unexpected = {p: e for p, e in unexpected.items() if e}
     assert not unexpected, f"imports against the architecture (part -> parts): {unexpected}"
 
@@ -180,8 +156,7 @@ def test_no_public_name_shadows_a_submodule() -> None:
                 clashes.append(f"{info.name}.{name}")
     root_modules = {m.name for m in pkgutil.iter_modules(scalinglaws.__path__)}
     clashes += [
-        f"scalinglaws.{n}"
-        for n in scalinglaws.__all__
+        f"scalinglaws.{n}" for n in scalinglaws.__all__
         if n in root_modules and not isinstance(getattr(scalinglaws, n), type(scalinglaws))
     ]
     assert not clashes

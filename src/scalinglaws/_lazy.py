@@ -18,11 +18,7 @@ def attributes(
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         loaded = importlib.import_module(module)
-        value = (
-            loaded
-            if module.rsplit(".", 1)[-1] == name and module != package
-            else getattr(loaded, name)
-        )
+        value = loaded if module.rsplit(".", 1)[-1] == name and module != package else getattr(loaded, name)
         namespace[name] = value
         return value
 

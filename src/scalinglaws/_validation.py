@@ -88,9 +88,7 @@ def check_all(function: str, table: Mapping[str, Rule], values: Mapping[str, Any
             check(function, argument, values[argument], rule)
 
 
-def argument_error(
-    function: str, argument: str, value: Any, rule: str, fix: str = ""
-) -> ArgumentError:
+def argument_error(function: str, argument: str, value: Any, rule: str, fix: str = "") -> ArgumentError:
     """The one message shape for a bad argument, as an exception (to raise)."""
     tail = f" {fix}" if fix else ""
     return ArgumentError(

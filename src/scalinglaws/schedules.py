@@ -86,9 +86,7 @@ def schedule_history(
     lr = np.asarray(lr, dtype=float)
     steps = np.asarray(steps)
     if lr.ndim != 1 or lr.size < 2 or not np.all(np.isfinite(lr)):
-        raise DataError(
-            "`lr` of schedule_history must be a finite 1-D array with one rate per step."
-        )
+        raise DataError("`lr` of schedule_history must be a finite 1-D array with one rate per step.")
     bad_rates = np.flatnonzero(lr[1:] <= 0) + 1
     if bad_rates.size:
         raise DataError(
@@ -167,10 +165,7 @@ def with_schedule_inputs(
     rows = [np.flatnonzero(runs[run].to_numpy() == value) for value in order]
     steps = runs[step].to_numpy()
     stacked = stack_histories(
-        [
-            schedule_history(schedules[value], steps[r], n_blocks)
-            for value, r in zip(order, rows, strict=True)
-        ]
+        [schedule_history(schedules[value], steps[r], n_blocks) for value, r in zip(order, rows, strict=True)]
     )
     back = np.argsort(np.concatenate(rows), kind="stable")
     return runs.with_columns(pl.Series(name, values[back]) for name, values in stacked.items())

@@ -89,9 +89,7 @@ def test_khatri_c_mid_is_where_half_the_gain_is_reached(preset: str) -> None:
         assert value == pytest.approx((params["A"] + r0) / 2, rel=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("early", "late"), [("scalerl_8b", "scalerl_8b_32k"), ("scalerl_8b", "scalerl_8b_bs2048")]
-)
+@pytest.mark.parametrize(("early", "late"), [("scalerl_8b", "scalerl_8b_32k"), ("scalerl_8b", "scalerl_8b_bs2048")])
 @pytest.mark.parametrize("r0", [0.35, 0.40, 0.45])
 def test_khatri_longer_generations_and_larger_batches_start_slower_and_overtake(
     early: str, late: str, r0: float
@@ -139,18 +137,14 @@ def test_busbridge_distillation_exponents_match_table6() -> None:
 
 
 @pytest.mark.parametrize("n_params", [1e8, 1e9, 1e10, 1e11])
-def test_busbridge_infinite_data_distillation_matches_supervised_lower_bound(
-    n_params: float,
-) -> None:
+def test_busbridge_infinite_data_distillation_matches_supervised_lower_bound(n_params: float) -> None:
     # App. E.6, Fig. 40: with infinite distillation data and the optimal teacher, the student reaches
     # the supervised bound L(N) = E + (A N^-alpha)^gamma "for a range of models N in [100M, 100B]".
     sup = dict(get_law("busbridge_supervised").presets["busbridge2025"])
     bound = sup["E"] + (sup["A"] * n_params ** -sup["alpha"]) ** sup["gamma"]
     teachers = np.linspace(1.0, 3.5, 200_001)
     dist = dict(get_law("busbridge_distillation").presets["busbridge2025"])
-    student = _predict(
-        "busbridge_distillation", dist, N=n_params, D=1e40, L_T=teachers, L_sup=bound
-    )
+    student = _predict("busbridge_distillation", dist, N=n_params, D=1e40, L_T=teachers, L_sup=bound)
     # "Consistent" in the figure; at the rounded Table 6 constants the two agree to 0.8%.
     assert float(student.min()) == pytest.approx(bound, rel=0.01)
 
@@ -177,20 +171,14 @@ def test_kumar_compute_optimal_precision_is_seven_bits_at_any_budget(flops: floa
 def test_kumar_offsets_of_appendix_k_are_what_makes_the_optimum_seven_bits() -> None:
     # Without App. K's exponent offsets (n = 0) the same constants put the optimum at 3.5 bits, far
     # below the paper's 7-8: the offsets are part of the published fit, not decoration.
-    params = dict(get_law("kumar_precision").presets["kumar2024"]) | {
-        "n_w": 0.0,
-        "n_a": 0.0,
-        "n_kv": 0.0,
-    }
+    params = dict(get_law("kumar_precision").presets["kumar2024"]) | {"n_w": 0.0, "n_a": 0.0, "n_kv": 0.0}
     plan = sl.allocate_precision(law="kumar_precision", params=params, flops=1e21)
     assert float(plan.precision[0]) < 4.0
 
 
 def test_kumar_lower_training_precision_wants_more_parameters() -> None:
     # Eq. 6 / Sec. 4.3.1: "if you must train in low precision, increase parameters before data".
-    sizes = [
-        float(sl.allocate_precision(flops=1e21, precision=p).n_params[0]) for p in (4.0, 8.0, 16.0)
-    ]
+    sizes = [float(sl.allocate_precision(flops=1e21, precision=p).n_params[0]) for p in (4.0, 8.0, 16.0)]
     assert sizes[0] > sizes[1] > sizes[2]
 
 
@@ -202,9 +190,7 @@ def test_kumar_precision_grows_with_log_compute_at_fixed_model_size() -> None:
 
 
 @pytest.mark.parametrize(("bits", "critical"), [(3.0, 5.32e9), (4.0, 2.88e10)])
-def test_kumar_critical_data_size_beyond_which_post_quantization_loss_rises(
-    bits: float, critical: float
-) -> None:
+def test_kumar_critical_data_size_beyond_which_post_quantization_loss_rises(bits: float, critical: float) -> None:
     # App. E.1, Eq. 13: D_crit = (beta B N^gamma_N e^(P/gamma_post) / (gamma_D C_T))^(1/(gamma_D + beta)).
     # For the 30M model at 3 bits it lies at 5.3B tokens (D/N ~ 180), inside the paper's 1.5B-26B
     # sweep, where "loss can increase in data" (Fig. 2, left). The numeric minimum of B D^-beta +
@@ -212,17 +198,10 @@ def test_kumar_critical_data_size_beyond_which_post_quantization_loss_rises(
     ptq = dict(get_law("kumar_ptq").presets["kumar2024"])
     chin = dict(get_law("kumar_precision").presets["kumar2024"])
     n = 3e7
-    closed = (
-        chin["alpha"]
-        * chin["B"]
-        * n ** ptq["gamma_N"]
-        * math.exp(bits / ptq["gamma_post"])
-        / (ptq["gamma_D"] * ptq["C_T"])
-    ) ** (1 / (ptq["gamma_D"] + chin["alpha"]))
+    closed = (chin["alpha"] * chin["B"] * n ** ptq["gamma_N"] * math.exp(bits / ptq["gamma_post"])
+              / (ptq["gamma_D"] * ptq["C_T"])) ** (1 / (ptq["gamma_D"] + chin["alpha"]))
     tokens = np.geomspace(1e8, 1e14, 90_001)
-    total = chin["B"] * tokens ** -chin["alpha"] + _predict(
-        "kumar_ptq", ptq, N=n, D=tokens, P_post=bits
-    )
+    total = chin["B"] * tokens ** -chin["alpha"] + _predict("kumar_ptq", ptq, N=n, D=tokens, P_post=bits)
     assert closed == pytest.approx(critical, rel=0.005)
     assert float(tokens[np.argmin(total)]) == pytest.approx(closed, rel=2e-4)
 

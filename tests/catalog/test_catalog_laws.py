@@ -23,14 +23,7 @@ IDS = [law.name for law in LAWS]
 # floor c trades off with both of them (seeds 0-2 give c = 0.2-0.9 for 0.47); Farseer's nine
 # parameters are nearly redundant (condition number ~1e10; its authors fit ~1,000 runs piecewise).
 # Their predictions are still checked.
-WEAKLY_IDENTIFIED = {
-    "bnsl2",
-    "bnsl3",
-    "brandfonbrener",
-    "lin_rectified",
-    "krajewski_moe",
-    "farseer",
-}
+WEAKLY_IDENTIFIED = {"bnsl2", "bnsl3", "brandfonbrener", "lin_rectified", "krajewski_moe", "farseer"}
 # Parameters whose effect on the design is small (ParScale's gain k only acts on P > 1 runs through
 # a power of ~0.2; a mixture coefficient through proportions of ~1/3): 30% instead of 10%.
 LOOSE = {("parscale", "k"), ("ye_mixing3", "t1"), ("ye_mixing3", "t2")}

@@ -49,31 +49,19 @@ def gadre() -> tuple[sl.Chain, pl.DataFrame]:
     targets = pl.concat([_pick(runs, "open_lm_1b", 640.0), _pick(runs, "open_lm_7b", 20.0)])
     # The authors fit both steps with curve_fit: least squares on the raw values.
     loss_fit = sl.fit(
-        ladder,
-        "gadre_overtrain",
-        loss="squared",
-        space="linear",
-        mapping={"C": "flops", "M": "tok_mult"},
-        target="loss_c4_val",
+        ladder, "gadre_overtrain", loss="squared", space="linear",
+        mapping={"C": "flops", "M": "tok_mult"}, target="loss_c4_val",
     )
     error_fit = sl.fit(
-        evals,
-        "gadre_downstream",
-        loss="squared",
-        space="linear",
-        mapping={"L": "loss_c4_val"},
-        target="err_avg_17",
+        evals, "gadre_downstream", loss="squared", space="linear",
+        mapping={"L": "loss_c4_val"}, target="err_avg_17",
     )
     return sl.chain(loss_fit, error_fit), targets
 
 
-def test_chain_reproduces_gadre_top1_error_predictions(
-    gadre: tuple[sl.Chain, pl.DataFrame],
-) -> None:
+def test_chain_reproduces_gadre_top1_error_predictions(gadre: tuple[sl.Chain, pl.DataFrame]) -> None:
     chain, targets = gadre
-    assert (
-        chain.through == "L"
-    )  # found by itself: the error law's L reads the loss fit's target column
+    assert chain.through == "L"  # found by itself: the error law's L reads the loss fit's target column
     relative = 100 * np.abs(chain.predict(targets) - targets["err_avg_17"]) / targets["err_avg_17"]
     # README: 3.6365% (1.4B, M = 640) and 0.0464% (6.9B, M = 20), printed to 4 decimals.
     np.testing.assert_allclose(relative, [3.6365, 0.0464], atol=5e-5)

@@ -19,19 +19,11 @@ from scalinglaws.fit.gate import prepare
 
 FOLDER = shared_data_dir()
 TRAIN = ("cosine_24000", "constant_24000", "wsdcon_9")
-TEST = (
-    "constant_72000",
-    "cosine_72000",
-    "wsd_20000_24000",
-    "wsdld_20000_24000",
-    "wsdcon_3",
-    "wsdcon_18",
-)
+TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
 MPL = sl.get_law("multi_power")
 
 pytestmark = pytest.mark.skipif(
-    not (FOLDER / "lr_schedule_curves_mpl_luo2025").is_dir(),
-    reason=f"shared data folder {FOLDER} is absent",
+    not (FOLDER / "lr_schedule_curves_mpl_luo2025").is_dir(), reason=f"shared data folder {FOLDER} is absent"
 )
 
 
@@ -45,15 +37,13 @@ def mean_metrics(params: dict[str, float], runs: pl.DataFrame) -> dict[str, floa
     for _, curve in runs.group_by("run_id"):
         loss = curve["loss"].to_numpy()
         error = loss - MPL.predict(params, {name: curve[name].to_numpy() for name in MPL.inputs})
-        rows.append(
-            {
-                "R2": 1 - np.sum(error**2) / np.sum((loss - loss.mean()) ** 2),
-                "MAE": np.mean(np.abs(error)),
-                "RMSE": np.sqrt(np.mean(error**2)),
-                "PredE": np.mean(np.abs(error) / loss),
-                "WorstE": np.max(np.abs(error) / loss),
-            }
-        )
+        rows.append({
+            "R2": 1 - np.sum(error**2) / np.sum((loss - loss.mean()) ** 2),
+            "MAE": np.mean(np.abs(error)),
+            "RMSE": np.sqrt(np.mean(error**2)),
+            "PredE": np.mean(np.abs(error) / loss),
+            "WorstE": np.max(np.abs(error) / loss),
+        })
     return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
 
 

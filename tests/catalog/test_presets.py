@@ -17,7 +17,6 @@ def _predict(law_name: str, preset: str, **inputs: float) -> float:
 
 # --- Muennighoff et al. 2023 (datablations README, `scaling_law`) -----------------------------
 
-
 @pytest.mark.parametrize(
     ("n_params", "n_tokens", "n_unique", "expected"),
     [
@@ -51,7 +50,6 @@ def test_muennighoff_chinchilla_frontier_at_gopher_compute() -> None:
 
 # --- Hoffmann et al. 2022 (Chinchilla Approach 3 frontier) ------------------------------------
 
-
 def test_chinchilla_frontier_rounded_constants() -> None:
     params = dict(get_law("chinchilla").presets["hoffmann2022"])
     n_opt, d_opt = _frontier(params, 5.76e23)
@@ -83,7 +81,6 @@ def test_chinchilla_frontier_unrounded_constants() -> None:
 
 # --- Kaplan et al. 2020 ---------------------------------------------------------------------
 
-
 def test_kaplan_alpha_c_min_from_eq_1_8() -> None:
     alpha_s = get_law("kaplan_ns").presets["kaplan2020"]["alpha_S"]
     alpha_b = get_law("kaplan_bcrit").presets["kaplan2020"]["alpha_B"]
@@ -103,9 +100,7 @@ def test_kaplan_single_variable_laws_are_one_nat_at_their_scale() -> None:
     assert _predict("kaplan_n", "kaplan2020", N=8.8e13) == pytest.approx(1.0, rel=1e-12)
     assert _predict("kaplan_d", "kaplan2020", D=5.4e13) == pytest.approx(1.0, rel=1e-12)
     # C is read in FLOP and C_c is in PF-days (8.64e19 FLOP each).
-    assert _predict("kaplan_c", "kaplan2020_min", C=3.1e8 * 8.64e19) == pytest.approx(
-        1.0, rel=1e-12
-    )
+    assert _predict("kaplan_c", "kaplan2020_min", C=3.1e8 * 8.64e19) == pytest.approx(1.0, rel=1e-12)
 
 
 def test_kaplan_critical_batch_matches_figure_10_fit() -> None:
@@ -117,7 +112,6 @@ def test_kaplan_critical_batch_matches_figure_10_fit() -> None:
 
 
 # --- ParScale (Chen et al. 2025) --------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     ("preset", "expected"),
@@ -142,7 +136,6 @@ def test_parscale_presets_and_parameter_equivalence(
 
 # --- Step Law (Li et al. 2025) ----------------------------------------------------------------
 
-
 def test_steplaw_optimal_lr_and_batch_at_7b() -> None:
     eta = _predict("steplaw_lr", "li2025", N=7e9, D=1.4e12)
     batch = _predict("steplaw_batch", "li2025", D=1.4e12)
@@ -157,7 +150,6 @@ def test_steplaw_optimal_lr_and_batch_at_7b() -> None:
 
 # --- Tao et al. 2024 (vocabulary) -------------------------------------------------------------
 
-
 def test_tao_approach1_optima_at_1e21_flops() -> None:
     n_nv = _predict("tao_nnv_opt", "tao2024", C=1e21)
     n_v = _predict("tao_nv_opt", "tao2024", C=1e21)
@@ -171,7 +163,6 @@ def test_tao_approach1_optima_at_1e21_flops() -> None:
 
 # --- DeepSeek LLM -----------------------------------------------------------------------------
 
-
 def test_deepseek_model_and_data_scale_multiply_to_compute() -> None:
     # Eq. 4: M_opt * D_opt = C (C = M D); coefficients 0.1715 * 5.8316 = 1.0001 and exponents sum
     # to 1, so the product is C to the 1e-4 of the printed coefficients.
@@ -182,7 +173,6 @@ def test_deepseek_model_and_data_scale_multiply_to_compute() -> None:
 
 
 # --- Porian et al. 2024 -----------------------------------------------------------------------
-
 
 def test_porian_presets_match_published_exponents() -> None:
     presets = get_law("porian_n_opt").presets
@@ -201,7 +191,6 @@ def test_porian_presets_match_published_exponents() -> None:
 
 
 # --- Krajewski et al. 2024 (fine-grained MoE, Table 1 constants) ------------------------------
-
 
 @pytest.mark.parametrize(
     ("n_active", "n_tokens", "granularity", "expected"),
@@ -226,7 +215,6 @@ def test_krajewski_table1_constants_give_table2_losses(
 
 
 # --- Li et al. 2025 (Farseer, Eq. 15) -----------------------------------------------------------
-
 
 def _farseer_paper(n: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Eq. 15 exactly as printed, N in parameters."""

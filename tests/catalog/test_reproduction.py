@@ -21,8 +21,7 @@ from scalinglaws.laws.catalog.nd import muennighoff
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 pytestmark = pytest.mark.skipif(
-    not DATA.is_dir(),
-    reason=f"shared data folder {DATA} is absent (fresh clone outside the workspace)",
+    not DATA.is_dir(), reason=f"shared data folder {DATA} is absent (fresh clone outside the workspace)"
 )
 
 
@@ -57,12 +56,8 @@ def test_gadre_overtraining_and_downstream_predictions() -> None:
 
     # The authors use curve_fit (least squares on raw loss).
     loss_fit = sl.fit(
-        train,
-        law="gadre_overtrain",
-        loss="squared",
-        space="linear",
-        mapping={"C": "flops", "M": "tok_mult"},
-        target="loss_c4_val",
+        train, law="gadre_overtrain", loss="squared", space="linear",
+        mapping={"C": "flops", "M": "tok_mult"}, target="loss_c4_val",
     )
     assert loss_fit.status is sl.FitStatus.CONVERGED
     # README: code-form constants (a, c, b, E) = (166.2, 366.7, -0.27285, 1.8366); our form has
@@ -82,12 +77,8 @@ def test_gadre_overtraining_and_downstream_predictions() -> None:
     # Error law: the same 5 points plus the 1.4B model at M = 20, 17-task average top-1 error.
     error_train = pl.concat([train, _config(runs, "open_lm_1b", 20.0)])
     error_fit = sl.fit(
-        error_train,
-        law="gadre_downstream",
-        loss="squared",
-        space="linear",
-        mapping={"L": "loss_c4_val"},
-        target="err_avg_17",
+        error_train, law="gadre_downstream", loss="squared", space="linear",
+        mapping={"L": "loss_c4_val"}, target="err_avg_17",
     )
     assert error_fit.status is sl.FitStatus.CONVERGED
     law = sl.get_law("gadre_downstream")
@@ -100,7 +91,6 @@ def test_gadre_overtraining_and_downstream_predictions() -> None:
 
 
 # --- Porian et al. 2024: compute-optimal exponents from IsoFLOP optima --------------------------
-
 
 @pytest.mark.parametrize(
     ("dataset", "config", "exponent"),
@@ -162,15 +152,8 @@ def _muennighoff_step2_law(starts: tuple[float, float] | None, **fixed: float) -
 
 
 def test_muennighoff_repetition_constants_on_the_small_scale_region() -> None:
-    runs = (
-        datasets.load("datablations_final", data_dir=DATA)
-        .filter("in_authors_fit")
-        .select(
-            N="n_params",
-            D="n_tokens",
-            U="n_unique_tokens",
-            loss="loss",  # the notebook's val losses
-        )
+    runs = datasets.load("datablations_final", data_dir=DATA).filter("in_authors_fit").select(
+        N="n_params", D="n_tokens", U="n_unique_tokens", loss="loss"  # the notebook's val losses
     )
     assert runs.height == 182 - 21  # nothing else missing
     published = muennighoff.presets["muennighoff2023"]  # R*_D = 15.387756, R*_N = 5.309743

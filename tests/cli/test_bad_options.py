@@ -25,11 +25,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=0).write_csv(runs)
     fit = root / "fit.json"
     sl.fit(runs, "chinchilla").save(fit)
-    return {
-        "runs": str(runs),
-        "fit": str(fit),
-        "missing_dir": str(root / "no" / "such" / "out.json"),
-    }
+    return {"runs": str(runs), "fit": str(fit), "missing_dir": str(root / "no" / "such" / "out.json")}
 
 
 FIT_OPTIONS: list[tuple[list[str], str]] = [
@@ -64,11 +60,7 @@ def cases() -> list[tuple[str, list[str], str]]:
     out: list[tuple[str, list[str], str]] = []
     for command in ("fit", "backtest", "select", "report"):
         for args, named in FIT_OPTIONS:
-            given = (
-                ["--laws", "chinchila,power"]
-                if command == "select" and args[0] == "--law"
-                else args
-            )
+            given = ["--laws", "chinchila,power"] if command == "select" and args[0] == "--law" else args
             out.append((command, given, named))
     out += [
         ("fit", ["--bootstrap", "-1"], "--bootstrap"),
@@ -97,11 +89,7 @@ def cases() -> list[tuple[str, list[str], str]]:
         ("plan", ["--compute", "1e24", "--cost", "6*N*T"], "cost"),
         ("suggest", ["--target-compute", "1e24", "--budget", "-1"], "--budget"),
         ("suggest", ["--target-compute", "-1e24", "--budget", "1e21"], "--target-compute"),
-        (
-            "suggest",
-            ["--target-compute", "1e24", "--budget", "1e21", "--max-runs", "0"],
-            "--max-runs",
-        ),
+        ("suggest", ["--target-compute", "1e24", "--budget", "1e21", "--max-runs", "0"], "--max-runs"),
         ("isoflop", ["--method", "spline"], "--method"),
         ("isoflop", ["--bootstrap", "-1"], "--bootstrap"),
         ("isoflop", ["--interval", "1.5"], "--interval"),
@@ -110,11 +98,7 @@ def cases() -> list[tuple[str, list[str], str]]:
         ("demo", ["--out", "{missing_dir}"], "--out"),
         ("laws", ["chinchila"], "chinchilla"),
         ("data validate", ["--json", "--metric", "x", "--require"], "--require"),
-        (
-            "data import tensorboard",
-            ["--out", "{missing_dir}", "--on-duplicate", "first"],
-            "--on-duplicate",
-        ),
+        ("data import tensorboard", ["--out", "{missing_dir}", "--on-duplicate", "first"], "--on-duplicate"),
     ]
     return out
 
@@ -124,14 +108,7 @@ def positional(command: str, files: dict[str, str]) -> list[str]:
         "fit": [files["runs"]],
         "backtest": [files["runs"]],
         "select": [files["runs"], "--laws", "chinchilla,kaplan_nd"],
-        "report": [
-            files["runs"],
-            "--bootstrap",
-            "0",
-            "--no-figures",
-            "--out",
-            files["fit"] + ".html",
-        ],
+        "report": [files["runs"], "--bootstrap", "0", "--no-figures", "--out", files["fit"] + ".html"],
         "predict": [files["fit"], files["runs"]],
         "plan": [files["fit"]],
         "suggest": [files["fit"]],
@@ -143,9 +120,7 @@ def positional(command: str, files: dict[str, str]) -> list[str]:
     }[command]
 
 
-@pytest.mark.parametrize(
-    ("command", "args", "named"), cases(), ids=lambda v: " ".join(v) if isinstance(v, list) else v
-)
+@pytest.mark.parametrize(("command", "args", "named"), cases(), ids=lambda v: " ".join(v) if isinstance(v, list) else v)
 def test_bad_value_exits_2_naming_the_option(
     files: dict[str, str], command: str, args: list[str], named: str
 ) -> None:

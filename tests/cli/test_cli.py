@@ -52,11 +52,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pl.when(pl.int_range(pl.len()) < 2).then(-1.0).otherwise(pl.col("loss")).alias("loss")
     ).write_csv(paths["bad_rows"])
     pl.DataFrame(
-        {
-            "name": ["1B", "7B", "70B"],
-            "n_params": [1e9, 7e9, 7e10],
-            "n_tokens": [2e10, 1.4e11, 1.4e12],
-        }
+        {"name": ["1B", "7B", "70B"], "n_params": [1e9, 7e9, 7e10], "n_tokens": [2e10, 1.4e11, 1.4e12]}
     ).write_csv(paths["points"])
     paths["not_a_fit"].write_text('{"hello": 1}\n')
     return paths
@@ -88,9 +84,7 @@ def test_laws_lists_every_catalog_law_with_formula() -> None:
     result = run("laws")
     assert result.exit_code == 0, result.stderr
     for law in sl.list_laws():
-        assert re.search(
-            rf"^{law.name}\s+{re.escape(law.formula)}(\s|$)", result.stdout, re.MULTILINE
-        )
+        assert re.search(rf"^{law.name}\s+{re.escape(law.formula)}(\s|$)", result.stdout, re.MULTILINE)
     assert "arXiv:2203.15556" in result.stdout
 
 
@@ -157,23 +151,8 @@ def test_fit_typed_law_json_goes_to_stdout_alone(files: dict[str, Path], tmp_pat
 
 def test_fit_options_reach_the_library(files: dict[str, Path]) -> None:
     result = run(
-        "fit",
-        files["renamed"],
-        "--map",
-        "D=tokens",
-        "--param",
-        "E=1:3",
-        "--init",
-        "alpha=0.2:0.6",
-        "--init",
-        "beta=0.3",
-        "--loss",
-        "squared",
-        "--space",
-        "linear",
-        "--seed",
-        "3",
-        "--json",
+        "fit", files["renamed"], "--map", "D=tokens", "--param", "E=1:3", "--init", "alpha=0.2:0.6",
+        "--init", "beta=0.3", "--loss", "squared", "--space", "linear", "--seed", "3", "--json",
     )
     assert result.exit_code == 0, result.stderr
     config = json.loads(result.stdout)["config"]
@@ -187,30 +166,20 @@ def test_fit_options_reach_the_library(files: dict[str, Path]) -> None:
 def test_fit_and_predict_grouped_with_shared_exponents(tmp_path: Path) -> None:
     planted = dict(sl.testing.PLANTED["chinchilla"])
     frames = [
-        sl.testing.synthetic_runs(
-            "chinchilla", {**planted, "E": e}, n_runs=25, seed=i
-        ).with_columns(pl.lit(name).alias("family"))
+        sl.testing.synthetic_runs("chinchilla", {**planted, "E": e}, n_runs=25, seed=i).with_columns(
+            pl.lit(name).alias("family")
+        )
         for i, (name, e) in enumerate([("a", 1.8), ("b", 2.0)])
     ]
     pl.concat(frames).write_csv(tmp_path / "grouped.csv")
     pl.concat(frames).drop("loss").write_csv(tmp_path / "points.csv")
     out = tmp_path / "fit.json"
     result = run(
-        "fit",
-        tmp_path / "grouped.csv",
-        "--group",
-        "family",
-        "--shared",
-        "alpha",
-        "--shared",
-        "beta",
-        "--out",
-        out,
+        "fit", tmp_path / "grouped.csv", "--group", "family", "--shared", "alpha", "--shared", "beta",
+        "--out", out,
     )
     assert result.exit_code == 0, result.stderr
-    assert re.search(
-        r"^  E\[a\]\s+= 1\.", result.stdout, re.MULTILINE
-    )  # brackets survive the console
+    assert re.search(r"^  E\[a\]\s+= 1\.", result.stdout, re.MULTILINE)  # brackets survive the console
     assert re.search(r"^  alpha\s+= ", result.stdout, re.MULTILINE)
     result = run("predict", out, tmp_path / "points.csv", "--json")
     assert result.exit_code == 0, result.stderr
@@ -393,9 +362,7 @@ def test_predict_missing_column_is_a_usage_error(files: dict[str, Path], fit_fil
     assert "column 'n_tokens' (input `D` of law 'chinchilla') is missing" in result.stderr
 
 
-def test_predict_unknown_output_suffix_is_a_usage_error(
-    files: dict[str, Path], fit_file: Path
-) -> None:
+def test_predict_unknown_output_suffix_is_a_usage_error(files: dict[str, Path], fit_file: Path) -> None:
     result = run("predict", fit_file, files["points"], "--out", "predictions.txt")
     assert result.exit_code == 2
     assert "Invalid value for '--out'" in flat(result.stderr)
@@ -423,9 +390,7 @@ def test_internal_error_exits_101_and_debug_shows_traceback(
     assert 'raise ZeroDivisionError("boom")' in result.stderr
 
 
-def test_library_warnings_go_to_stderr(
-    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_library_warnings_go_to_stderr(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     fit = sl.fit
 
     def warning_fit(*args: Any, **kwargs: Any) -> sl.FitResult:

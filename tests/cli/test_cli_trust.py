@@ -88,9 +88,7 @@ def test_backtest_unknown_axis_is_a_usage_error(runs_file: Path) -> None:
 
 
 def test_select_ranks_laws(runs_file: Path) -> None:
-    result = run(
-        "select", runs_file, "--laws", "chinchilla;E + A*N**-alpha", "--bootstrap", "0", "--json"
-    )
+    result = run("select", runs_file, "--laws", "chinchilla;E + A*N**-alpha", "--bootstrap", "0", "--json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["best"] == "chinchilla"

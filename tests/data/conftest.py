@@ -13,8 +13,7 @@ from .fixtures_mlflow import mlflow_tracking_uri
 __all__ = ["mlflow_tracking_uri"]
 
 SHARED_DATA = Path(
-    os.environ.get("SCALINGLAWS_DATA_DIR")
-    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+    os.environ.get("SCALINGLAWS_DATA_DIR") or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 )
 """The project's shared data folder (real data sets, unlicensed: read here, never copied into the repo)."""
 
@@ -41,9 +40,7 @@ def pytest_unconfigure() -> None:
 def shared_data() -> Path:
     """The shared data folder; the test is skipped when it is not there (e.g. outside the project)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(
-            f"shared data folder {SHARED_DATA} is absent; these tests read the real data sets"
-        )
+        pytest.skip(f"shared data folder {SHARED_DATA} is absent; these tests read the real data sets")
     return SHARED_DATA.resolve()
 
 

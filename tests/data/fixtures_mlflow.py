@@ -72,25 +72,14 @@ def start(workdir: Path) -> Server:
     """Spawn ``mlflow server`` on 127.0.0.1 at a free port, its store and log in ``workdir``."""
     port = _free_port()
     command = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--backend-store-uri",
-        f"sqlite:///{workdir / 'mlflow.db'}",
-        "--default-artifact-root",
-        (workdir / "artifacts").as_uri(),
+        sys.executable, "-m", "mlflow", "server",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}",
+        "--default-artifact-root", (workdir / "artifacts").as_uri(),
     ]
     with (workdir / "mlflow-server.log").open("wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+                                   start_new_session=True)
     return Server(process, f"http://127.0.0.1:{port}", workdir)
 
 
@@ -99,13 +88,9 @@ def wait_until_healthy(server: Server, timeout: float = STARTUP_TIMEOUT) -> str:
     deadline = time.monotonic() + timeout
     while not _healthy(server.uri):
         if server.process.poll() is not None:
-            raise RuntimeError(
-                f"mlflow server exited with code {server.process.returncode}:\n{server.log}"
-            )
+            raise RuntimeError(f"mlflow server exited with code {server.process.returncode}:\n{server.log}")
         if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"mlflow server did not answer within {timeout:.0f} s:\n{server.log}"
-            )
+            raise TimeoutError(f"mlflow server did not answer within {timeout:.0f} s:\n{server.log}")
         time.sleep(0.25)
     return server.uri
 
@@ -158,9 +143,7 @@ def shutdown() -> None:
 @pytest.fixture(scope="session")
 def mlflow_tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URI of a live MLflow tracking server shared by the whole test session."""
-    pytest.importorskip(
-        "mlflow", reason="the MLflow tests need `pip install 'scalinglaws[mlflow]'`"
-    )
+    pytest.importorskip("mlflow", reason="the MLflow tests need `pip install 'scalinglaws[mlflow]'`")
     if _prestarted:
         try:
             yield wait_until_healthy(_prestarted[0])

@@ -64,9 +64,7 @@ def offline_wandb(root: Path) -> Iterator[Path]:
     service process; both are torn down on entry and exit so that each use starts from this
     environment and leaves nothing running.
     """
-    wandb = pytest.importorskip(
-        "wandb", reason="the W&B tests need `pip install 'scalinglaws[test]'`"
-    )
+    wandb = pytest.importorskip("wandb", reason="the W&B tests need `pip install 'scalinglaws[test]'`")
     root.mkdir(parents=True, exist_ok=True)
     wandb.teardown()
     with pytest.MonkeyPatch.context() as patch:
@@ -100,25 +98,14 @@ def write_runs(project: str, runs: Sequence[Mapping[str, Any]]) -> list[LoggedRu
 
     out = []
     for spec in runs:
-        run = wandb.init(
-            project=project,
-            name=spec["name"],
-            group=spec.get("group"),
-            config=dict(spec.get("config", {})),
-            settings=wandb.Settings(silent=True),
-        )
+        run = wandb.init(project=project, name=spec["name"], group=spec.get("group"),
+                         config=dict(spec.get("config", {})), settings=wandb.Settings(silent=True))
         for step, values in spec.get("rows", ()):
             run.log(dict(values), step=step)
         for key, value in dict(spec.get("summary", {})).items():
             run.summary[key] = value
-        logged = LoggedRun(
-            run.id,
-            spec["name"],
-            dict(spec.get("config", {})),
-            list(spec.get("rows", ())),
-            dict(spec.get("summary", {})),
-            Path(run.dir).parent,
-        )
+        logged = LoggedRun(run.id, spec["name"], dict(spec.get("config", {})), list(spec.get("rows", ())),
+                           dict(spec.get("summary", {})), Path(run.dir).parent)
         run.finish()
         out.append(logged)
     flush()
@@ -140,27 +127,12 @@ def inspect_summary(run_file: Path) -> dict[str, Any]:
     from wandb.util import get_core_path
 
     done = subprocess.run(
-        [
-            get_core_path(),
-            "leet",
-            "inspect",
-            "--summary",
-            "--json",
-            "--no-observability",
-            "--run-file",
-            str(run_file),
-            str(run_file.parent),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
+        [get_core_path(), "leet", "inspect", "--summary", "--json", "--no-observability", "--run-file",
+         str(run_file), str(run_file.parent)],
+        capture_output=True, text=True, timeout=60, check=False, env=dict(os.environ),
     )
     if done.returncode != 0:
-        pytest.skip(
-            f"this wandb cannot print run files as JSON (needs >= 0.31): {done.stderr.strip()}"
-        )
+        pytest.skip(f"this wandb cannot print run files as JSON (needs >= 0.31): {done.stderr.strip()}")
     document: dict[str, Any] = json.loads(done.stdout)
     return document
 
@@ -170,24 +142,10 @@ def inspect_records(run_file: Path) -> list[dict[str, Any]]:
     from wandb.util import get_core_path
 
     done = subprocess.run(
-        [
-            get_core_path(),
-            "leet",
-            "inspect",
-            "--json",
-            "--no-observability",
-            "--run-file",
-            str(run_file),
-            str(run_file.parent),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=dict(os.environ),
+        [get_core_path(), "leet", "inspect", "--json", "--no-observability", "--run-file", str(run_file),
+         str(run_file.parent)],
+        capture_output=True, text=True, timeout=60, check=False, env=dict(os.environ),
     )
     if done.returncode != 0:
-        pytest.skip(
-            f"this wandb cannot print run files as JSON (needs >= 0.31): {done.stderr.strip()}"
-        )
+        pytest.skip(f"this wandb cannot print run files as JSON (needs >= 0.31): {done.stderr.strip()}")
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]

@@ -22,24 +22,18 @@ runner = CliRunner()
 @pytest.fixture
 def good(tmp_path: Path) -> Path:
     path = tmp_path / "runs.csv"
-    pl.DataFrame(
-        {
-            "run_id": ["a", "a", "b", "b"],
-            "step": [1, 2, 1, 2],
-            "n_params": [1e6, 1e6, 4e6, 4e6],
-            "n_tokens": [1e8, 2e8, 1e8, 2e8],
-            "loss": [3.0, 2.8, 2.9, 2.6],
-        }
-    ).write_csv(path)
+    pl.DataFrame({
+        "run_id": ["a", "a", "b", "b"], "step": [1, 2, 1, 2], "n_params": [1e6, 1e6, 4e6, 4e6],
+        "n_tokens": [1e8, 2e8, 1e8, 2e8], "loss": [3.0, 2.8, 2.9, 2.6],
+    }).write_csv(path)
     return path
 
 
 @pytest.fixture
 def bad(tmp_path: Path) -> Path:
     path = tmp_path / "bad.parquet"
-    pl.DataFrame(
-        {"run_id": ["a", "a"], "step": [1, 1], "n_tokens": [0.0, 1e8], "loss": [3.0, float("nan")]}
-    ).write_parquet(path)
+    pl.DataFrame({"run_id": ["a", "a"], "step": [1, 1], "n_tokens": [0.0, 1e8], "loss": [3.0, float("nan")]}) \
+        .write_parquet(path)
     return path
 
 
@@ -68,9 +62,7 @@ def test_validate_json(bad: Path) -> None:
 
 
 def test_validate_target_and_require(good: Path) -> None:
-    result = runner.invoke(
-        data_app, ["validate", str(good), "--target", "val_loss", "--require", "flops"]
-    )
+    result = runner.invoke(data_app, ["validate", str(good), "--target", "val_loss", "--require", "flops"])
     assert result.exit_code == 1
     assert "column `val_loss` is missing" in result.stdout
     assert "column `flops` is missing" in result.stdout
@@ -106,42 +98,20 @@ def test_import_tensorboard(tmp_path: Path) -> None:
         writer.add_scalar("train/loss", 3.0 - step / 10, step)
     writer.close()
     out = tmp_path / "runs.parquet"
-    result = runner.invoke(
-        data_app,
-        [
-            "import",
-            "tensorboard",
-            str(tmp_path / "logs"),
-            "--out",
-            str(out),
-            "--rename",
-            "train/loss=loss",
-            "--json",
-        ],
-    )
+    result = runner.invoke(data_app, ["import", "tensorboard", str(tmp_path / "logs"), "--out", str(out),
+                                      "--rename", "train/loss=loss", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
-        "source": str(tmp_path / "logs"),
-        "out": str(out),
-        "n_rows": 5,
-        "n_runs": 1,
-        "columns": ["run_id", "step", "loss"],
-    }
-    assert_frame_equal(
-        read_runs(out), read_tensorboard(tmp_path / "logs", columns={"train/loss": "loss"})
-    )
+    assert json.loads(result.stdout) == {"source": str(tmp_path / "logs"), "out": str(out), "n_rows": 5,
+                                         "n_runs": 1, "columns": ["run_id", "step", "loss"]}
+    assert_frame_equal(read_runs(out), read_tensorboard(tmp_path / "logs", columns={"train/loss": "loss"}))
     assert runner.invoke(data_app, ["validate", str(out)]).exit_code == 0
 
 
 def test_import_tensorboard_errors(tmp_path: Path) -> None:
-    result = runner.invoke(
-        data_app, ["import", "tensorboard", str(tmp_path), "--out", str(tmp_path / "o.csv")]
-    )
+    result = runner.invoke(data_app, ["import", "tensorboard", str(tmp_path), "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "no TensorBoard event files" in result.stderr
-    result = runner.invoke(
-        data_app, ["import", "tensorboard", str(tmp_path), "--out", "o.csv", "--rename", "x"]
-    )
+    result = runner.invoke(data_app, ["import", "tensorboard", str(tmp_path), "--out", "o.csv", "--rename", "x"])
     assert result.exit_code == 2
     assert "expected KEY=COLUMN" in result.output
 
@@ -149,9 +119,8 @@ def test_import_tensorboard_errors(tmp_path: Path) -> None:
 def test_import_wandb_export(fixtures_dir: Path, tmp_path: Path) -> None:
     export = fixtures_dir / "wandb" / "panel_export.csv"
     out = tmp_path / "runs.jsonl"
-    result = runner.invoke(
-        data_app, ["import", "wandb", str(export), "--out", str(out), "--rename", "train/loss=loss"]
-    )
+    result = runner.invoke(data_app, ["import", "wandb", str(export), "--out", str(out),
+                                      "--rename", "train/loss=loss"])
     assert result.exit_code == 0, result.output
     assert f"wrote 8 rows (2 runs) from {export} to {out}" in result.stdout
     assert_frame_equal(read_runs(out), read_wandb_export(export, columns={"train/loss": "loss"}))
@@ -178,18 +147,14 @@ def test_import_wandb_api_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_import_missing_extra_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "wandb", None)
-    result = runner.invoke(
-        data_app, ["import", "wandb", "acme/scaling", "--out", str(tmp_path / "o.csv")]
-    )
+    result = runner.invoke(data_app, ["import", "wandb", "acme/scaling", "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "pip install 'scalinglaws[wandb]'" in result.stderr
 
 
 def test_import_bad_output_exit_2(fixtures_dir: Path, tmp_path: Path) -> None:
     export = fixtures_dir / "wandb" / "panel_export.csv"
-    result = runner.invoke(
-        data_app, ["import", "wandb", str(export), "--out", str(tmp_path / "o.xlsx")]
-    )
+    result = runner.invoke(data_app, ["import", "wandb", str(export), "--out", str(tmp_path / "o.xlsx")])
     assert result.exit_code == 2
     assert "`path` of write_runs must end in" in result.stderr
 
@@ -200,34 +165,17 @@ def test_import_mlflow(mlflow_tracking_uri: str, tmp_path: Path) -> None:
 
     client = MlflowClient(tracking_uri=mlflow_tracking_uri)
     run = client.create_run(client.create_experiment("cli-import"), run_name="r")
-    client.log_batch(
-        run.info.run_id,
-        metrics=[Metric("val_loss", 3.0 - s / 100, s, s) for s in range(0, 50, 10)],
-        params=[Param("n_params", "125000000")],
-    )
+    client.log_batch(run.info.run_id, metrics=[Metric("val_loss", 3.0 - s / 100, s, s) for s in range(0, 50, 10)],
+                     params=[Param("n_params", "125000000")])
     out = tmp_path / "runs.parquet"
-    result = runner.invoke(
-        data_app,
-        [
-            "import",
-            "mlflow",
-            "cli-import",
-            "--tracking-uri",
-            mlflow_tracking_uri,
-            "--out",
-            str(out),
-            "--rename",
-            "val_loss=loss",
-        ],
-    )
+    result = runner.invoke(data_app, ["import", "mlflow", "cli-import", "--tracking-uri", mlflow_tracking_uri,
+                                      "--out", str(out), "--rename", "val_loss=loss"])
     assert result.exit_code == 0, result.output
     df = read_runs(out)
     assert df.get_column("loss").to_list() == [3.0 - s / 100 for s in range(0, 50, 10)]
     assert df.get_column("n_params").unique().to_list() == [125000000.0]
     assert runner.invoke(data_app, ["validate", str(out)]).exit_code == 0
-    missing = runner.invoke(
-        data_app,
-        ["import", "mlflow", "nope", "--tracking-uri", mlflow_tracking_uri, "--out", str(out)],
-    )
+    missing = runner.invoke(data_app, ["import", "mlflow", "nope", "--tracking-uri", mlflow_tracking_uri,
+                                       "--out", str(out)])
     assert missing.exit_code == 2
     assert "no experiment 'nope'" in missing.stderr

@@ -24,20 +24,11 @@ EXPECTED = {  # name: (rows, first columns)
     "chinchilla_epoch": (245, ["N", "D", "C", "loss"]),
     "mpl_lr_schedules": (6265, ["run_id", "group", "n_params", "step", "lr", "loss"]),
     "obsscaling_base": (148, ["run_id", "group", "n_params", "n_tokens", "flops", "mmlu"]),
-    "gpt3_curves": (
-        12097,
-        ["run_id", "n_params", "n_params_convention", "n_tokens", "train_loss", "val_loss"],
-    ),
+    "gpt3_curves": (12097, ["run_id", "n_params", "n_params_convention", "n_tokens", "train_loss", "val_loss"]),
     "datablations_curves": (6782, ["run_id", "group", "n_params", "n_tokens", "n_unique_tokens"]),
-    "datablations_final": (
-        199,
-        ["run_id", "group", "n_params", "n_tokens", "n_unique_tokens", "epochs"],
-    ),
+    "datablations_final": (199, ["run_id", "group", "n_params", "n_tokens", "n_unique_tokens", "epochs"]),
     "overtrain": (104, ["run_id", "group", "model_config", "n_params", "n_params_convention"]),
-    "porian_isoflop": (
-        1745,
-        ["group", "dataset", "hparams", "warmup", "decay", "param_count", "val", "flops"],
-    ),
+    "porian_isoflop": (1745, ["group", "dataset", "hparams", "warmup", "decay", "param_count", "val", "flops"]),
 }
 
 
@@ -59,10 +50,8 @@ def test_load_from_data_dir(name: str, data_dir_env: Path) -> None:
 
 def test_chinchilla_matches_the_derived_csv(shared_data: Path) -> None:
     df = datasets.load("chinchilla_epoch", data_dir=shared_data)
-    reference = pl.read_csv(
-        shared_data / "chinchilla_epoch" / "chinchilla_approach3.csv",
-        schema_overrides={"N": pl.Float64},
-    )
+    reference = pl.read_csv(shared_data / "chinchilla_epoch" / "chinchilla_approach3.csv",
+                            schema_overrides={"N": pl.Float64})
     assert df.columns == reference.columns
     # the derived CSV rounds N to an integer and D, C to ~10 significant digits
     np.testing.assert_allclose(df.to_numpy(), reference.to_numpy(), rtol=1e-9, atol=0.0)
@@ -71,13 +60,8 @@ def test_chinchilla_matches_the_derived_csv(shared_data: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "target"),
-    [
-        ("mpl_lr_schedules", "loss"),
-        ("datablations_final", "loss"),
-        ("datablations_curves", "loss"),
-        ("overtrain", "loss_c4_val"),
-        ("porian_isoflop", "loss"),
-    ],
+    [("mpl_lr_schedules", "loss"), ("datablations_final", "loss"), ("datablations_curves", "loss"),
+     ("overtrain", "loss_c4_val"), ("porian_isoflop", "loss")],
 )
 def test_tidy_tables_are_valid_runs_tables(name: str, target: str, data_dir_env: Path) -> None:
     assert check_runs(datasets.load(name), target=target) == ()
@@ -85,10 +69,7 @@ def test_tidy_tables_are_valid_runs_tables(name: str, target: str, data_dir_env:
 
 def test_known_gaps_are_reported_not_hidden(data_dir_env: Path) -> None:
     obs = check_runs(datasets.load("obsscaling_base"), target="mmlu")
-    assert {(p.column, p.rule, p.n_rows) for p in obs} == {
-        ("n_tokens", "null", 25),
-        ("flops", "null", 25),
-    }
+    assert {(p.column, p.rule, p.n_rows) for p in obs} == {("n_tokens", "null", 25), ("flops", "null", 25)}
     gpt3 = check_runs(datasets.load("gpt3_curves"), target="val_loss")
     # digitised train and val curves live on different rows, and digitising gives several points per x
     assert [p.rule for p in gpt3] == ["null", "duplicate_key"]
@@ -104,9 +85,7 @@ def file_url_registry(shared_data: Path, tmp_path: Path, monkeypatch: pytest.Mon
     info = datasets.dataset_info("chinchilla_epoch")
     (source,) = info.files
     local = dataclasses.replace(source, url=(upstream / "svg_extracted_data.csv").as_uri())
-    monkeypatch.setitem(
-        datasets._REGISTRY, "chinchilla_epoch", dataclasses.replace(info, files=(local,))
-    )
+    monkeypatch.setitem(datasets._REGISTRY, "chinchilla_epoch", dataclasses.replace(info, files=(local,)))
     monkeypatch.delenv("SCALINGLAWS_DATA_DIR", raising=False)
     return upstream
 
@@ -143,9 +122,7 @@ def test_corrupted_cache_is_refused(file_url_registry: Path, tmp_path: Path) -> 
     datasets.load("chinchilla_epoch", cache_dir=cache)
     cached = cache / "chinchilla_epoch" / "svg_extracted_data.csv"
     cached.write_text("x\n")
-    with pytest.raises(
-        DataError, match=r"cached file .* has sha256 .*; delete it to download it again"
-    ):
+    with pytest.raises(DataError, match=r"cached file .* has sha256 .*; delete it to download it again"):
         datasets.load("chinchilla_epoch", cache_dir=cache)
 
 
@@ -156,38 +133,27 @@ def test_download_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         raise OSError("network is unreachable")
 
     monkeypatch.setattr(datasets, "_fetch", offline)
-    with pytest.raises(
-        DataError,
-        match=r"could not download https://raw.githubusercontent.com/.*network is "
-        r"unreachable.*SCALINGLAWS_DATA_DIR",
-    ):
+    with pytest.raises(DataError, match=r"could not download https://raw.githubusercontent.com/.*network is "
+                                        r"unreachable.*SCALINGLAWS_DATA_DIR"):
         datasets.load("obsscaling_base", cache_dir=tmp_path)
     with pytest.raises(DataError, match=r"is not cached and `download=False`"):
         datasets.load("obsscaling_base", cache_dir=tmp_path, download=False)
 
 
-def test_local_only_datasets_need_a_data_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_local_only_datasets_need_a_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SCALINGLAWS_DATA_DIR", raising=False)
-    with pytest.raises(
-        DataError, match=r"datasets.load\('overtrain'\) is available only from a local copy"
-    ):
+    with pytest.raises(DataError, match=r"datasets.load\('overtrain'\) is available only from a local copy"):
         datasets.load("overtrain", cache_dir=tmp_path)
 
 
 def test_data_dir_errors(shared_data: Path, tmp_path: Path) -> None:
-    with pytest.raises(
-        DataError, match=r"`name` of datasets.load must be one of \[.*\]. Got 'chinchilla'"
-    ):
+    with pytest.raises(DataError, match=r"`name` of datasets.load must be one of \[.*\]. Got 'chinchilla'"):
         datasets.load("chinchilla")
     with pytest.raises(DataError, match=r"no file 'svg_extracted_data.csv' in .*chinchilla_epoch"):
         datasets.load("chinchilla_epoch", data_dir=tmp_path)
     (tmp_path / "chinchilla_epoch").mkdir()
     (tmp_path / "chinchilla_epoch" / "svg_extracted_data.csv").write_text("x\n1\n")
-    with pytest.raises(
-        DataError, match=r"local file .* has sha256 .*differs from the published file"
-    ):
+    with pytest.raises(DataError, match=r"local file .* has sha256 .*differs from the published file"):
         datasets.load("chinchilla_epoch", data_dir=tmp_path)
 
 

@@ -28,19 +28,13 @@ def test_fit_from_an_mlflow_experiment(mlflow_tracking_uri: str) -> None:
         run = client.create_run(experiment, run_name=f"n{n_params:.3g}")
         # Five checkpoints per run; the final one (most tokens) is the one the law describes.
         tokens = n_params * np.geomspace(2, 80, 5)
-        loss = law.predict(TRUTH, {"N": np.full(5, n_params), "D": tokens}) * np.exp(
-            rng.normal(0, 0.003, 5)
-        )
+        loss = law.predict(TRUTH, {"N": np.full(5, n_params), "D": tokens}) * np.exp(rng.normal(0, 0.003, 5))
         metrics = [Metric("val_loss", float(v), 0, step) for step, v in enumerate(loss)]
         metrics += [Metric("tokens", float(t), 0, step) for step, t in enumerate(tokens)]
-        client.log_batch(
-            run.info.run_id, metrics=metrics, params=[Param("n_params", repr(float(n_params)))]
-        )
+        client.log_batch(run.info.run_id, metrics=metrics, params=[Param("n_params", repr(float(n_params)))])
         client.set_terminated(run.info.run_id)
 
-    runs = read_mlflow(
-        name, tracking_uri=mlflow_tracking_uri, columns={"val_loss": "loss", "tokens": "n_tokens"}
-    )
+    runs = read_mlflow(name, tracking_uri=mlflow_tracking_uri, columns={"val_loss": "loss", "tokens": "n_tokens"})
     assert runs.height == 30
     # Every checkpoint is a point of the law here (each is the end of a schedule in this synthetic
     # ladder), so fit all of them; then refit on the final checkpoints only, recording the filter.

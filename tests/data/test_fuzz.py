@@ -36,23 +36,10 @@ NUMBERS = st.one_of(
     st.integers(min_value=-(2**40), max_value=2**40).map(float),
     st.sampled_from([0.0, -1.0, 1e-300, 1e300, math.nan, math.inf, -math.inf]),
 )
-COLUMN_NAMES = st.sampled_from(
-    [
-        "run_id",
-        "group",
-        "step",
-        "n_params",
-        "n_params_convention",
-        "n_tokens",
-        "n_unique_tokens",
-        "flops",
-        "flops_convention",
-        "lr",
-        "loss",
-        "val_loss",
-        "note",
-    ]
-)
+COLUMN_NAMES = st.sampled_from([
+    "run_id", "group", "step", "n_params", "n_params_convention", "n_tokens", "n_unique_tokens", "flops",
+    "flops_convention", "lr", "loss", "val_loss", "note",
+])
 
 
 @st.composite
@@ -149,9 +136,7 @@ CSV_CELLS = st.one_of(
 @st.composite
 def csv_texts(draw: st.DrawFn) -> str:
     width = draw(st.integers(1, 4))
-    lines = draw(
-        st.lists(st.lists(CSV_CELLS, min_size=1, max_size=width + 1), min_size=0, max_size=6)
-    )
+    lines = draw(st.lists(st.lists(CSV_CELLS, min_size=1, max_size=width + 1), min_size=0, max_size=6))
     return "\n".join(",".join(cells) for cells in lines)
 
 
@@ -173,30 +158,22 @@ def test_csv_reader(text: str) -> None:
 
 
 @FUZZ
-@given(
-    content=st.one_of(
-        st.binary(max_size=200),
-        st.recursive(
-            st.one_of(st.none(), st.booleans(), NUMBERS.filter(math.isfinite), st.text(max_size=5)),
-            lambda inner: st.one_of(
-                st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)
-            ),
-            max_leaves=12,
-        ).map(lambda v: __import__("json").dumps(v).encode()),
-    ),
-    name=st.sampled_from(["runs.json", "runs.jsonl", "runs.parquet"]),
-)
+@given(content=st.one_of(
+    st.binary(max_size=200),
+    st.recursive(st.one_of(st.none(), st.booleans(), NUMBERS.filter(math.isfinite), st.text(max_size=5)),
+                 lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                         st.dictionaries(st.text(max_size=4), inner, max_size=4)),
+                 max_leaves=12).map(lambda v: __import__("json").dumps(v).encode()),
+), name=st.sampled_from(["runs.json", "runs.jsonl", "runs.parquet"]))
 def test_json_and_parquet_readers(content: bytes, name: str) -> None:
     result = read_file(name, content)
     assert result is None or isinstance(result, pl.DataFrame)
 
 
 @FUZZ
-@given(
-    text=st.one_of(csv_texts(), st.text(max_size=120)),
-    name=st.sampled_from(["export.csv", "export.jsonl", "export.json"]),
-    kind=st.sampled_from(["auto", "panel", "runs", "history"]),
-)
+@given(text=st.one_of(csv_texts(), st.text(max_size=120)),
+       name=st.sampled_from(["export.csv", "export.jsonl", "export.json"]),
+       kind=st.sampled_from(["auto", "panel", "runs", "history"]))
 def test_wandb_export_reader(text: str, name: str, kind: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name

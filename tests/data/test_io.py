@@ -17,16 +17,14 @@ from scalinglaws.errors import DataError
 
 @pytest.fixture
 def table() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "run_id": ["a", "a", "b"],
-            "step": [100, 200, 100],
-            "n_params": [1.5e7, 1.5e7, 6.0e7],
-            "n_tokens": [1.0e8, 2.0e8, 1.0e8],
-            "loss": [3.25, 3.0, 2.875],
-            "note": ["x", None, "z"],
-        }
-    )
+    return pl.DataFrame({
+        "run_id": ["a", "a", "b"],
+        "step": [100, 200, 100],
+        "n_params": [1.5e7, 1.5e7, 6.0e7],
+        "n_tokens": [1.0e8, 2.0e8, 1.0e8],
+        "loss": [3.25, 3.0, 2.875],
+        "note": ["x", None, "z"],
+    })
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl", ".ndjson", ".json"])
@@ -59,22 +57,16 @@ def test_frames_and_mappings(table: pl.DataFrame) -> None:
 
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(
-        DataError,
-        match=r"`source` of read_runs must be a .csv, .parquet, .jsonl/.ndjson or "
-        r".json file. Got '.*runs.xlsx' instead",
-    ):
+    with pytest.raises(DataError, match=r"`source` of read_runs must be a .csv, .parquet, .jsonl/.ndjson or "
+                                        r".json file. Got '.*runs.xlsx' instead"):
         read_runs(tmp_path / "runs.xlsx")
     with pytest.raises(DataError, match=r"`source` of read_runs: no file at '.*missing.csv'"):
         read_runs(tmp_path / "missing.csv")
 
 
 def test_unsupported_type() -> None:
-    with pytest.raises(
-        DataError,
-        match=r"`source` of read_runs must be a path, a polars, pandas or pyarrow "
-        r"table, or a mapping of columns. Got int instead",
-    ):
+    with pytest.raises(DataError, match=r"`source` of read_runs must be a path, a polars, pandas or pyarrow "
+                                        r"table, or a mapping of columns. Got int instead"):
         read_runs(3)
 
 
@@ -84,18 +76,12 @@ def test_unsupported_type() -> None:
         ("bad.parquet", b"not a parquet file", r"could not read '.*bad.parquet'"),
         ("bad.jsonl", b'{"loss": 1.0}\n{"loss": \n', r"could not read '.*bad.jsonl'"),
         ("bad.json", b"[1, 2, 3]", r"is a JSON array whose items are not all objects"),
-        (
-            "scalar.json",
-            b"3.5",
-            r"must hold a JSON array of row objects or an object of column arrays",
-        ),
+        ("scalar.json", b"3.5", r"must hold a JSON array of row objects or an object of column arrays"),
         ("truncated.json", b'[{"loss": 1', r"could not read '.*truncated.json': JSONDecodeError"),
         ("empty.csv", b"", r"could not read '.*empty.csv'"),
     ],
 )
-def test_malformed_files_raise_data_error(
-    tmp_path: Path, name: str, content: bytes, fragment: str
-) -> None:
+def test_malformed_files_raise_data_error(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(DataError, match=fragment):
@@ -119,9 +105,7 @@ def test_pyarrow_array_is_not_a_table() -> None:
 
 
 def test_write_runs_errors(table: pl.DataFrame, tmp_path: Path) -> None:
-    with pytest.raises(
-        DataError, match=r"`path` of write_runs must end in .csv, .parquet, .jsonl or .json"
-    ):
+    with pytest.raises(DataError, match=r"`path` of write_runs must end in .csv, .parquet, .jsonl or .json"):
         write_runs(table, tmp_path / "runs.xlsx")
     with pytest.raises(DataError, match=r"`path` of write_runs: could not write"):
         write_runs(table, tmp_path / "missing-folder" / "runs.csv")

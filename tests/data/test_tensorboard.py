@@ -56,17 +56,13 @@ def write_tensor_run(folder: Path, values: dict[str, dict[int, float]]) -> None:
     writer = EventFileWriter(str(folder))
     steps = sorted({s for series in values.values() for s in series})
     for step in steps:
-        summary = summary_pb2.Summary(
-            value=[
-                summary_pb2.Summary.Value(
-                    tag=tag,
-                    tensor=tensor_util.make_tensor_proto(np.float32(series[step])),
-                    metadata=metadata.create_summary_metadata(display_name="", description=""),
-                )
-                for tag, series in values.items()
-                if step in series
-            ]
-        )
+        summary = summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(
+                tag=tag, tensor=tensor_util.make_tensor_proto(np.float32(series[step])),
+                metadata=metadata.create_summary_metadata(display_name="", description=""),
+            )
+            for tag, series in values.items() if step in series
+        ])
         writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
     writer.close()
 
@@ -75,37 +71,20 @@ def write_tensor_run(folder: Path, values: dict[str, dict[int, float]]) -> None:
 def logdir(tmp_path: Path) -> tuple[Path, pl.DataFrame]:
     rng = np.random.default_rng(0)
     small_loss = {s: 4.0 / (1 + s / 100) + 0.01 * rng.standard_normal() for s in STEPS}
-    small_lr = {
-        s: 3e-4 * min(1.0, (s + 1) / 200) for s in STEPS[::2]
-    }  # logged every other checkpoint
+    small_lr = {s: 3e-4 * min(1.0, (s + 1) / 200) for s in STEPS[::2]}  # logged every other checkpoint
     big_train = {s: 3.5 / (1 + s / 80) for s in STEPS}
     big_eval = {s: 3.6 / (1 + s / 80) + 1e-7 for s in STEPS[::4]}
     write_tensorboardx_run(tmp_path / "small", small_loss, small_lr)
     write_tensor_run(tmp_path / "big" / "seed1", {"train/loss": big_train, "eval/loss": big_eval})
 
     rows = []
-    for run, series in (
-        ("big/seed1", {"train/loss": big_train, "eval/loss": big_eval, "lr": {}}),
-        ("small", {"train/loss": small_loss, "eval/loss": {}, "lr": small_lr}),
-    ):
+    for run, series in (("big/seed1", {"train/loss": big_train, "eval/loss": big_eval, "lr": {}}),
+                        ("small", {"train/loss": small_loss, "eval/loss": {}, "lr": small_lr})):
         for step in sorted(set().union(*series.values())):
-            rows.append(
-                {
-                    "run_id": run,
-                    "step": step,
-                    **{k: (f32(v[step]) if step in v else None) for k, v in series.items()},
-                }
-            )
-    expected = pl.DataFrame(
-        rows,
-        schema={
-            "run_id": pl.String,
-            "step": pl.Int64,
-            "train/loss": pl.Float64,
-            "eval/loss": pl.Float64,
-            "lr": pl.Float64,
-        },
-    )
+            rows.append({"run_id": run, "step": step,
+                         **{k: (f32(v[step]) if step in v else None) for k, v in series.items()}})
+    expected = pl.DataFrame(rows, schema={"run_id": pl.String, "step": pl.Int64, "train/loss": pl.Float64,
+                                          "eval/loss": pl.Float64, "lr": pl.Float64})
     return tmp_path, expected
 
 
@@ -114,9 +93,7 @@ def test_round_trip_every_value(logdir: tuple[Path, pl.DataFrame]) -> None:
     df = read_tensorboard(root)
     assert df.columns[:2] == ["run_id", "step"]
     assert sorted(df.columns[2:]) == ["eval/loss", "lr", "train/loss"]
-    assert_frame_equal(
-        df.select(expected.columns), expected
-    )  # exact: float32 values widened to float64
+    assert_frame_equal(df.select(expected.columns), expected)  # exact: float32 values widened to float64
 
 
 def test_tags_and_renames(logdir: tuple[Path, pl.DataFrame]) -> None:
@@ -138,12 +115,9 @@ def test_resumed_run_duplicates(tmp_path: Path) -> None:
     write_tensorboardx_run(tmp_path / "run", {0: 5.0, 100: 4.0, 200: 3.0}, {})
     # the resumed run writes a second, newer file that repeats step 200
     write_tensorboardx_run(tmp_path / "run", {200: 3.5, 300: 2.5}, {}, suffix=".resumed")
-    with pytest.raises(
-        DataError,
-        match=r"read_tensorboard: 2 values of the event files are logged more than "
-        r"once at the same step \(\('run', 'train/loss', step 200\)\).*"
-        r"on_duplicate='last'",
-    ):
+    with pytest.raises(DataError, match=r"read_tensorboard: 2 values of the event files are logged more than "
+                                        r"once at the same step \(\('run', 'train/loss', step 200\)\).*"
+                                        r"on_duplicate='last'"):
         read_tensorboard(tmp_path)
     df = read_tensorboard(tmp_path, on_duplicate="last")
     assert df.get_column("train/loss").to_list() == [5.0, 4.0, 3.5, 2.5]
@@ -157,13 +131,9 @@ def test_errors(tmp_path: Path) -> None:
     write_tensorboardx_run(tmp_path / "r", {0: 1.0}, {})
     with pytest.raises(DataError, match=r"have no values for any of the tags \['acc'\]"):
         read_tensorboard(tmp_path, tags=["acc"])
-    with pytest.raises(
-        DataError, match=r"key 'train/loss' would become column `step`, which is reserved"
-    ):
+    with pytest.raises(DataError, match=r"key 'train/loss' would become column `step`, which is reserved"):
         read_tensorboard(tmp_path, columns={"train/loss": "step"})
-    with pytest.raises(
-        DataError, match=r"`on_duplicate` of read_tensorboard must be 'error' or 'last'"
-    ):
+    with pytest.raises(DataError, match=r"`on_duplicate` of read_tensorboard must be 'error' or 'last'"):
         read_tensorboard(tmp_path, on_duplicate="first")  # type: ignore[arg-type]
     with pytest.raises(DataError, match=r"`columns` of read_tensorboard must map source names"):
         read_tensorboard(tmp_path, columns={"a": 1})  # type: ignore[dict-item]
@@ -174,9 +144,7 @@ def test_corrupt_event_file(tmp_path: Path) -> None:
     # readable then ends in a clear DataError rather than an empty table.
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "events.out.tfevents.1.host").write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(
-        DataError, match=r"read_tensorboard: the runs under .* have no values for any scalar"
-    ):
+    with pytest.raises(DataError, match=r"read_tensorboard: the runs under .* have no values for any scalar"):
         read_tensorboard(tmp_path)
 
 
@@ -208,29 +176,17 @@ def write_ladder(root: Path) -> dict[str, dict[str, object]]:
         for step, value, seen in zip(CHECKPOINTS, loss, tokens, strict=True):
             writer.add_scalar("train/loss", value, step)
             writer.add_scalar("tokens", seen, step)
-        hparams = {
-            "lr": 3e-4 * (k + 1),
-            "width": 64 * (k + 1),
-            "optimizer": "adamw",
-            "tied": k % 2 == 0,
-        }
+        hparams = {"lr": 3e-4 * (k + 1), "width": 64 * (k + 1), "optimizer": "adamw", "tied": k % 2 == 0}
         writer.add_hparams(hparams, {"hparam/final_loss": float(loss[-1])})
         writer.close()
-        expected[name] = {
-            "n_params": f32(n_params),
-            "loss": [f32(v) for v in loss],
-            "tokens": [f32(t) for t in tokens],
-            "final": f32(loss[-1]),
-            **hparams,
-        }
+        expected[name] = {"n_params": f32(n_params), "loss": [f32(v) for v in loss],
+                          "tokens": [f32(t) for t in tokens], "final": f32(loss[-1]), **hparams}
     return expected
 
 
 def test_add_hparams_sub_folders_are_part_of_their_run(tmp_path: Path) -> None:
     expected = write_ladder(tmp_path)
-    assert (
-        len(list(tmp_path.rglob("*tfevents*"))) == 14
-    )  # a run folder and an hparams folder per run
+    assert len(list(tmp_path.rglob("*tfevents*"))) == 14  # a run folder and an hparams folder per run
     df = read_tensorboard(tmp_path, columns={"train/loss": "loss", "tokens": "n_tokens"})
     assert sorted(df.get_column("run_id").unique().to_list()) == sorted(expected)  # 7 runs, not 14
     assert df.height == 7 * len(CHECKPOINTS)  # the step-0 rows held only n_params: dropped
@@ -268,39 +224,15 @@ def test_cli_import_then_fit(tmp_path: Path) -> None:
     write_ladder(tmp_path / "logs")
     out = tmp_path / "runs.parquet"
     runner = CliRunner()
-    result = runner.invoke(
-        app,
-        [
-            "data",
-            "import",
-            "tensorboard",
-            str(tmp_path / "logs"),
-            "--out",
-            str(out),
-            "--rename",
-            "train/loss=loss",
-            "--rename",
-            "tokens=n_tokens",
-        ],
-    )
+    result = runner.invoke(app, ["data", "import", "tensorboard", str(tmp_path / "logs"), "--out", str(out),
+                                 "--rename", "train/loss=loss", "--rename", "tokens=n_tokens"])
     assert result.exit_code == 0, result.output
     assert "wrote 35 rows (7 runs)" in result.stdout
     fitted = runner.invoke(app, ["fit", str(out), "--law", "chinchilla", "--json"])
     assert fitted.exit_code == 0, fitted.output
     assert '"status": "converged"' in fitted.stdout
-    bare = runner.invoke(
-        app,
-        [
-            "data",
-            "import",
-            "tensorboard",
-            str(tmp_path / "logs"),
-            "--out",
-            str(tmp_path / "bare.csv"),
-            "--no-hparams",
-            "--no-auto-constants",
-        ],
-    )
+    bare = runner.invoke(app, ["data", "import", "tensorboard", str(tmp_path / "logs"), "--out",
+                               str(tmp_path / "bare.csv"), "--no-hparams", "--no-auto-constants"])
     assert bare.exit_code == 0, bare.output
     table = pl.read_csv(tmp_path / "bare.csv")
     assert "lr" not in table.columns
@@ -308,9 +240,7 @@ def test_cli_import_then_fit(tmp_path: Path) -> None:
     assert table.filter(pl.col("step") == 100).get_column("n_params").null_count() == 7
 
 
-def write_tf2_hparams_run(
-    folder: Path, hparams: dict[str, object], losses: dict[int, float]
-) -> None:
+def write_tf2_hparams_run(folder: Path, hparams: dict[str, object], losses: dict[int, float]) -> None:
     """A run as TF2's ``hp.hparams`` writes it: the session start in the run's own event file, written
     here with TensorBoard's own writer and HParams metadata (no TensorFlow needed)."""
     from google.protobuf import struct_pb2
@@ -330,24 +260,16 @@ def write_tf2_hparams_run(
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     writer = EventFileWriter(str(folder), filename_suffix=".hparams")
-    summary = summary_pb2.Summary(
-        value=[
-            summary_pb2.Summary.Value(
-                tag=metadata.SESSION_START_INFO_TAG,
-                metadata=metadata.create_summary_metadata(content),
-                tensor=metadata.NULL_TENSOR,
-            )
-        ]
-    )
+    summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(
+        tag=metadata.SESSION_START_INFO_TAG, metadata=metadata.create_summary_metadata(content),
+        tensor=metadata.NULL_TENSOR)])
     writer.add_event(event_pb2.Event(wall_time=time.time(), step=0, summary=summary))
     writer.close()
 
 
 def test_hparams_in_the_run_files(tmp_path: Path) -> None:
     write_tf2_hparams_run(tmp_path / "a", {"lr": 1e-3, "act": "gelu"}, {0: 3.0, 10: 2.0})
-    write_tf2_hparams_run(
-        tmp_path / "b", {"lr": 2e-3, "act": "relu", "dropout": 0.1}, {0: 3.5, 10: 2.5}
-    )
+    write_tf2_hparams_run(tmp_path / "b", {"lr": 2e-3, "act": "relu", "dropout": 0.1}, {0: 3.5, 10: 2.5})
     df = read_tensorboard(tmp_path)
     assert df.get_column("run_id").to_list() == ["a", "a", "b", "b"]
     assert df.get_column("lr").to_list() == [1e-3, 1e-3, 2e-3, 2e-3]
@@ -363,11 +285,8 @@ def test_two_hparams_sessions_that_disagree(tmp_path: Path) -> None:
     writer.add_hparams({"lr": 1e-3}, {"hparam/acc": 0.5}, name="first")
     writer.add_hparams({"lr": 2e-3}, {"hparam/acc": 0.5}, name="second")
     writer.close()
-    with pytest.raises(
-        DataError,
-        match=r"run 'run' gives hyper-parameter 'lr' two values: 0\.001 \(in "
-        r".*first'\) and 0\.002 \(in .*second'\).*on_duplicate='last'",
-    ):
+    with pytest.raises(DataError, match=r"run 'run' gives hyper-parameter 'lr' two values: 0\.001 \(in "
+                                        r".*first'\) and 0\.002 \(in .*second'\).*on_duplicate='last'"):
         read_tensorboard(tmp_path)
     df = read_tensorboard(tmp_path, on_duplicate="last")
     assert df.get_column("run_id").unique().to_list() == ["run"]
@@ -381,32 +300,21 @@ def test_two_sessions_with_different_metrics(tmp_path: Path) -> None:
     writer.add_hparams({"lr": 1e-3}, {"hparam/acc": 0.5}, name="first")
     writer.add_hparams({"lr": 1e-3}, {"hparam/acc": 0.75}, name="second")
     writer.close()
-    with pytest.raises(
-        DataError,
-        match=r"run 'run' has several add_hparams sessions that give metric "
-        r"'hparam/acc' different values \(0\.5 and 0\.75\)",
-    ):
+    with pytest.raises(DataError, match=r"run 'run' has several add_hparams sessions that give metric "
+                                        r"'hparam/acc' different values \(0\.5 and 0\.75\)"):
         read_tensorboard(tmp_path)
-    assert read_tensorboard(tmp_path, on_duplicate="last").get_column("hparam/acc").to_list() == [
-        0.75
-    ]
+    assert read_tensorboard(tmp_path, on_duplicate="last").get_column("hparam/acc").to_list() == [0.75]
 
 
 def test_explicit_constants(tmp_path: Path) -> None:
     write_tensorboardx_run(tmp_path / "r", {0: 5.0, 100: 4.0, 200: 3.0}, {200: 1e-4})
     df = read_tensorboard(tmp_path, constants=["lr"])
     assert df.get_column("lr").to_list() == [f32(1e-4)] * 3
-    with pytest.raises(
-        DataError,
-        match=r"`constants` of read_tensorboard: key 'train/loss' has 3 different "
-        r"values in run 'r' \(\[5\.0, 4\.0, 3\.0\] at steps \[0, 100, 200\]\)",
-    ):
+    with pytest.raises(DataError, match=r"`constants` of read_tensorboard: key 'train/loss' has 3 different "
+                                        r"values in run 'r' \(\[5\.0, 4\.0, 3\.0\] at steps \[0, 100, 200\]\)"):
         read_tensorboard(tmp_path, constants=["train/loss"])
-    with pytest.raises(
-        DataError,
-        match=r"`constants` of read_tensorboard: \['n_params'\] is not logged in "
-        r"the event files",
-    ):
+    with pytest.raises(DataError, match=r"`constants` of read_tensorboard: \['n_params'\] is not logged in "
+                                        r"the event files"):
         read_tensorboard(tmp_path, constants=["n_params"])
 
 
@@ -417,9 +325,7 @@ def test_a_constant_logged_again_by_a_resumed_run(tmp_path: Path) -> None:
         first.add_scalar("loss", 4.0 - step / 100, step)
     first.close()
     resumed = tensorboardX.SummaryWriter(str(tmp_path / "run"), filename_suffix=".resumed")
-    resumed.add_scalar(
-        "n_params", 1.25e8, 200
-    )  # the training script logs it again when it restarts
+    resumed.add_scalar("n_params", 1.25e8, 200)  # the training script logs it again when it restarts
     resumed.add_scalar("loss", 1.5, 300)
     resumed.close()
     df = read_tensorboard(tmp_path)

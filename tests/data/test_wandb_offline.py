@@ -46,30 +46,18 @@ def ladder() -> list[dict[str, object]]:
         tokens = n_params * np.geomspace(2, 80, len(STEPS))
         loss = law.predict(TRUTH, {"N": np.full(len(STEPS), n_params), "D": tokens})
         loss = loss * np.exp(rng.normal(0, 0.003, len(STEPS)))
-        rows = [
-            (step, {"train/loss": float(v), "tokens": float(t), "lr": 3e-4 / (1 + step / 1000)})
-            for step, v, t in zip(STEPS, loss, tokens, strict=True)
-        ]
-        runs.append(
-            {
-                "name": f"n{n_params:.3g}",
-                "group": "ladder" if k < 3 else "ladder-b",
-                "config": {
-                    "n_params": float(n_params),
-                    "model": {"n_layers": 4 + k, "act": "gelu"},
-                    "seed": k,
-                },
-                "rows": rows,
-                "summary": {"best_loss": float(min(loss))},
-            }
-        )
+        rows = [(step, {"train/loss": float(v), "tokens": float(t), "lr": 3e-4 / (1 + step / 1000)})
+                for step, v, t in zip(STEPS, loss, tokens, strict=True)]
+        runs.append({
+            "name": f"n{n_params:.3g}", "group": "ladder" if k < 3 else "ladder-b",
+            "config": {"n_params": float(n_params), "model": {"n_layers": 4 + k, "act": "gelu"}, "seed": k},
+            "rows": rows, "summary": {"best_loss": float(min(loss))},
+        })
     return runs
 
 
 @pytest.fixture(scope="module")
-def offline_ladder(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, list[LoggedRun]]]:
+def offline_ladder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[LoggedRun]]]:
     root = tmp_path_factory.mktemp("wandb-ladder")
     with offline_wandb(root) as folder:
         logged = write_runs("scaling-ladder", ladder())
@@ -85,9 +73,7 @@ def wandb_env(tmp_path: Path) -> Iterator[Path]:
 COLUMNS = {"train/loss": "loss", "tokens": "n_tokens"}
 
 
-def test_offline_folder_round_trips_every_value(
-    offline_ladder: tuple[Path, list[LoggedRun]],
-) -> None:
+def test_offline_folder_round_trips_every_value(offline_ladder: tuple[Path, list[LoggedRun]]) -> None:
     folder, logged = offline_ladder
     assert len(wandb_run_files(folder)) == len(logged)  # `latest-run` (a link) is not read twice
     df = read_wandb_offline(folder, columns=COLUMNS)
@@ -96,18 +82,14 @@ def test_offline_folder_round_trips_every_value(
     for run in logged:
         part = df.filter(pl.col("run_id") == run.run_id).sort("step")
         assert part.get_column("step").to_list() == [step for step, _ in run.rows]
-        assert part.get_column("loss").to_list() == [
-            v["train/loss"] for _, v in run.rows
-        ]  # exact float64
+        assert part.get_column("loss").to_list() == [v["train/loss"] for _, v in run.rows]  # exact float64
         assert part.get_column("n_tokens").to_list() == [v["tokens"] for _, v in run.rows]
         assert part.get_column("lr").to_list() == [v["lr"] for _, v in run.rows]
         assert part.get_column("run_name").unique().to_list() == [run.name]
         assert part.get_column("project").unique().to_list() == ["scaling-ladder"]
         # config is run-constant: every row carries it (nested keys flattened with dots)
         assert part.get_column("n_params").to_list() == [run.config["n_params"]] * len(STEPS)
-        assert part.get_column("model.n_layers").unique().to_list() == [
-            run.config["model"]["n_layers"]
-        ]
+        assert part.get_column("model.n_layers").unique().to_list() == [run.config["model"]["n_layers"]]
         assert part.get_column("model.act").unique().to_list() == ["gelu"]
         # a summary value that is not a history key is a run-constant column too
         assert part.get_column("best_loss").unique().to_list() == [run.summary["best_loss"]]
@@ -135,9 +117,7 @@ def test_a_bare_run_file(offline_ladder: tuple[Path, list[LoggedRun]]) -> None:
     df = read_wandb_offline(file, keys=["train/loss"], columns=COLUMNS, config=False, summary=False)
     assert df.columns == ["run_id", "step", "loss", "run_name", "project", "group"]
     assert df.get_column("loss").to_list() == [v["train/loss"] for _, v in run.rows]
-    with pytest.raises(
-        DataError, match=r"is a W&B run file, not an export; read it .* `read_wandb_offline`"
-    ):
+    with pytest.raises(DataError, match=r"is a W&B run file, not an export; read it .* `read_wandb_offline`"):
         read_wandb_export(file)
 
 
@@ -147,21 +127,8 @@ def test_cli_imports_a_folder_and_a_file_then_fits(
     folder, logged = offline_ladder
     runner = CliRunner()
     out = tmp_path / "runs.parquet"
-    result = runner.invoke(
-        app,
-        [
-            "data",
-            "import",
-            "wandb",
-            str(folder),
-            "--out",
-            str(out),
-            "--rename",
-            "train/loss=loss",
-            "--rename",
-            "tokens=n_tokens",
-        ],
-    )
+    result = runner.invoke(app, ["data", "import", "wandb", str(folder), "--out", str(out),
+                                 "--rename", "train/loss=loss", "--rename", "tokens=n_tokens"])
     assert result.exit_code == 0, result.output
     assert f"wrote 30 rows ({len(SIZES)} runs)" in result.stdout
     assert pl.read_parquet(out).equals(read_wandb_offline(folder, columns=COLUMNS))
@@ -172,9 +139,7 @@ def test_cli_imports_a_folder_and_a_file_then_fits(
     assert logged[0].folder is not None
     (file,) = logged[0].folder.glob("run-*.wandb")
     single = tmp_path / "one.csv"
-    result = runner.invoke(
-        app, ["data", "import", "wandb", str(file), "--out", str(single), "--no-config"]
-    )
+    result = runner.invoke(app, ["data", "import", "wandb", str(file), "--out", str(single), "--no-config"])
     assert result.exit_code == 0, result.output
     assert pl.read_csv(single).get_column("run_id").unique().to_list() == [logged[0].run_id]
 
@@ -183,12 +148,10 @@ def test_values_logged_once_and_what_is_skipped(wandb_env: Path) -> None:
     import wandb
 
     image = wandb.Image(np.zeros((4, 4, 3), dtype=np.uint8))
-    rows = [
-        (0, {"n_params": 1.5e8, "init_loss": 11.0}),
-        (10, {"loss": 3.25, "val": {"loss": 3.5}, "note": "text", "sample": image}),
-        (20, {"loss": float("nan"), "grad_norm": float("inf")}),
-        (30, {"loss": 2.75, "final_eval": 2.5}),
-    ]
+    rows = [(0, {"n_params": 1.5e8, "init_loss": 11.0}),
+            (10, {"loss": 3.25, "val": {"loss": 3.5}, "note": "text", "sample": image}),
+            (20, {"loss": float("nan"), "grad_norm": float("inf")}),
+            (30, {"loss": 2.75, "final_eval": 2.5})]
     (run,) = write_runs("kinds", [{"name": "r", "config": {}, "rows": rows}])
     df = read_wandb_offline(wandb_env)
     # logged once at the first step: attached to every row, and the step-0 row (nothing else) dropped
@@ -203,9 +166,7 @@ def test_values_logged_once_and_what_is_skipped(wandb_env: Path) -> None:
     assert loss[2] == 2.75
     assert df.get_column("grad_norm").to_list() == [None, math.inf, None]
     assert df.get_column("val.loss").to_list() == [3.5, None, None]  # nested values, dotted
-    assert not any(
-        c.startswith(("sample", "note", "_")) for c in df.columns
-    )  # media, text, internals
+    assert not any(c.startswith(("sample", "note", "_")) for c in df.columns)  # media, text, internals
     assert df.get_column("run_id").unique().to_list() == [run.run_id]
 
     kept = read_wandb_offline(wandb_env, auto_constants=False)
@@ -213,15 +174,10 @@ def test_values_logged_once_and_what_is_skipped(wandb_env: Path) -> None:
     assert kept.get_column("n_params").to_list() == [1.5e8, None, None, None]
     forced = read_wandb_offline(wandb_env, constants=["final_eval"])
     assert forced.get_column("final_eval").to_list() == [2.5] * 3
-    with pytest.raises(
-        DataError,
-        match=r"`constants` of read_wandb_offline: key 'loss' has 3 different "
-        r"values in run",
-    ):
+    with pytest.raises(DataError, match=r"`constants` of read_wandb_offline: key 'loss' has 3 different "
+                                        r"values in run"):
         read_wandb_offline(wandb_env, constants=["loss"])
-    with pytest.raises(
-        DataError, match=r"`constants` of read_wandb_offline: \['lr'\] is not logged"
-    ):
+    with pytest.raises(DataError, match=r"`constants` of read_wandb_offline: \['lr'\] is not logged"):
         read_wandb_offline(wandb_env, constants=["lr"])
 
 
@@ -240,11 +196,8 @@ def test_resumed_run_files_are_one_run(wandb_env: Path) -> None:
     again.finish()
     flush()
     assert len(wandb_run_files(wandb_env)) == 2
-    with pytest.raises(
-        DataError,
-        match=r"logged more than once at the same step \(\('" + run_id + r"', 'loss', "
-        r"step 2\)\).*on_duplicate='last'",
-    ):
+    with pytest.raises(DataError, match=r"logged more than once at the same step \(\('" + run_id + r"', 'loss', "
+                                        r"step 2\)\).*on_duplicate='last'"):
         read_wandb_offline(wandb_env)
     df = read_wandb_offline(wandb_env, on_duplicate="last")
     assert df.get_column("step").to_list() == [0, 1, 2, 3]
@@ -253,22 +206,10 @@ def test_resumed_run_files_are_one_run(wandb_env: Path) -> None:
 
 
 def test_config_and_summary_with_one_name(wandb_env: Path) -> None:
-    write_runs(
-        "clash",
-        [
-            {
-                "name": "r",
-                "config": {"width": 64},
-                "rows": [(0, {"loss": 2.0}), (1, {"loss": 1.0})],
-                "summary": {"width": 128},
-            }
-        ],
-    )
-    with pytest.raises(
-        DataError,
-        match=r"run '\w+' has 'width' in its config and in its summary\. Pass "
-        r"`summary=False` \(--no-summary\)",
-    ):
+    write_runs("clash", [{"name": "r", "config": {"width": 64}, "rows": [(0, {"loss": 2.0}), (1, {"loss": 1.0})],
+                          "summary": {"width": 128}}])
+    with pytest.raises(DataError, match=r"run '\w+' has 'width' in its config and in its summary\. Pass "
+                                        r"`summary=False` \(--no-summary\)"):
         read_wandb_offline(wandb_env)
     assert read_wandb_offline(wandb_env, summary=False).get_column("width").to_list() == [64, 64]
 
@@ -280,58 +221,38 @@ def test_errors(tmp_path: Path) -> None:
         read_wandb_offline(tmp_path / "nope")
     text = tmp_path / "history.jsonl"
     text.write_text('{"_step": 0, "loss": 1.0}\n')
-    with pytest.raises(
-        DataError, match=r"must be a W&B run file \(run-<id>\.wandb\) or a directory"
-    ):
+    with pytest.raises(DataError, match=r"must be a W&B run file \(run-<id>\.wandb\) or a directory"):
         read_wandb_offline(text)
     garbage = tmp_path / "run-x.wandb"
     garbage.write_bytes(b"garbage, not a transaction log" * 10)
-    with pytest.raises(
-        DataError,
-        match=r"W&B \(wandb [\d.]+\) could not read .*run-x\.wandb.*Is it a W&B run "
-        r"file",
-    ):
+    with pytest.raises(DataError, match=r"W&B \(wandb [\d.]+\) could not read .*run-x\.wandb.*Is it a W&B run "
+                                        r"file"):
         read_wandb_offline(garbage)
-    with pytest.raises(
-        DataError, match=r"`constants` of read_wandb_offline must be a list of logged keys"
-    ):
+    with pytest.raises(DataError, match=r"`constants` of read_wandb_offline must be a list of logged keys"):
         read_wandb_offline(garbage, constants="loss")  # type: ignore[arg-type]
 
 
 def test_run_without_history_is_left_out_with_a_warning(wandb_env: Path) -> None:
-    write_runs(
-        "mixed",
-        [
-            {"name": "a", "rows": [(0, {"loss": 2.0})]},
-            {"name": "b", "summary": {"loss_final": 1.0}},
-        ],
-    )
-    with pytest.warns(
-        ToolkitWarning, match=r"1 run\(s\) logged no numeric history value and are left out"
-    ):
+    write_runs("mixed", [{"name": "a", "rows": [(0, {"loss": 2.0})]},
+                         {"name": "b", "summary": {"loss_final": 1.0}}])
+    with pytest.warns(ToolkitWarning, match=r"1 run\(s\) logged no numeric history value and are left out"):
         df = read_wandb_offline(wandb_env)
     assert df.get_column("run_name").to_list() == ["a"]
 
 
 def test_no_login_is_a_usage_error_with_the_fix(wandb_env: Path, tmp_path: Path) -> None:
     # The W&B API without an API key: wandb raises its UsageError; this is the user's set-up, not a bug.
-    with pytest.raises(
-        DataError,
-        match=r"read_wandb: W&B could not list the runs of 'acme/scaling': "
-        r"UsageError: .*`wandb login`.*`wandb sync \./wandb`",
-    ):
+    with pytest.raises(DataError, match=r"read_wandb: W&B could not list the runs of 'acme/scaling': "
+                                        r"UsageError: .*`wandb login`.*`wandb sync \./wandb`"):
         read_wandb("acme/scaling")
-    result = CliRunner().invoke(
-        app, ["data", "import", "wandb", "acme/scaling", "--out", str(tmp_path / "x.parquet")]
-    )
+    result = CliRunner().invoke(app, ["data", "import", "wandb", "acme/scaling", "--out",
+                                      str(tmp_path / "x.parquet")])
     assert result.exit_code == 2, result.output
     assert "wandb login" in result.output
     assert "wandb sync" in result.output
     assert "bug" not in result.output
-    missing = CliRunner().invoke(
-        app,
-        ["data", "import", "wandb", "./no-such-dir/wandb", "--out", str(tmp_path / "x.parquet")],
-    )
+    missing = CliRunner().invoke(app, ["data", "import", "wandb", "./no-such-dir/wandb", "--out",
+                                       str(tmp_path / "x.parquet")])
     assert missing.exit_code == 2, missing.output
     assert "No file or folder './no-such-dir/wandb' exists here" in missing.output
 
@@ -339,25 +260,15 @@ def test_no_login_is_a_usage_error_with_the_fix(wandb_env: Path, tmp_path: Path)
 def test_only_fits_and_no_history(wandb_env: Path) -> None:
     from scalinglaws.data.adapters import log_fit
 
-    frame = pl.DataFrame(
-        {
-            "n_params": SIZES,
-            "n_tokens": SIZES * 20,
-            "loss": sl.get_law("chinchilla").predict(TRUTH, {"N": SIZES, "D": SIZES * 20}),
-        }
-    )
+    frame = pl.DataFrame({"n_params": SIZES, "n_tokens": SIZES * 20,
+                          "loss": sl.get_law("chinchilla").predict(TRUTH, {"N": SIZES, "D": SIZES * 20})})
     log_fit(sl.fit(frame, "chinchilla"), "wandb", experiment="fits-only")
     flush()
-    with pytest.raises(
-        DataError,
-        match=r"hold only fits written by log_fit \(job type 'scaling-law-fit'\), no "
-        r"training runs",
-    ):
+    with pytest.raises(DataError, match=r"hold only fits written by log_fit \(job type 'scaling-law-fit'\), no "
+                                        r"training runs"):
         read_wandb_offline(wandb_env)
     write_runs("text-only", [{"name": "t", "rows": [(0, {"note": "hello"})]}])
-    with pytest.raises(
-        DataError, match=r"the runs in .* \(2 run file\(s\)\) logged no numeric history values"
-    ):
+    with pytest.raises(DataError, match=r"the runs in .* \(2 run file\(s\)\) logged no numeric history values"):
         read_wandb_offline(wandb_env)
 
 
@@ -372,10 +283,7 @@ def test_wandb_0_30_cannot_read_run_files(
         pytest.skip("this wandb (<= 0.29) reads run files with its Python DataStore")
     folder, _ = offline_ladder
     monkeypatch.setattr(wandb, "__version__", "0.30.2")  # 0.30 has neither reader
-    with pytest.raises(
-        DataError,
-        match=r"wandb 0\.30\.2 has no reader of run files\. Install wandb >= "
-        r"0\.31 \(`pip install -U 'wandb>=0\.31'`\), or upload the runs "
-        r"with `wandb sync",
-    ):
+    with pytest.raises(DataError, match=r"wandb 0\.30\.2 has no reader of run files\. Install wandb >= "
+                                        r"0\.31 \(`pip install -U 'wandb>=0\.31'`\), or upload the runs "
+                                        r"with `wandb sync"):
         read_wandb_offline(folder)

@@ -25,9 +25,7 @@ BENCH = [f"b{j}" for j in range(5)]
 
 def test_pca_imputation_recovers_missing_scores_of_a_low_rank_table() -> None:
     rng = np.random.default_rng(1)
-    truth = np.outer(rng.uniform(-1, 1, 40), [0.2, 0.1, -0.15, 0.05]) + np.array(
-        [0.5, 0.4, 0.6, 0.3]
-    )
+    truth = np.outer(rng.uniform(-1, 1, 40), [0.2, 0.1, -0.15, 0.05]) + np.array([0.5, 0.4, 0.6, 0.3])
     scores = truth.copy()
     holes = rng.random(truth.shape) < 0.15
     scores[holes] = np.nan
@@ -42,9 +40,7 @@ def test_pca_imputation_recovers_missing_scores_of_a_low_rank_table() -> None:
 
 def test_components_are_oriented_with_the_scores_and_ordered() -> None:
     rng = np.random.default_rng(2)
-    scores = rng.normal(size=(50, 4)) @ np.diag([3.0, 2.0, 1.0, 0.5]) + 0.1 * rng.normal(
-        size=(50, 4)
-    )
+    scores = rng.normal(size=(50, 4)) @ np.diag([3.0, 2.0, 1.0, 0.5]) + 0.1 * rng.normal(size=(50, 4))
     pcs = principal_components(scores, 3, standardize=False)
     assert np.all(pcs.axes.sum(axis=1) > 0)
     ratios = pcs.explained_variance_ratio
@@ -57,9 +53,7 @@ def test_components_are_oriented_with_the_scores_and_ordered() -> None:
 
 def test_fit_recovers_family_slopes_and_predicts_the_holdout() -> None:
     scores = planted(missing=0.1)
-    result = sl.observational.fit(
-        scores, BENCH, n_components=1, target="target", floor=0.25, cutoff=100.0
-    )
+    result = sl.observational.fit(scores, BENCH, n_components=1, target="target", floor=0.25, cutoff=100.0)
     assert result.impute == "pca"
     assert result.imputer is not None
     assert result.explained_variance_ratio[0] > 0.9  # one planted capability behind every score
@@ -81,9 +75,7 @@ def test_fit_recovers_family_slopes_and_predicts_the_holdout() -> None:
     # New rows are filled with the final imputation PCA held fixed; the fit filled them while it moved.
     # Both stop within 1e-6 (standardised units) of the same fixed point.
     np.testing.assert_allclose(result.predict(new), result.models["predicted"].head(3), atol=1e-6)
-    np.testing.assert_allclose(
-        result.capabilities(new)[:, 0], result.models["PC1"].head(3), atol=1e-6
-    )
+    np.testing.assert_allclose(result.capabilities(new)[:, 0], result.models["PC1"].head(3), atol=1e-6)
     text = result.summary()
     assert "holdout above 100: " in text
     assert "explained variance: PC1" in text
@@ -92,9 +84,7 @@ def test_fit_recovers_family_slopes_and_predicts_the_holdout() -> None:
 
 
 def test_fit_floor_stays_in_its_range() -> None:
-    result = sl.observational.fit(
-        planted(), BENCH, n_components=1, target="target", floor=0.2, fit_floor=True
-    )
+    result = sl.observational.fit(planted(), BENCH, n_components=1, target="target", floor=0.2, fit_floor=True)
     assert result.link is not None
     # The planted floor is 0.25, inside the free range [0.2, 0.2 + 0.2*(1 - 0.2)] = [0.2, 0.36].
     assert 0.2 <= result.link.params["f"] <= 0.36
@@ -108,9 +98,7 @@ def test_no_imputation_keeps_complete_models_only() -> None:
     result = sl.observational.fit(scores, BENCH, n_components=2, impute="none")
     assert result.models.height == complete
     assert result.imputer is None
-    with pytest.raises(
-        sl.DataError, match=r"has missing benchmark scores; this fit has no imputer"
-    ):
+    with pytest.raises(sl.DataError, match=r"has missing benchmark scores; this fit has no imputer"):
         result.capabilities(scores)
     with pytest.raises(sl.ArgumentError, match=r"has no `target`"):
         result.predict(scores)
@@ -118,23 +106,15 @@ def test_no_imputation_keeps_complete_models_only() -> None:
 
 def test_arguments_are_checked() -> None:
     scores = planted()
-    with pytest.raises(
-        sl.ArgumentError, match=r"`benchmarks` of observational.fit must be two or more"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`benchmarks` of observational.fit must be two or more"):
         sl.observational.fit(scores, ["b0"])
-    with pytest.raises(
-        sl.ArgumentError, match=r"`n_components` of observational.fit must be at most the 5"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`n_components` of observational.fit must be at most the 5"):
         sl.observational.fit(scores, BENCH, n_components=6)
     with pytest.raises(sl.ArgumentError, match=r"`impute` of observational.fit must be one of"):
         sl.observational.fit(scores, BENCH, impute="mean")  # type: ignore[arg-type]
-    with pytest.raises(
-        sl.ArgumentError, match=r"`floor` of observational.fit must be below a finite"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`floor` of observational.fit must be below a finite"):
         sl.observational.fit(scores, BENCH, floor=1.0)
-    with pytest.raises(
-        sl.ArgumentError, match=r"`cutoff` of observational.fit must be a positive compute"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`cutoff` of observational.fit must be a positive compute"):
         sl.observational.fit(scores, BENCH, cutoff=-1.0)
     with pytest.raises(sl.MissingColumnError, match=r"needs column\(s\) \['Model'\]"):
         sl.observational.fit(scores, BENCH, model="Model")
@@ -144,9 +124,7 @@ def test_arguments_are_checked() -> None:
         sl.observational.fit(scores.with_columns(b0=pl.lit("x")), BENCH)
 
 
-@pytest.mark.skipif(
-    not (DATA / "base_llm_benchmark_eval.csv").is_file(), reason=f"shared data {DATA} is absent"
-)
+@pytest.mark.skipif(not (DATA / "base_llm_benchmark_eval.csv").is_file(), reason=f"shared data {DATA} is absent")
 def test_explained_variance_of_the_shared_readme() -> None:
     scores = pl.read_csv(DATA / "base_llm_benchmark_eval.csv")
     result = sl.observational.fit(scores, BASE, impute="none", standardize=True, **NAMES)

@@ -13,11 +13,8 @@ from scalinglaws.plan import allocate, cost_model
 GOPHER_FLOPS = 5.76e23
 # Hoffmann et al.'s unrounded Approach-3 parameters as used in Epoch's replication notebook (catalog §2c).
 UNROUNDED = {
-    "E": math.exp(0.5267228),
-    "A": math.exp(6.0073404),
-    "B": math.exp(6.0179186),
-    "alpha": 0.33917084,
-    "beta": 0.2849083,
+    "E": math.exp(0.5267228), "A": math.exp(6.0073404), "B": math.exp(6.0179186),
+    "alpha": 0.33917084, "beta": 0.2849083,
 }
 
 
@@ -85,9 +82,7 @@ def test_numeric_search_matches_closed_form(flops: float) -> None:
 def test_nonlinear_cost_model_is_solved_by_bisection() -> None:
     # A cost quadratic in D has no affine inverse: D is found by bisection, and the optimum spends the
     # budget exactly (to the bisection's 100 halvings of 80 nats, i.e. machine precision).
-    plan = allocate(
-        law="chinchilla", preset="hoffmann2022", flops=1e22, cost="6*N*D + 1e-12*N*D**2"
-    )
+    plan = allocate(law="chinchilla", preset="hoffmann2022", flops=1e22, cost="6*N*D + 1e-12*N*D**2")
     n, d = plan.n_params[0], plan.n_tokens[0]
     assert 6 * n * d + 1e-12 * n * d**2 == pytest.approx(1e22, rel=1e-9)
     # Inference-like costs that grow faster in D push towards fewer tokens than 6ND alone.
@@ -122,11 +117,7 @@ def test_bootstrap_draws_give_intervals_that_contain_the_point() -> None:
     assert float(lo) == pytest.approx(interval.lower, rel=1e-9)
     doc = plan.to_dict()
     assert doc["prob"] == 0.95
-    assert (
-        doc["budgets"][0]["n_params_lower"]
-        <= doc["budgets"][0]["n_params"]
-        <= doc["budgets"][0]["n_params_upper"]
-    )
+    assert doc["budgets"][0]["n_params_lower"] <= doc["budgets"][0]["n_params"] <= doc["budgets"][0]["n_params_upper"]
     assert doc["exponent_a_interval"] == [float(lo), float(hi)]
 
 
@@ -151,29 +142,14 @@ def test_no_interior_optimum_raises() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (
-            {"flops": -1.0, "law": "chinchilla", "preset": "hoffmann2022"},
-            "`flops` of allocate must be",
-        ),
-        (
-            {"flops": [], "law": "chinchilla", "preset": "hoffmann2022"},
-            "`flops` of allocate must be",
-        ),
-        (
-            {"flops": 1e20, "law": "chinchilla", "preset": "nope"},
-            "`preset` of allocate must be one of",
-        ),
+        ({"flops": -1.0, "law": "chinchilla", "preset": "hoffmann2022"}, "`flops` of allocate must be"),
+        ({"flops": [], "law": "chinchilla", "preset": "hoffmann2022"}, "`flops` of allocate must be"),
+        ({"flops": 1e20, "law": "chinchilla", "preset": "nope"}, "`preset` of allocate must be one of"),
         ({"flops": 1e20, "law": "chinchilla"}, "needs exactly one of `preset`"),
         ({"flops": 1e20, "law": "chinchilla", "params": {"E": 1.0}}, "Missing"),
         ({"flops": 1e20}, "needs `result`"),
-        (
-            {"flops": 1e20, "law": "chinchilla", "preset": "hoffmann2022", "prob": 1.5},
-            "`prob` of allocate",
-        ),
-        (
-            {"flops": 1e20, "law": "power", "params": {"E": 1, "A": 1, "alpha": 0.3}},
-            "must have inputs N and D",
-        ),
+        ({"flops": 1e20, "law": "chinchilla", "preset": "hoffmann2022", "prob": 1.5}, "`prob` of allocate"),
+        ({"flops": 1e20, "law": "power", "params": {"E": 1, "A": 1, "alpha": 0.3}}, "must have inputs N and D"),
     ],
 )
 def test_invalid_arguments_raise(kwargs: dict, match: str) -> None:

@@ -38,9 +38,7 @@ def test_sardana_chinchilla_style_model_of_30b() -> None:
     # loss 1.958253..., 2.801e23 training FLOPs. The Chinchilla-optimal 30B model is the allocation
     # whose N* is 30e9: invert N* = G (C/6)^a.
     a = SARDANA["beta"] / (SARDANA["alpha"] + SARDANA["beta"])
-    g = (SARDANA["alpha"] * SARDANA["A"] / (SARDANA["beta"] * SARDANA["B"])) ** (
-        1 / (SARDANA["alpha"] + SARDANA["beta"])
-    )
+    g = (SARDANA["alpha"] * SARDANA["A"] / (SARDANA["beta"] * SARDANA["B"])) ** (1 / (SARDANA["alpha"] + SARDANA["beta"]))
     flops = 6 * (30e9 / g) ** (1 / a)
     plan = allocate(law="chinchilla", params=SARDANA, flops=flops)
     assert plan.n_params[0] == pytest.approx(30e9, rel=1e-12)
@@ -54,9 +52,7 @@ def test_no_inference_demand_reduces_to_chinchilla_optimum() -> None:
     # Internal consistency: with D_inf = 0 the lifetime optimum is the training-compute optimum that
     # reaches the same loss; allocate at its compute returns the same model (to the 1-D search's
     # ~1e-6 relative precision on a flat minimum).
-    plan = allocate_inference(
-        law="chinchilla", preset="hoffmann2022", loss=2.0, inference_tokens=0.0
-    )
+    plan = allocate_inference(law="chinchilla", preset="hoffmann2022", loss=2.0, inference_tokens=0.0)
     assert plan.params_ratio == pytest.approx(1.0, abs=1e-9)
     assert plan.cost_ratio == pytest.approx(1.0, abs=1e-9)
     forward = allocate(law="chinchilla", preset="hoffmann2022", flops=plan.training_flops)
@@ -94,9 +90,7 @@ def test_muennighoff_readme_optimal_allocation() -> None:
     # (2.2256440889984477 and 2.2269634075087867 at slightly different budgets, ~9.2e21 FLOPs).
     law = sl.get_law("muennighoff")
     p = law.presets["muennighoff2023"]
-    assert float(law.predict(p, {"N": 6.34e9, "D": 242e9, "U": 25e9})) == pytest.approx(
-        2.2256440889984477, rel=1e-12
-    )
+    assert float(law.predict(p, {"N": 6.34e9, "D": 242e9, "U": 25e9})) == pytest.approx(2.2256440889984477, rel=1e-12)
     assert plan.predicted_loss[0] <= 2.2269634075087867
 
 
@@ -113,9 +107,7 @@ def test_data_constrained_catalog_example_and_unconstrained_limit() -> None:
 
 def test_data_constrained_needs_unique_token_input() -> None:
     with pytest.raises(ValueError, match="must have an input U"):
-        allocate_data_constrained(
-            law="chinchilla", preset="hoffmann2022", flops=1e22, unique_tokens=1e10
-        )
+        allocate_data_constrained(law="chinchilla", preset="hoffmann2022", flops=1e22, unique_tokens=1e10)
     with pytest.raises(ValueError, match="`unique_tokens` of allocate_data_constrained"):
         allocate_data_constrained(flops=1e22, unique_tokens=0.0)
 
@@ -128,8 +120,7 @@ def test_overtrain_penalty_closed_form_for_gadre_law() -> None:
     result = overtrain_penalty(law="gadre_overtrain", params=p, flops=flops, multiplier=k)
     m_star = (p["b"] / p["a"]) ** (1 / (2 * p["eta"]))
     expected = (
-        p["a"] * m_star ** p["eta"] * (k ** p["eta"] - 1)
-        + p["b"] * m_star ** -p["eta"] * (k ** -p["eta"] - 1)
+        p["a"] * m_star ** p["eta"] * (k ** p["eta"] - 1) + p["b"] * m_star ** -p["eta"] * (k ** -p["eta"] - 1)
     ) * flops ** -p["eta"]
     np.testing.assert_allclose(result.loss_increase, expected, rtol=1e-6)
     assert np.all(result.loss_increase > 0)

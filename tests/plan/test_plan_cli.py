@@ -26,9 +26,7 @@ def fit_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_plan_preset_json() -> None:
-    out = runner.invoke(
-        app, ["plan", "chinchilla", "--preset", "hoffmann2022", "--compute", "5.76e23", "--json"]
-    )
+    out = runner.invoke(app, ["plan", "chinchilla", "--preset", "hoffmann2022", "--compute", "5.76e23", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
     assert doc["exponent_a"] == pytest.approx(0.4516, abs=5e-5)
@@ -52,19 +50,7 @@ def test_plan_unknown_source_is_a_usage_error() -> None:
 
 
 def test_suggest_json(fit_file: Path) -> None:
-    out = runner.invoke(
-        app,
-        [
-            "suggest",
-            str(fit_file),
-            "--target-compute",
-            "1e23",
-            "--budget",
-            "1e20",
-            "--shapes",
-            "--json",
-        ],
-    )
+    out = runner.invoke(app, ["suggest", str(fit_file), "--target-compute", "1e23", "--budget", "1e20", "--shapes", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
     assert doc["se_log_loss_after"] < doc["se_log_loss_before"]
@@ -76,15 +62,11 @@ def test_isoflop_table_and_compare(tmp_path: Path, fit_file: Path) -> None:
     sweep = planted_sweep("epoch2024", [1e18, 1e19, 1e20], span=16.0, noise=0.003, seed=2)
     path = tmp_path / "sweep.csv"
     sweep.write_csv(path)
-    out = runner.invoke(
-        app, ["isoflop", str(path), "--bootstrap", "50", "--compare", str(fit_file)]
-    )
+    out = runner.invoke(app, ["isoflop", str(path), "--bootstrap", "50", "--compare", str(fit_file)])
     assert out.exit_code == 0, out.output
     assert "N_opt =" in out.stdout
     assert "law frontier" in out.stdout
-    out = runner.invoke(
-        app, ["isoflop", str(path), "--method", "akima", "--bootstrap", "0", "--json"]
-    )
+    out = runner.invoke(app, ["isoflop", str(path), "--method", "akima", "--bootstrap", "0", "--json"])
     assert json.loads(out.stdout)["method"] == "akima"
     out = runner.invoke(app, ["isoflop", str(path), "--method", "quartic"])
     assert out.exit_code == 2

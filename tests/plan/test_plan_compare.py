@@ -17,9 +17,7 @@ K = 2.0
 SLOWER = dict(TRUTH, B=TRUTH["B"] * K ** TRUTH["beta"])
 
 
-def _fit(
-    params: dict[str, float], seed: int, n_boot: int = 100
-) -> tuple[sl.FitResult, pl.DataFrame]:
+def _fit(params: dict[str, float], seed: int, n_boot: int = 100) -> tuple[sl.FitResult, pl.DataFrame]:
     runs = sl.testing.synthetic_runs("chinchilla", params, seed=seed)
     fit = sl.fit(runs, "chinchilla")
     return fit.with_bootstrap(sl.bootstrap(fit, runs, n_boot=n_boot, seed=seed)), runs
@@ -33,16 +31,12 @@ def fits() -> tuple[sl.FitResult, sl.FitResult]:
 def _power(amplitude: float, exponent: float, seed: int) -> sl.FitResult:
     rng = np.random.default_rng(seed)
     x = np.geomspace(1e6, 1e12, 40)
-    runs = pl.DataFrame(
-        {"flops": x, "loss": (2.0 + amplitude * x**-exponent) * np.exp(rng.normal(0, 0.005, 40))}
-    )
+    runs = pl.DataFrame({"flops": x, "loss": (2.0 + amplitude * x**-exponent) * np.exp(rng.normal(0, 0.005, 40))})
     fit = sl.fit(runs, "power", mapping={"x": "flops"})
     return fit.with_bootstrap(sl.bootstrap(fit, runs, n_boot=100, seed=seed))
 
 
-def test_planted_multiplier_is_recovered_with_a_covering_interval(
-    fits: tuple[sl.FitResult, sl.FitResult],
-) -> None:
+def test_planted_multiplier_is_recovered_with_a_covering_interval(fits: tuple[sl.FitResult, sl.FitResult]) -> None:
     a, b = fits
     result = sl.compare(a, b, flops=[1e19, 1e20], target=1e20)
     lower, upper = result.multiplier_interval
@@ -84,9 +78,7 @@ def test_paired_comparison_of_two_laws_on_the_same_runs() -> None:
     other = sl.fit(runs, "kaplan_nd")
     other = other.with_bootstrap(sl.bootstrap(other, runs, n_boot=60, seed=3))
     result = sl.compare(fit, other, flops=[1e20], pairing="paired")
-    assert result.method.startswith(
-        "joint bootstrap (paired, "
-    )  # draws that converged in both fits
+    assert result.method.startswith("joint bootstrap (paired, ")  # draws that converged in both fits
     assert np.isfinite(result.multiplier[0])
     mismatched = other.with_bootstrap(sl.bootstrap(other, runs, n_boot=60, seed=4))
     with pytest.raises(sl.ArgumentError, match=r"cannot have resampled the same runs"):
@@ -97,13 +89,9 @@ def test_arguments_are_checked(fits: tuple[sl.FitResult, sl.FitResult]) -> None:
     a, b = fits
     with pytest.raises(sl.ArgumentError, match=r"`fit_b` of compare must be a FitResult"):
         sl.compare(a, "b.json", flops=[1e20])  # type: ignore[arg-type]
-    with pytest.raises(
-        sl.ArgumentError, match=r"`flops` of compare must be one or more positive finite scales"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`flops` of compare must be one or more positive finite scales"):
         sl.compare(a, b, flops=[-1.0])
-    with pytest.raises(
-        sl.ArgumentError, match=r"`prob` of compare must be strictly between 0 and 1"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`prob` of compare must be strictly between 0 and 1"):
         sl.compare(a, b, flops=[1e20], prob=1.0)
     with pytest.raises(sl.ArgumentError, match=r"`target` of compare must be a positive number"):
         sl.compare(a, b, flops=[1e20], target=0.0)
@@ -124,7 +112,5 @@ def test_fits_must_share_a_scale(fits: tuple[sl.FitResult, sl.FitResult]) -> Non
     two_inputs = sl.fit(
         runs.with_columns(z=pl.col("x") * 2), "E + A*x**-alpha + c*z", mapping={"x": "x", "z": "z"}
     )
-    with pytest.raises(
-        sl.ArgumentError, match=r"must have inputs N and D \(or C and M\), or a single input"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"must have inputs N and D \(or C and M\), or a single input"):
         sl.compare(two_inputs, on_x, flops=[1e20])

@@ -122,18 +122,13 @@ def _brute_force(weights: np.ndarray, bounds: np.ndarray | None = None) -> tuple
     if bounds is not None:
         for r, (lo, hi) in zip((r1, r2, r3), bounds, strict=True):
             ok &= (r >= lo - 1e-12) & (r <= hi + 1e-12)
-    total = sum(
-        w * sl.get_law(name).predict(p, {"r1": r1, "r2": r2})
-        for w, (name, p) in zip(weights, THREE, strict=True)
-    )
+    total = sum(w * sl.get_law(name).predict(p, {"r1": r1, "r2": r2}) for w, (name, p) in zip(weights, THREE, strict=True))
     i = np.argmin(np.where(ok, total, np.inf))
     return np.array([r1[i], r2[i], r3[i]]), float(total[i])
 
 
 @pytest.mark.parametrize("weights", [None, [0.2, 0.5, 0.3]])
-def test_optimal_mixture_matches_a_brute_force_search_of_the_simplex(
-    weights: list[float] | None,
-) -> None:
+def test_optimal_mixture_matches_a_brute_force_search_of_the_simplex(weights: list[float] | None) -> None:
     plan = optimal_mixture(THREE, weights=weights)
     w = np.ones(3) / 3 if weights is None else np.asarray(weights) / np.sum(weights)
     best, value = _brute_force(w)
@@ -228,8 +223,5 @@ def test_cli_plan_names_the_cost_option_for_an_moe_law() -> None:
     out = runner.invoke(app, ["plan", "krajewski_moe", "--preset", "krajewski2024", "-c", "1e22"])
     assert out.exit_code == 2, out.output
     assert "--cost" in out.stderr
-    ok = runner.invoke(
-        app,
-        ["plan", "chinchilla", "--preset", "hoffmann2022", "-c", "1e22", "--cost", "72*N*D/516"],
-    )
+    ok = runner.invoke(app, ["plan", "chinchilla", "--preset", "hoffmann2022", "-c", "1e22", "--cost", "72*N*D/516"])
     assert ok.exit_code == 0, ok.output

@@ -94,24 +94,15 @@ def test_edge_minimum_is_flagged_and_left_out() -> None:
     truth = allocate(law="chinchilla", preset="epoch2024", flops=BUDGETS)
     sweep = planted_sweep("epoch2024", BUDGETS, span=10.0, center=truth)
     shifted = sweep.with_columns(
-        pl.when(pl.col("flops") == 1e21)
-        .then(pl.col("n_params") / 100)
-        .otherwise(pl.col("n_params"))
-        .alias("n_params")
+        pl.when(pl.col("flops") == 1e21).then(pl.col("n_params") / 100).otherwise(pl.col("n_params")).alias("n_params")
     )
     law = sl.get_law("chinchilla")
     shifted = shifted.with_columns(
         n_tokens=pl.col("flops") / (6 * pl.col("n_params")),
     ).with_columns(
-        loss=pl.Series(
-            law.predict(
-                law.presets["epoch2024"],
-                {
-                    "N": shifted["n_params"].to_numpy(),
-                    "D": (shifted["flops"] / (6 * shifted["n_params"])).to_numpy(),
-                },
-            )
-        )
+        loss=pl.Series(law.predict(law.presets["epoch2024"], {
+            "N": shifted["n_params"].to_numpy(), "D": (shifted["flops"] / (6 * shifted["n_params"])).to_numpy()
+        }))
     )
     result = isoflop_profiles(shifted, method="cubic", n_boot=0)
     assert result.budgets["interior"].to_list() == [True, True, True, False]
@@ -155,9 +146,7 @@ def test_porian_approach2_exponents_match_published_intervals(shared_data: Any) 
     points, _ = _porian(shared_data)
     for key, (published, lo, hi) in PORIAN_RW.items():
         sweep = _config(points, "summary_df.pickle.xz", "rw", key)
-        result = isoflop_profiles(
-            sweep, method="akima", flops="flops_budget", n_params="N", n_boot=0
-        )
+        result = isoflop_profiles(sweep, method="akima", flops="flops_budget", n_params="N", n_boot=0)
         assert lo <= result.exponent_a <= hi, (key, result.exponent_a, published)
         assert result.exponent_a == pytest.approx(published, abs=0.005), key
 
@@ -168,9 +157,7 @@ def test_porian_owt2_exponents(shared_data: Any) -> None:
     points, _ = _porian(shared_data)
     for key, published in PORIAN_OWT2.items():
         sweep = _config(points, "summary_df_owt2.pickle.xz", "owt2", key)
-        result = isoflop_profiles(
-            sweep, method="akima", flops="flops_budget", n_params="N", n_boot=0
-        )
+        result = isoflop_profiles(sweep, method="akima", flops="flops_budget", n_params="N", n_boot=0)
         assert result.exponent_a == pytest.approx(published, abs=0.007), key
 
 
@@ -207,9 +194,7 @@ def test_jittered_compute_is_bucketed_by_nearest_level() -> None:
     assert found.n_unassigned == 0
     assert found.budgets["n_points"].to_list() == [9] * len(BUDGETS)
     np.testing.assert_allclose(found.budgets["flops"], BUDGETS, rtol=0.02)
-    np.testing.assert_array_equal(
-        found.assign(jittered["flops"]), np.repeat(np.arange(len(BUDGETS)), 9)
-    )
+    np.testing.assert_array_equal(found.assign(jittered["flops"]), np.repeat(np.arange(len(BUDGETS)), 9))
     reference = isoflop_profiles(exact, n_boot=0)
     assert reference.bucketing == "exact"
     assert found.exponent_a == pytest.approx(reference.exponent_a, abs=0.01)
@@ -233,22 +218,14 @@ def test_bucketing_does_not_depend_on_row_order() -> None:
 
 def test_bucketing_errors_name_the_argument() -> None:
     sweep = planted_sweep("epoch2024", BUDGETS, span=10.0)
-    with pytest.raises(
-        ValueError, match=r"`budgets` of isoflop_profiles must be more than 2 x `tolerance`"
-    ):
+    with pytest.raises(ValueError, match=r"`budgets` of isoflop_profiles must be more than 2 x `tolerance`"):
         isoflop_profiles(sweep, budgets=[1e19, 1.1e19], n_boot=0)
-    with pytest.raises(
-        ValueError, match=r"`budgets` of isoflop_profiles must be one or more positive"
-    ):
+    with pytest.raises(ValueError, match=r"`budgets` of isoflop_profiles must be one or more positive"):
         isoflop_profiles(sweep, budgets=[-1.0], n_boot=0)
-    with pytest.raises(
-        ValueError, match=r"`tolerance` of isoflop_profiles must be a half-width in decades"
-    ):
+    with pytest.raises(ValueError, match=r"`tolerance` of isoflop_profiles must be a half-width in decades"):
         isoflop_profiles(sweep, tolerance=0.7, n_boot=0)
     scattered = sweep.with_columns(pl.Series("flops", np.geomspace(1e18, 1e22, sweep.height)))
-    with pytest.raises(
-        sl.DataError, match=r"found 0 of 0 budgets \(runs bucketed by nearest log-compute level"
-    ):
+    with pytest.raises(sl.DataError, match=r"found 0 of 0 budgets \(runs bucketed by nearest log-compute level"):
         isoflop_profiles(scattered, n_boot=0)
 
 
@@ -260,15 +237,11 @@ def test_profile_is_the_fit_that_located_the_minimum() -> None:
         for profile, row in zip(result.profiles, result.budgets.iter_rows(named=True), strict=True):
             assert profile is not None
             # At its minimiser the profile takes the minimum loss (round-off of two evaluation orders).
-            assert profile.loss(np.array([row["n_opt"]]))[0] == pytest.approx(
-                row["loss_opt"], rel=1e-9
-            )
+            assert profile.loss(np.array([row["n_opt"]]))[0] == pytest.approx(row["loss_opt"], rel=1e-9)
             lo, hi = np.exp(profile.log_n_range)
             inside = np.geomspace(lo, hi, 50)
             assert np.all(profile.loss(inside) >= row["loss_opt"] * (1 - 1e-9))
-            assert np.isnan(
-                profile.loss(np.array([lo / 2, hi * 2]))
-            ).all()  # nothing beyond the sweep
+            assert np.isnan(profile.loss(np.array([lo / 2, hi * 2]))).all()  # nothing beyond the sweep
 
 
 def test_epoch_runs_give_chinchilla_budgets_and_approach_2_exponent(shared_data: Any) -> None:
@@ -293,8 +266,6 @@ def test_epoch_runs_give_chinchilla_budgets_and_approach_2_exponent(shared_data:
     assert {round(c / 1e18) for c in six["C"]} == {5, 6}
     cubic = isoflop_profiles(runs, flops="C", n_params="N", n_boot=100, seed=0)  # well conditioned
     assert cubic.intervals["exponent_a"][0] < cubic.exponent_a < cubic.intervals["exponent_a"][1]
-    given = isoflop_profiles(
-        runs, flops="C", n_params="N", budgets=CHINCHILLA_BUDGETS, tolerance=0.06, n_boot=0
-    )
+    given = isoflop_profiles(runs, flops="C", n_params="N", budgets=CHINCHILLA_BUDGETS, tolerance=0.06, n_boot=0)
     assert given.budgets.height == 9
     assert 0.462 <= given.exponent_a <= 0.534

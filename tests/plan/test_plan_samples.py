@@ -28,16 +28,13 @@ def fitted(params: dict[str, float], seed: int) -> sl.FitResult:
 
 
 def test_budget_buys_samples_through_the_cost_model_and_picks_the_best_model() -> None:
-    plan = allocate_samples(
-        {8e9: SMALL, 70e9: LARGE}, law="brown_coverage", flops=[1e15, 5e13], tokens_per_sample=500
-    )
+    plan = allocate_samples({8e9: SMALL, 70e9: LARGE}, law="brown_coverage", flops=[1e15, 5e13],
+                            tokens_per_sample=500)
     # 2 N D = flops: D = 1e15 / 1.6e10 = 62,500 tokens, 125 samples of 500 for the 8B model, 14 for 70B.
     assert plan.samples[0].tolist() == [125, 14]
     law = sl.get_law("brown_coverage")
-    expected = [
-        float(law.predict(SMALL, {"k": np.array([125.0])})[0]),
-        float(law.predict(LARGE, {"k": np.array([14.0])})[0]),
-    ]
+    expected = [float(law.predict(SMALL, {"k": np.array([125.0])})[0]),
+                float(law.predict(LARGE, {"k": np.array([14.0])})[0])]
     np.testing.assert_allclose(plan.coverage[0], expected, rtol=1e-12)
     assert plan.best_n_params[0] == 8e9
     # At 5e13 FLOPs the 70B model cannot afford one sample (357 tokens): its coverage is undefined.
@@ -49,9 +46,7 @@ def test_budget_buys_samples_through_the_cost_model_and_picks_the_best_model() -
 
 
 def test_intervals_and_probability_of_being_best_come_from_bootstrap_draws() -> None:
-    plan = allocate_samples(
-        {8e9: fitted(SMALL, 1), 70e9: fitted(LARGE, 2)}, flops=1e15, tokens_per_sample=500
-    )
+    plan = allocate_samples({8e9: fitted(SMALL, 1), 70e9: fitted(LARGE, 2)}, flops=1e15, tokens_per_sample=500)
     lo, hi = plan.intervals["coverage"]
     assert np.all(lo[0] <= plan.coverage[0])
     assert np.all(plan.coverage[0] <= hi[0])
@@ -62,21 +57,15 @@ def test_intervals_and_probability_of_being_best_come_from_bootstrap_draws() -> 
     # in (nearly) every draw.
     assert plan.prob_best[0, 0] > 0.9
     doc = plan.to_dict()
-    assert (
-        doc["budgets"][0]["candidates"][0]["coverage_lower"] <= doc["budgets"][0]["best_coverage"]
-    )
+    assert doc["budgets"][0]["candidates"][0]["coverage_lower"] <= doc["budgets"][0]["best_coverage"]
 
 
 def test_a_verifier_ceiling_can_reverse_the_choice() -> None:
     # The small model's curve keeps rising, but if its verifier certifies only 70% of problems the
     # capped success rate loses to the larger model's.
     capped = {**SMALL, "c": 0.7}
-    plan = allocate_samples(
-        {8e9: capped, 70e9: {**LARGE, "c": 1.0}},
-        law="brown_coverage_ceiling",
-        flops=1e15,
-        tokens_per_sample=500,
-    )
+    plan = allocate_samples({8e9: capped, 70e9: {**LARGE, "c": 1.0}}, law="brown_coverage_ceiling",
+                            flops=1e15, tokens_per_sample=500)
     assert plan.best_n_params[0] == 70e9
 
 
@@ -90,11 +79,7 @@ def test_errors_name_the_argument() -> None:
     with pytest.raises(ArgumentError, match="needs `law`"):
         allocate_samples({8e9: SMALL}, flops=1e15, tokens_per_sample=500)
     with pytest.raises(ArgumentError, match="number of samples k alone"):
-        allocate_samples(
-            {8e9: {"E": 1.0, "A": 1.0, "alpha": 0.3}},
-            law="power",
-            flops=1e15,
-            tokens_per_sample=500,
-        )
+        allocate_samples({8e9: {"E": 1.0, "A": 1.0, "alpha": 0.3}}, law="power", flops=1e15,
+                         tokens_per_sample=500)
     with pytest.raises(ArgumentError, match="can afford one sample"):
         allocate_samples({8e9: SMALL}, law="brown_coverage", flops=1e3, tokens_per_sample=500)

@@ -29,8 +29,6 @@ def planted_sweep(
 
         center = replace(center, n_params=center.n_params * offset)
     grid = isoflop_grid(budgets, n_sizes=n_sizes, span=span, center=center)
-    clean = law.predict(
-        law.presets[preset], {"N": grid["n_params"].to_numpy(), "D": grid["n_tokens"].to_numpy()}
-    )
+    clean = law.predict(law.presets[preset], {"N": grid["n_params"].to_numpy(), "D": grid["n_tokens"].to_numpy()})
     rng = np.random.default_rng(seed)
     return grid.with_columns(loss=pl.Series(clean * np.exp(rng.normal(0.0, noise, clean.shape))))

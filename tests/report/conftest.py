@@ -40,3 +40,4 @@ def _close_figures() -> Iterator[None]:
     """Figures made by plot functions called without ``ax`` live in pyplot until closed."""
     yield
     plt.close("all")
+

@@ -36,18 +36,9 @@ TIMEOUT = 60.0
 """Seconds for the whole page load (it takes about 2 s; a loaded CI machine may be much slower)."""
 
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-extensions",
-    "--disable-default-apps",
-    "--mute-audio",
-    "--hide-scrollbars",
-    "--remote-debugging-pipe",
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+    "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--remote-debugging-pipe",
 )
 
 TRAMPOLINE = (
@@ -91,9 +82,7 @@ def chromium() -> str:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; .ci/run installs it (apt-get install chromium)")
-        pytest.skip(
-            "chromium is not installed (apt-get install chromium); CI installs it and runs this test"
-        )
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it and runs this test")
     return path
 
 
@@ -107,20 +96,9 @@ class DevTools:
         # them, and becomes chromium (exec keeps the process id, so closing it ends the browser).
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TRAMPOLINE,
-                str(to_browser_r),
-                str(from_browser_w),
-                executable,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                "about:blank",
-            ],
-            pass_fds=(to_browser_r, from_browser_w),
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            [sys.executable, "-c", TRAMPOLINE, str(to_browser_r), str(from_browser_w), executable, *FLAGS,
+             f"--user-data-dir={profile}", "about:blank"],
+            pass_fds=(to_browser_r, from_browser_w), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         os.close(to_browser_r)
@@ -155,13 +133,8 @@ class DevTools:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def send(
-        self,
-        method: str,
-        params: dict[str, Any] | None = None,
-        session: str | None = None,
-        timeout: float = TIMEOUT,
-    ) -> dict[str, Any]:
+    def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+             timeout: float = TIMEOUT) -> dict[str, Any]:
         self._next_id += 1
         command: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session is not None:
@@ -203,31 +176,18 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
 def load(browser: DevTools, page: Path) -> tuple[str, dict[str, Any]]:
     """Open ``page`` in a new tab; its session and the state of its images and headings."""
     target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-        "sessionId"
-    ]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
     for domain in ("Page", "Network", "Runtime", "Log"):
         browser.send(f"{domain}.enable", session=session)
     browser.events.clear()
-    browser.send(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": 1100,
-            "height": 900,
-            "deviceScaleFactor": 1,
-            "mobile": False,
-        },
-        session=session,
-    )
+    browser.send("Emulation.setDeviceMetricsOverride", {
+        "width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False,
+    }, session=session)
     browser.send("Page.navigate", {"url": page.as_uri()}, session=session)
     browser.wait_for("Page.loadEventFired")
-    state = json.loads(
-        browser.send(
-            "Runtime.evaluate",
-            {"expression": IMAGES, "awaitPromise": True, "returnByValue": True},
-            session=session,
-        )["result"]["value"]
-    )
+    state = json.loads(browser.send(
+        "Runtime.evaluate", {"expression": IMAGES, "awaitPromise": True, "returnByValue": True}, session=session,
+    )["result"]["value"])
     return session, state
 
 
@@ -235,13 +195,9 @@ def assert_clean(browser: DevTools, page: Path) -> None:
     """Nothing but the page itself was requested, nothing failed, and the console has no error."""
     requested = [p["request"]["url"] for p in browser.of("Network.requestWillBeSent")]
     assert requested, "the browser reported no request at all: the Network domain is not observed"
-    assert [u for u in requested if not u.startswith("data:")] == [
-        page.as_uri()
-    ]  # nothing from the network
+    assert [u for u in requested if not u.startswith("data:")] == [page.as_uri()]  # nothing from the network
     assert browser.of("Network.loadingFailed") == []
-    errors = [
-        p for p in browser.of("Runtime.consoleAPICalled") if p.get("type") in ("error", "assert")
-    ]
+    errors = [p for p in browser.of("Runtime.consoleAPICalled") if p.get("type") in ("error", "assert")]
     errors += browser.of("Runtime.exceptionThrown")
     errors += [p for p in browser.of("Log.entryAdded") if p["entry"]["level"] == "error"]
     assert errors == []
@@ -257,28 +213,16 @@ def assert_rendered(image: dict[str, Any]) -> None:
     assert image["inked"] > 0.02, (image["alt"], image["inked"])
 
 
-def screenshot(
-    browser: DevTools, session: str, clip: list[float] | None = None, height: int = 0
-) -> bytes:
+def screenshot(browser: DevTools, session: str, clip: list[float] | None = None, height: int = 0) -> bytes:
     if clip is None:
-        browser.send(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": 1100,
-                "height": min(height, 16000),
-                "deviceScaleFactor": 1,
-                "mobile": False,
-            },
-            session=session,
-        )
+        browser.send("Emulation.setDeviceMetricsOverride", {
+            "width": 1100, "height": min(height, 16000), "deviceScaleFactor": 1, "mobile": False,
+        }, session=session)
         params: dict[str, Any] = {"format": "png", "captureBeyondViewport": True}
     else:
         x, y, width, tall = clip
-        params = {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": x, "y": y, "width": width, "height": tall, "scale": 1.5},
-        }
+        params = {"format": "png", "captureBeyondViewport": True,
+                  "clip": {"x": x, "y": y, "width": width, "height": tall, "scale": 1.5}}
     shot = base64.b64decode(browser.send("Page.captureScreenshot", params, session=session)["data"])
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
     return shot
@@ -288,23 +232,10 @@ def test_report_loads_in_a_headless_browser(browser: DevTools, tmp_path: Path) -
     runs = tmp_path / "runs.csv"
     sl.testing.synthetic_runs("chinchilla", seed=0).write_csv(runs)
     page = tmp_path / "report.html"
-    made = CliRunner().invoke(
-        app,
-        [
-            "report",
-            str(runs),
-            "--at",
-            "n_params=7e10",
-            "--at",
-            "n_tokens=1.4e12",
-            "--flops",
-            "1e23",
-            "--bootstrap",
-            "100",
-            "--out",
-            str(page),
-        ],
-    )
+    made = CliRunner().invoke(app, [
+        "report", str(runs), "--at", "n_params=7e10", "--at", "n_tokens=1.4e12", "--flops", "1e23",
+        "--bootstrap", "100", "--out", str(page),
+    ])
     assert made.exit_code == 0, made.stderr
     session, state = load(browser, page)
     assert_clean(browser, page)
@@ -326,41 +257,19 @@ def test_report_loads_in_a_headless_browser(browser: DevTools, tmp_path: Path) -
     (ARTIFACTS / "report-screenshot.png").write_bytes(shot)
 
 
-FIGURES = (
-    "fit",
-    "predicted",
-    "residuals",
-    "bootstrap",
-    "backtest",
-    "compute",
-    "contours",
-    "allocation",
-    "isoflop",
-)
+FIGURES = ("fit", "predicted", "residuals", "bootstrap", "backtest", "compute", "contours", "allocation",
+           "isoflop")
 """Every figure kind of a report on runs that form IsoFLOP sweeps."""
 
 
-def test_every_figure_of_the_epoch_report_renders(
-    browser: DevTools, tmp_path: Path, shared_data: Any
-) -> None:
+def test_every_figure_of_the_epoch_report_renders(browser: DevTools, tmp_path: Path, shared_data: Any) -> None:
     # The report on Chinchilla's runs (Epoch's reconstruction) has every figure kind, the frontier,
     # iso-loss and IsoFLOP figures among them; each must render in the browser, not blank.
     page = tmp_path / "epoch.html"
-    made = CliRunner().invoke(
-        app,
-        [
-            "report",
-            str(shared_data("chinchilla_epoch/chinchilla_approach3.csv")),
-            "--at",
-            "N=7e10",
-            "--at",
-            "D=1.4e12",
-            "--bootstrap",
-            "100",
-            "--out",
-            str(page),
-        ],
-    )
+    made = CliRunner().invoke(app, [
+        "report", str(shared_data("chinchilla_epoch/chinchilla_approach3.csv")), "--at", "N=7e10",
+        "--at", "D=1.4e12", "--bootstrap", "100", "--out", str(page),
+    ])
     assert made.exit_code == 0, made.stderr
     session, state = load(browser, page)
     assert_clean(browser, page)

@@ -28,10 +28,7 @@ def test_68_percent_at_nominal_95_is_flagged() -> None:
     assert finding is not None
     tail = stats.binom.cdf(19, 28, 0.95)  # P(X <= 19) for X ~ Binomial(28, 0.95): about 3e-5
     assert finding.kind == "under-coverage"
-    assert (
-        f"covered 68% (19 of 28) of the held-out runs: so few would be covered with probability {tail:.1e}"
-        in finding.message
-    )
+    assert f"covered 68% (19 of 28) of the held-out runs: so few would be covered with probability {tail:.1e}" in finding.message
     assert under_coverage(backtest_with(27, 28)) is None  # 96%: as nominal
     assert under_coverage(backtest_with(25, 28)) is None  # 89%: P = 0.15, within chance
     assert under_coverage(backtest_with(23, 28)) is not None  # 82%: P = 0.014
@@ -46,14 +43,8 @@ def test_real_backtest_coverage(shared_data: Any) -> None:
     assert finding is not None
     covered = int(by_size.points["covered"].sum())
     assert f"({covered} of {by_size.points.height})" in finding.message
-    assert (
-        under_coverage(
-            sl.backtest(
-                sl.testing.synthetic_runs("chinchilla", seed=0), "chinchilla", n_boot=50, seed=0
-            )
-        )
-        is None
-    )
+    assert under_coverage(sl.backtest(sl.testing.synthetic_runs("chinchilla", seed=0), "chinchilla",
+                                      n_boot=50, seed=0)) is None
 
 
 def test_a_misshapen_law_is_lack_of_fit(runs: pl.DataFrame) -> None:
@@ -66,10 +57,7 @@ def test_a_misshapen_law_is_lack_of_fit(runs: pl.DataFrame) -> None:
     assert trend is not None
     (message,) = [f.message for f in findings]
     assert message.startswith("the residuals trend with n_tokens (D): a quadratic in log n_tokens")
-    assert (
-        f"F = {trend.statistic:.1f} on 2 and {trend.df[1]} degrees of freedom (p = {trend.p_value:.1e})"
-        in message
-    )
+    assert f"F = {trend.statistic:.1f} on 2 and {trend.df[1]} degrees of freedom (p = {trend.p_value:.1e})" in message
     along_n = residual_trend(wrong, runs, "N")
     assert along_n is not None
     assert along_n.p_value > 0.01
@@ -94,9 +82,7 @@ def test_the_right_law_passes(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
         rss1 = np.sum((r - design @ np.linalg.lstsq(design, r, rcond=None)[0]) ** 2)
         rss0 = np.sum((r - r.mean()) ** 2)
         f = ((rss0 - rss1) / 2) / (rss1 / (r.size - 3))
-        assert trend.statistic == pytest.approx(
-            f, rel=1e-9
-        )  # standardising z changes only round-off
+        assert trend.statistic == pytest.approx(f, rel=1e-9)  # standardising z changes only round-off
         assert trend.n_dropped == int((~keep).sum())
 
 
@@ -105,14 +91,8 @@ def test_extrapolation_is_counted_in_decades(fitted: sl.FitResult) -> None:
     assert finding is not None
     n_hi, d_hi = fitted.input_ranges["N"][1], fitted.input_ranges["D"][1]
     n_decades, d_decades = math.log10(7e10 / n_hi), math.log10(1.4e12 / d_hi)
-    assert (
-        f"{n_decades:.2f} decades in n_params (N): target 7e+10, largest run {n_hi:.3g}"
-        in finding.message
-    )
+    assert f"{n_decades:.2f} decades in n_params (N): target 7e+10, largest run {n_hi:.3g}" in finding.message
     assert f"{d_decades:.2f} decades in n_tokens" in finding.message
     assert f"The prediction extrapolates {max(n_decades, d_decades):.2f} decades" in finding.message
-    inside = {
-        "n_params": fitted.input_ranges["N"][0] * 2,
-        "n_tokens": fitted.input_ranges["D"][0] * 2,
-    }
+    inside = {"n_params": fitted.input_ranges["N"][0] * 2, "n_tokens": fitted.input_ranges["D"][0] * 2}
     assert extrapolation_finding(fitted, inside) is None

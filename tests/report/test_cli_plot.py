@@ -37,9 +37,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     grid = sl.isoflop_grid([1e18, 1e19, 1e20], n_sizes=9)
     rng = np.random.default_rng(0)
     loss = law.predict(truth, {"N": grid["n_params"].to_numpy(), "D": grid["n_tokens"].to_numpy()})
-    runs = grid.drop("tokens_per_param").with_columns(
-        loss=pl.Series(loss * np.exp(rng.normal(0, 0.005, loss.size)))
-    )
+    runs = grid.drop("tokens_per_param").with_columns(loss=pl.Series(loss * np.exp(rng.normal(0, 0.005, loss.size))))
     data = folder / "sweep.csv"
     runs.write_csv(data)
     out = {"data": data, "fit": folder / "fit.json", "bare": folder / "bare.json"}
@@ -63,9 +61,7 @@ def test_every_kind_writes_its_figure(files: dict[str, Path], tmp_path: Path, ki
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".pdf"])
-def test_formats_follow_the_suffix_and_are_reproducible(
-    files: dict[str, Path], tmp_path: Path, suffix: str
-) -> None:
+def test_formats_follow_the_suffix_and_are_reproducible(files: dict[str, Path], tmp_path: Path, suffix: str) -> None:
     first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
     for out in (first, second):
         result = run("plot", "compute", files["fit"], files["data"], "--out", out)
@@ -77,9 +73,7 @@ def test_formats_follow_the_suffix_and_are_reproducible(
 def test_kinds_that_can_do_without_data(files: dict[str, Path], tmp_path: Path) -> None:
     for kind in (k for k, spec in SPECS.items() if spec.data is None):
         out = tmp_path / f"{kind.value}.png"
-        result = run(
-            "plot", kind.value, files["fit"], "--compute-range", "1e18", "1e23", "--out", out
-        )
+        result = run("plot", kind.value, files["fit"], "--compute-range", "1e18", "1e23", "--out", out)
         assert result.exit_code == 0, result.stderr
         assert out.read_bytes().startswith(MAGIC[".png"])
     result = run("plot", "compute", files["fit"], "--out", tmp_path / "x.png")
@@ -92,30 +86,17 @@ def test_kinds_that_can_do_without_data(files: dict[str, Path], tmp_path: Path) 
     [
         (["fit", "{fit}"], "the fit figure needs the table of runs: scalinglaws plot fit FIT DATA"),
         (["isoflop", "{fit}"], "the isoflop figure needs the table of runs"),
-        (
-            ["bootstrap", "{bare}"],
-            "the bootstrap figure needs bootstrap draws, and this fit has none",
-        ),
-        (
-            ["fit", "{fit}", "{data}", "--at", "n_params=1e11"],
-            "`target` of plot must give a value for every input",
-        ),
+        (["bootstrap", "{bare}"], "the bootstrap figure needs bootstrap draws, and this fit has none"),
+        (["fit", "{fit}", "{data}", "--at", "n_params=1e11"], "`target` of plot must give a value for every input"),
         (["compute", "{fit}", "{data}", "--at", "n_params=1e11"], "applies to the fit figure only"),
-        (
-            ["compute", "{fit}", "{data}", "--compute-range", "1e22", "1e18"],
-            "must be two positive FLOP counts",
-        ),
+        (["compute", "{fit}", "{data}", "--compute-range", "1e22", "1e18"], "must be two positive FLOP counts"),
         (["isoflop", "{fit}", "{data}", "--method", "quartic"], "must be cubic, parabola or akima"),
         (["frontier", "{fit}"], "'frontier' is not one of"),
     ],
 )
-def test_usage_errors_exit_2(
-    files: dict[str, Path], tmp_path: Path, args: list[str], fragment: str
-) -> None:
+def test_usage_errors_exit_2(files: dict[str, Path], tmp_path: Path, args: list[str], fragment: str) -> None:
     out = tmp_path / "fig.png"
-    result = run(
-        "plot", *[a.format(**{k: str(v) for k, v in files.items()}) for a in args], "--out", out
-    )
+    result = run("plot", *[a.format(**{k: str(v) for k, v in files.items()}) for a in args], "--out", out)
     assert result.exit_code == 2, result.stderr
     assert fragment in flat(result.stderr)
     assert not out.exists()
@@ -150,9 +131,7 @@ def test_a_failed_command_leaves_the_old_file(files: dict[str, Path], tmp_path: 
     assert out.read_bytes() == b"old figure"
 
 
-def test_an_interrupted_write_leaves_the_old_file_or_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_interrupted_write_leaves_the_old_file_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Interrupted (Ctrl-C) between writing the temporary file and renaming it over the target: the
     # target keeps its old bytes and the temporary file is removed.
     out = tmp_path / "fig.png"
@@ -181,14 +160,10 @@ def test_plot_help_lists_the_kinds() -> None:
         assert f"{kind.value}: {spec.what}" in text
 
 
-def test_without_matplotlib_plot_exits_2(
-    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_matplotlib_plot_exits_2(files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import scalinglaws.report.figures
 
     monkeypatch.setattr(scalinglaws.report.figures, "has_matplotlib", lambda: False)
     result = run("plot", "fit", files["fit"], files["data"], "--out", tmp_path / "fig.png")
     assert result.exit_code == 2
-    assert "figures need matplotlib; install it with `pip install 'scalinglaws[plot]'`" in flat(
-        result.stderr
-    )
+    assert "figures need matplotlib; install it with `pip install 'scalinglaws[plot]'`" in flat(result.stderr)

@@ -30,20 +30,8 @@ def runs_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_writes_the_page_and_prints_its_path(runs_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    result = run(
-        "report",
-        runs_csv,
-        "--at",
-        "n_params=7e10",
-        "--at",
-        "n_tokens=1.4e12",
-        "--flops",
-        "1e23",
-        "--bootstrap",
-        "50",
-        "--out",
-        out,
-    )
+    result = run("report", runs_csv, "--at", "n_params=7e10", "--at", "n_tokens=1.4e12", "--flops", "1e23",
+                 "--bootstrap", "50", "--out", out)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == str(out)
     page = out.read_text()
@@ -55,39 +43,20 @@ def test_report_writes_the_page_and_prints_its_path(runs_csv: Path, tmp_path: Pa
         "--flops 1e+23 --bootstrap 50</code>"
     )
     assert command in page
-    assert (
-        "bootstrap: refitting on 50 resamples" in result.stderr
-    )  # progress as notes: not a terminal
+    assert "bootstrap: refitting on 50 resamples" in result.stderr  # progress as notes: not a terminal
     assert "(correlated)" in result.stderr
 
 
-def test_report_of_the_epoch_runs_has_frontier_contours_and_isoflop(
-    shared_data: Any, tmp_path: Path
-) -> None:
+def test_report_of_the_epoch_runs_has_frontier_contours_and_isoflop(shared_data: Any, tmp_path: Path) -> None:
     # The Chinchilla runs reconstructed by Epoch: digitised compute, each run a few per cent off its
     # budget. The report buckets them by log-compute level and adds the IsoFLOP analysis.
     out = tmp_path / "epoch.html"
-    result = run(
-        "report",
-        shared_data("chinchilla_epoch/chinchilla_approach3.csv"),
-        "--bootstrap",
-        "30",
-        "--out",
-        out,
-    )
+    result = run("report", shared_data("chinchilla_epoch/chinchilla_approach3.csv"), "--bootstrap", "30",
+                 "--out", out)
     assert result.exit_code == 0, result.stderr
     page = out.read_text()
-    for key in (
-        "fit",
-        "predicted",
-        "residuals",
-        "bootstrap",
-        "backtest",
-        "compute",
-        "contours",
-        "allocation",
-        "isoflop",
-    ):
+    for key in ("fit", "predicted", "residuals", "bootstrap", "backtest", "compute", "contours",
+                "allocation", "isoflop"):
         assert f'<figure id="fig-{key}">' in page, key
     assert "runs bucketed by the nearest log-compute level found in the data" in page
     assert "cubic profiles of 11 budgets" in page
@@ -99,9 +68,7 @@ def test_report_without_isoflop_sweeps_says_so(runs_csv: Path, tmp_path: Path) -
     out = tmp_path / "r.html"
     result = run("report", runs_csv, "--bootstrap", "0", "--no-backtest", "--no-figures", "-o", out)
     assert result.exit_code == 0, result.stderr
-    assert "no IsoFLOP section: IsoFLOP data must have at least two budgets" in " ".join(
-        result.stderr.split()
-    )
+    assert "no IsoFLOP section: IsoFLOP data must have at least two budgets" in " ".join(result.stderr.split())
     assert '<h2 id="isoflop">' not in out.read_text()
 
 
@@ -135,9 +102,7 @@ def test_report_warns_and_goes_on_without_matplotlib(
     out = tmp_path / "nofig.html"
     result = run("report", runs_csv, "--no-backtest", "--bootstrap", "0", "-o", out)
     assert result.exit_code == 0, result.stderr
-    assert "figures need matplotlib (pip install 'scalinglaws[plot]')" in " ".join(
-        result.stderr.split()
-    )
+    assert "figures need matplotlib (pip install 'scalinglaws[plot]')" in " ".join(result.stderr.split())
     assert "image/png" not in out.read_text()
 
 
@@ -147,20 +112,7 @@ def test_plan_needs_a_law_in_n_and_d(tmp_path: Path) -> None:
     data = tmp_path / "power.csv"
     sl.testing.synthetic_runs("power", seed=0).write_csv(data)
     out = tmp_path / "power.html"
-    result = run(
-        "report",
-        data,
-        "--law",
-        "power",
-        "--split-by",
-        "x",
-        "--flops",
-        "1e22",
-        "--bootstrap",
-        "0",
-        "-o",
-        out,
-    )
+    result = run("report", data, "--law", "power", "--split-by", "x", "--flops", "1e22", "--bootstrap", "0", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert "no plan in the report" in result.stderr
     assert '<h2 id="plan">' not in out.read_text()
@@ -177,12 +129,8 @@ def test_plan_needs_a_law_in_n_and_d(tmp_path: Path) -> None:
         (["--at", "n_params=7e10"], "`target` of render_report must give a value for every input"),
     ],
 )
-def test_report_usage_errors_exit_2(
-    runs_csv: Path, tmp_path: Path, args: list[str], fragment: str
-) -> None:
-    result = run(
-        "report", runs_csv, "--no-backtest", "--bootstrap", "0", "-o", tmp_path / "x.html", *args
-    )
+def test_report_usage_errors_exit_2(runs_csv: Path, tmp_path: Path, args: list[str], fragment: str) -> None:
+    result = run("report", runs_csv, "--no-backtest", "--bootstrap", "0", "-o", tmp_path / "x.html", *args)
     assert result.exit_code == 2
     assert fragment in " ".join(result.stderr.replace("│", " ").split())
 
@@ -230,8 +178,6 @@ def test_grouped_report(tmp_path: Path) -> None:
     data = tmp_path / "grouped.csv"
     pl.concat([a, b]).write_csv(data)
     out = tmp_path / "grouped.html"
-    result = run(
-        "report", data, "--group", "family", "--no-backtest", "--bootstrap", "0", "-o", out
-    )
+    result = run("report", data, "--group", "family", "--no-backtest", "--bootstrap", "0", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert "Grouped fit by column <code>family</code>" in out.read_text()

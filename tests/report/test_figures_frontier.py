@@ -40,9 +40,7 @@ def band_extent(band: Collection, x: float) -> tuple[float, float]:
 # ----------------------------------------------------------------------------------- plot_loss_vs_compute
 
 
-def test_loss_vs_compute_draws_the_frontier_inside_its_band(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_loss_vs_compute_draws_the_frontier_inside_its_band(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_loss_vs_compute(fitted, runs, prob=0.9)
     compute = 6 * runs["n_params"].to_numpy() * runs["n_tokens"].to_numpy()
     lo, hi = compute.min() / 3, compute.max() * 3  # the default range: the runs', 3x wider
@@ -58,12 +56,8 @@ def test_loss_vs_compute_draws_the_frontier_inside_its_band(
         np.testing.assert_allclose([low, high], [lower[i], upper[i]], rtol=RTOL)
         assert low <= y[i] <= high
     (points,) = collections(ax, "data")
-    np.testing.assert_allclose(
-        points.get_offsets(), np.column_stack([compute, runs["loss"].to_numpy()]), rtol=RTOL
-    )
-    np.testing.assert_array_equal(
-        points.get_array(), runs["n_params"].to_numpy()
-    )  # coloured by size
+    np.testing.assert_allclose(points.get_offsets(), np.column_stack([compute, runs["loss"].to_numpy()]), rtol=RTOL)
+    np.testing.assert_array_equal(points.get_array(), runs["n_params"].to_numpy())  # coloured by size
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
     assert ax.get_xlabel() == "training compute C [FLOP] (C = 6*N*D)"
     assert ax.get_ylabel() == "loss [nats/token]"
@@ -76,39 +70,28 @@ def test_iso_n_curves_are_the_law_at_actual_sizes(runs: pl.DataFrame, fitted: sl
     assert len(curves) == 4
     sizes = runs["n_params"].to_numpy()
     for curve in curves:
-        size = json.loads(curve.get_gid()[len("iso-N ") :])["n_params"]
+        size = json.loads(curve.get_gid()[len("iso-N "):])["n_params"]
         assert size in sizes
         c = np.asarray(curve.get_xdata())
         d = c / (6 * size)
-        np.testing.assert_allclose(
-            curve.get_ydata(),
-            fitted.predict({"n_params": np.full(c.size, size), "n_tokens": d}),
-            rtol=1e-9,
-        )
+        np.testing.assert_allclose(curve.get_ydata(), fitted.predict({"n_params": np.full(c.size, size), "n_tokens": d}),
+                                   rtol=1e-9)
     # Every iso-N curve lies on or above the frontier: L*(C) is the lowest loss at each compute.
     (frontier,) = lines(ax, "frontier loss")
     fx, fy = np.asarray(frontier.get_xdata()), np.asarray(frontier.get_ydata())
     for curve in curves:
-        on_frontier_grid = np.interp(
-            np.log(fx), np.log(curve.get_xdata()), np.asarray(curve.get_ydata())
-        )
+        on_frontier_grid = np.interp(np.log(fx), np.log(curve.get_xdata()), np.asarray(curve.get_ydata()))
         assert np.all(on_frontier_grid >= fy * (1 - 1e-6))  # interpolation along a smooth curve
 
 
 def test_loss_vs_compute_without_data_needs_a_range(fitted: sl.FitResult) -> None:
     ax = plot_loss_vs_compute(fitted, flops=(1e19, 1e23))
     (frontier,) = lines(ax, "frontier loss")
-    assert (min(frontier.get_xdata()), max(frontier.get_xdata())) == pytest.approx(
-        (1e19, 1e23), rel=RTOL
-    )
+    assert (min(frontier.get_xdata()), max(frontier.get_xdata())) == pytest.approx((1e19, 1e23), rel=RTOL)
     assert not collections(ax, "data")
-    with pytest.raises(
-        ValueError, match=r"`flops` of plot_loss_vs_compute must give the compute range"
-    ):
+    with pytest.raises(ValueError, match=r"`flops` of plot_loss_vs_compute must give the compute range"):
         plot_loss_vs_compute(fitted)
-    with pytest.raises(
-        ValueError, match=r"`flops` of plot_loss_vs_compute must be a range \(lo, hi\)"
-    ):
+    with pytest.raises(ValueError, match=r"`flops` of plot_loss_vs_compute must be a range \(lo, hi\)"):
         plot_loss_vs_compute(fitted, flops=(1e23, 1e19))
 
 
@@ -116,9 +99,7 @@ def test_frontier_figures_need_a_law_in_n_and_d() -> None:
     runs = sl.testing.synthetic_runs("power", seed=1)
     result = sl.fit(runs, "power")
     for draw in (plot_loss_vs_compute, plot_iso_loss):
-        with pytest.raises(
-            ValueError, match=r"`result` of plot_\w+ must be a fit of a law in model size N"
-        ):
+        with pytest.raises(ValueError, match=r"`result` of plot_\w+ must be a fit of a law in model size N"):
             draw(result, runs)
 
 
@@ -127,9 +108,7 @@ def test_grouped_fit_frontier_names_the_group() -> None:
     b = sl.testing.synthetic_runs("chinchilla", seed=2).with_columns(pl.lit("code").alias("family"))
     runs = pl.concat([a, b])
     result = sl.fit(runs, "chinchilla", group="family", shared=("alpha", "beta"))
-    with pytest.raises(
-        ValueError, match=r"`group` of plot_loss_vs_compute must name one of the fitted groups"
-    ):
+    with pytest.raises(ValueError, match=r"`group` of plot_loss_vs_compute must name one of the fitted groups"):
         plot_loss_vs_compute(result, runs)
     ax = plot_loss_vs_compute(result, runs, group="code")
     (frontier,) = lines(ax, "frontier loss")
@@ -140,9 +119,7 @@ def test_grouped_fit_frontier_names_the_group() -> None:
 # ------------------------------------------------------------------------------------------ plot_iso_loss
 
 
-def test_iso_loss_contours_and_the_efficient_frontier(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_iso_loss_contours_and_the_efficient_frontier(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_iso_loss(fitted, runs, levels=8)
     (frontier,) = lines(ax, "efficient frontier")
     n_star, d_star = np.asarray(frontier.get_xdata()), np.asarray(frontier.get_ydata())
@@ -164,13 +141,8 @@ def test_iso_loss_contours_and_the_efficient_frontier(
         np.testing.assert_allclose(product, budget, rtol=1e-9)
     assert lines(ax, "isoflop line ")
     (points,) = collections(ax, "data")
-    np.testing.assert_array_equal(
-        points.get_offsets(), runs.select("n_params", "n_tokens").to_numpy()
-    )
-    assert (ax.get_xlabel(), ax.get_ylabel()) == (
-        "n_params (N) [parameters]",
-        "n_tokens (D) [tokens]",
-    )
+    np.testing.assert_array_equal(points.get_offsets(), runs.select("n_params", "n_tokens").to_numpy())
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("n_params (N) [parameters]", "n_tokens (D) [tokens]")
     assert ax.figure.axes[-1].get_ylabel() == "predicted loss [nats/token]"
     with pytest.raises(ValueError, match=r"`levels` of plot_iso_loss must be at least 2"):
         plot_iso_loss(fitted, runs, levels=1)
@@ -201,22 +173,13 @@ def test_frontier_draws_the_allocation_inside_its_fan(fitted: sl.FitResult) -> N
     assert "[parameters or tokens]" in ax.get_ylabel()
 
 
-def test_compute_comes_from_a_compute_column_or_the_cost_model(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
-    with_flops = runs.with_columns(
-        flops=pl.col("n_params") * pl.col("n_tokens") * 7.0
-    )  # another cost
+def test_compute_comes_from_a_compute_column_or_the_cost_model(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
+    with_flops = runs.with_columns(flops=pl.col("n_params") * pl.col("n_tokens") * 7.0)  # another cost
     ax = plot_loss_vs_compute(fitted, with_flops)
     (points,) = collections(ax, "data")
-    np.testing.assert_allclose(
-        points.get_offsets()[:, 0], with_flops["flops"].to_numpy(), rtol=RTOL
-    )
-    with pytest.raises(
-        sl.MissingColumnError,
-        match=r"`data` of plot_loss_vs_compute needs a compute column "
-        r"\(C, else flops\) or model-size and token columns",
-    ):
+    np.testing.assert_allclose(points.get_offsets()[:, 0], with_flops["flops"].to_numpy(), rtol=RTOL)
+    with pytest.raises(sl.MissingColumnError, match=r"`data` of plot_loss_vs_compute needs a compute column "
+                                                    r"\(C, else flops\) or model-size and token columns"):
         plot_loss_vs_compute(fitted, runs.drop("n_tokens"))
 
 
@@ -225,9 +188,6 @@ def test_a_law_without_an_optimum_has_no_frontier(runs: pl.DataFrame) -> None:
     # compute has an interior optimum.
     result = sl.fit(runs, "E + A/N**alpha + B/D**beta + c*D")
     assert result.params["c"] < 0
-    with pytest.raises(
-        ValueError,
-        match=r"`result` of plot_loss_vs_compute has no compute-optimal frontier "
-        r"over .* FLOPs: `flops` of allocate: law .* has no interior",
-    ):
+    with pytest.raises(ValueError, match=r"`result` of plot_loss_vs_compute has no compute-optimal frontier "
+                                         r"over .* FLOPs: `flops` of allocate: law .* has no interior"):
         plot_loss_vs_compute(result, runs)

@@ -54,10 +54,8 @@ def test_profiles_are_drawn_through_each_budget(sweep: pl.DataFrame, method: str
         assert at_min == pytest.approx(row["loss_opt"], rel=1e-9)
     assert n_runs == sweep.height
     minima = lines(ax, "isoflop minima")
-    np.testing.assert_array_equal(
-        np.array([m.get_xydata()[0] for m in minima]),
-        budgets.select("n_opt", "loss_opt").to_numpy(),
-    )
+    np.testing.assert_array_equal(np.array([m.get_xydata()[0] for m in minima]),
+                                  budgets.select("n_opt", "loss_opt").to_numpy())
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("n_params (N) [parameters]", "loss [nats/token]")
     assert ax.figure.axes[-1].get_ylabel() == "budget flops (C) [FLOP]"
@@ -73,17 +71,12 @@ def test_optima_panel_draws_the_fitted_power_law(sweep: pl.DataFrame, fitted: sl
     np.testing.assert_array_equal(points.get_ydata(), interior["n_opt"].to_numpy())
     (power,) = lines(ax, "isoflop frontier")
     c = np.asarray(power.get_xdata())
-    np.testing.assert_allclose(
-        power.get_ydata(), analysis.coef_a * c**analysis.exponent_a, rtol=RTOL
-    )
+    np.testing.assert_allclose(power.get_ydata(), analysis.coef_a * c**analysis.exponent_a, rtol=RTOL)
     (dashed,) = lines(ax, "law frontier")
     np.testing.assert_array_equal(dashed.get_ydata(), law.n_params)
     lo, hi = analysis.intervals["exponent_a"]
     assert f"[{lo:.3f}, {hi:.3f}]" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    assert (ax.get_xlabel(), ax.get_ylabel()) == (
-        "flops (C) [FLOP]",
-        "compute-optimal n_params (N) [parameters]",
-    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("flops (C) [FLOP]", "compute-optimal n_params (N) [parameters]")
 
 
 def test_runs_on_no_budget_are_grey(sweep: pl.DataFrame) -> None:
@@ -103,9 +96,7 @@ def test_runs_on_no_budget_are_grey(sweep: pl.DataFrame) -> None:
 
 def test_isoflop_figure_names_missing_columns(sweep: pl.DataFrame) -> None:
     analysis = isoflop_profiles(sweep, n_boot=0)
-    with pytest.raises(
-        sl.MissingColumnError, match=r"columns \['loss'\] are missing from `data` of plot_isoflop"
-    ):
+    with pytest.raises(sl.MissingColumnError, match=r"columns \['loss'\] are missing from `data` of plot_isoflop"):
         plot_isoflop(analysis, sweep.drop("loss"))
     renamed = sweep.rename({"flops": "C"})
     with pytest.raises(sl.MissingColumnError, match=r"columns \['flops'\] are missing"):

@@ -33,15 +33,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 def page(runs: pl.DataFrame, fitted: sl.FitResult, scores: sl.BacktestResult) -> str:
     plan = allocate(fitted, flops=[1e22, 1e24])
     return render_report(
-        fitted,
-        runs,
-        backtest=scores,
-        plan=plan,
-        target=TARGET,
-        command="scalinglaws report runs.csv",
-        source="runs.csv",
-        notes=["something odd (ExtrapolationWarning)"],
-        created="2026-01-01 00:00 UTC",
+        fitted, runs, backtest=scores, plan=plan, target=TARGET, command="scalinglaws report runs.csv",
+        source="runs.csv", notes=["something odd (ExtrapolationWarning)"], created="2026-01-01 00:00 UTC",
     )
 
 
@@ -73,31 +66,11 @@ def test_nothing_can_be_fetched(page: str) -> None:
     assert "default-src 'none'; img-src data:" in page  # and the CSP forbids any other source
 
 
-def test_sections_hold_the_results(
-    page: str, fitted: sl.FitResult, scores: sl.BacktestResult
-) -> None:
-    for section in (
-        "law",
-        "parameters",
-        "prediction",
-        "diagnostics",
-        "figures",
-        "backtest",
-        "frontier",
-        "plan",
-        "provenance",
-    ):
+def test_sections_hold_the_results(page: str, fitted: sl.FitResult, scores: sl.BacktestResult) -> None:
+    for section in ("law", "parameters", "prediction", "diagnostics", "figures", "backtest", "frontier",
+                    "plan", "provenance"):
         assert f'<h2 id="{section}">' in page
-    for key in (
-        "fit",
-        "predicted",
-        "residuals",
-        "bootstrap",
-        "backtest",
-        "compute",
-        "contours",
-        "allocation",
-    ):
+    for key in ("fit", "predicted", "residuals", "bootstrap", "backtest", "compute", "contours", "allocation"):
         assert f'<figure id="fig-{key}">' in page
     for name, value in fitted.params.items():
         assert f"<code>{name}</code>" in page
@@ -105,9 +78,7 @@ def test_sections_hold_the_results(
     assert fitted.bootstrap is not None
     interval = fitted.bootstrap.interval(0.95)["alpha"]
     assert f"[{interval.lower:.4g}, {interval.upper:.4g}]" in page
-    point, lower, upper, _ = fitted.predict_interval(
-        {k: np.array([v]) for k, v in TARGET.items()}, 0.95, "prediction"
-    )
+    point, lower, upper, _ = fitted.predict_interval({k: np.array([v]) for k, v in TARGET.items()}, 0.95, "prediction")
     assert f"<b>{point[0]:.5g}</b>" in page
     assert f"[{lower[0]:.5g}, {upper[0]:.5g}]" in page
     for diagnostic in fitted.diagnostics:
@@ -139,18 +110,13 @@ def test_lack_of_fit_and_under_coverage_are_flagged(runs: pl.DataFrame) -> None:
     assert "2 warnings</span>" in page
 
 
-def test_isoflop_section_draws_profiles_and_optima(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_isoflop_section_draws_profiles_and_optima(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     from scalinglaws.plan import isoflop_grid, isoflop_profiles
 
     law, truth = sl.get_law("chinchilla"), sl.testing.PLANTED["chinchilla"]
     grid = isoflop_grid([1e18, 1e19, 1e20], n_sizes=9)
-    sweep = grid.with_columns(
-        loss=pl.Series(
-            law.predict(truth, {"N": grid["n_params"].to_numpy(), "D": grid["n_tokens"].to_numpy()})
-        )
-    )
+    sweep = grid.with_columns(loss=pl.Series(law.predict(truth, {"N": grid["n_params"].to_numpy(),
+                                                                 "D": grid["n_tokens"].to_numpy()})))
     analysis = isoflop_profiles(sweep, n_boot=20)
     page = render_report(fitted, runs, isoflop=analysis, isoflop_data=sweep, figures=False)
     assert '<h2 id="isoflop">' in page
@@ -169,9 +135,7 @@ def test_a_law_without_n_and_d_has_no_frontier() -> None:
     assert '<h2 id="figures">' in page
 
 
-def test_without_figures_the_page_says_how_to_get_them(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_without_figures_the_page_says_how_to_get_them(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     page = render_report(fitted, runs, figures=False)
     assert "image/png" not in page
     assert "pip install &#x27;scalinglaws[plot]&#x27;" in page
@@ -188,9 +152,7 @@ def test_bootstrap_argument_is_attached(runs: pl.DataFrame, fitted: sl.FitResult
 
 
 def test_render_report_rejects_a_bad_probability(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
-    with pytest.raises(
-        ValueError, match=r"`prob` of render_report must be strictly between 0 and 1. Got 1.5"
-    ):
+    with pytest.raises(ValueError, match=r"`prob` of render_report must be strictly between 0 and 1. Got 1.5"):
         render_report(fitted, runs, prob=1.5, figures=False)
 
 

@@ -72,21 +72,17 @@ def continuous_runs(n: int = 150, seed: int = 3) -> pl.DataFrame:
 # ------------------------------------------------------------------------------------------------ plot_fit
 
 
-def test_fit_curves_are_the_law_at_each_series_on_log_axes(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_fit_curves_are_the_law_at_each_series_on_log_axes(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_fit(fitted, runs)
     assert ax.get_xscale() == "log"
     assert ax.get_yscale() == "log"  # a log-space fit of a positive loss
-    assert (
-        ax.get_xlabel() == "n_tokens (D) [tokens]"
-    )  # tokens vary within each model size: the x axis
+    assert ax.get_xlabel() == "n_tokens (D) [tokens]"  # tokens vary within each model size: the x axis
     assert ax.get_ylabel() == "loss [nats/token]"
     curves = lines(ax, "fit ")
     assert len(curves) == 8  # the synthetic design has 8 model sizes
     sizes, n_runs = [], 0
     for curve in curves:
-        fixed = json.loads(curve.get_gid()[len("fit ") :])
+        fixed = json.loads(curve.get_gid()[len("fit "):])
         assert set(fixed) == {"n_params"}
         x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
         expected = fitted.predict(frame_along("n_tokens", x, fixed))
@@ -108,9 +104,7 @@ def test_fit_curves_are_the_law_at_each_series_on_log_axes(
     assert [a.get_ylabel() for a in colour_bars] == ["n_params (N) [parameters]"]
 
 
-def test_each_run_is_joined_to_the_law_at_its_own_inputs(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_each_run_is_joined_to_the_law_at_its_own_inputs(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_fit(fitted, runs)
     (segments,) = collections(ax, "law at runs")
     assert isinstance(segments, LineCollection)
@@ -132,23 +126,19 @@ def test_continuous_sizes_get_curves_at_actual_sizes() -> None:
     assert 4 <= len(curves) <= 6  # 6 quantile bins; a bin whose runs share one D draws no curve
     sizes = runs["n_params"].to_numpy()
     for curve in curves:
-        fixed = json.loads(curve.get_gid()[len("fit ") :])
+        fixed = json.loads(curve.get_gid()[len("fit "):])
         assert fixed["n_params"] in sizes  # exactly a run's size, not an average
         x = np.asarray(curve.get_xdata())
-        np.testing.assert_allclose(
-            curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL
-        )
+        np.testing.assert_allclose(curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL)
         colour = np.asarray(curve.get_color())
         (points,) = collections(ax, "data")
         np.testing.assert_allclose(colour, points.cmap(points.norm(fixed["n_params"])), rtol=RTOL)
 
 
-def test_extrapolation_reaches_the_target_inside_its_band(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_extrapolation_reaches_the_target_inside_its_band(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_fit(fitted, runs, target=TARGET, prob=0.9, kind="prediction")
     (curve,) = lines(ax, "extrapolation ")
-    fixed = json.loads(curve.get_gid()[len("extrapolation ") :])
+    fixed = json.loads(curve.get_gid()[len("extrapolation "):])
     assert fixed == {"n_params": TARGET["n_params"]}
     x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
     assert x.max() == TARGET["n_tokens"]
@@ -167,13 +157,11 @@ def test_extrapolation_reaches_the_target_inside_its_band(
     assert "90% prediction interval" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-def test_target_may_name_law_inputs_and_x_may_be_chosen(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_target_may_name_law_inputs_and_x_may_be_chosen(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_fit(fitted, runs, target={"N": 7e10, "D": 1.4e12}, x="N")
     assert ax.get_xlabel() == "n_params (N) [parameters]"
     (curve,) = lines(ax, "extrapolation ")
-    assert json.loads(curve.get_gid()[len("extrapolation ") :]) == {"n_tokens": 1.4e12}
+    assert json.loads(curve.get_gid()[len("extrapolation "):]) == {"n_tokens": 1.4e12}
     assert max(curve.get_xdata()) == 7e10
 
 
@@ -181,10 +169,7 @@ def test_one_input_law_in_linear_space_has_one_curve_and_linear_y() -> None:
     runs = sl.testing.synthetic_runs("power", seed=1)
     result = sl.fit(runs, "power", space="linear", loss="squared")
     ax = plot_fit(result, runs, target={"x": 1e12})
-    assert (ax.get_xscale(), ax.get_yscale()) == (
-        "log",
-        "linear",
-    )  # linear residuals: linear loss axis
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "linear")  # linear residuals: linear loss axis
     (curve,) = lines(ax, "fit ")
     x = np.asarray(curve.get_xdata())
     np.testing.assert_allclose(curve.get_ydata(), result.predict({"x": x}), rtol=RTOL)
@@ -207,7 +192,7 @@ def tick_boxes_overlap(ax: Axes) -> bool:
         labels = [t for t in axis.get_ticklabels(which="both") if t.get_visible() and t.get_text()]
         boxes = [t.get_window_extent(renderer) for t in labels]
         for i, a in enumerate(boxes):
-            if any(a.overlaps(b) for b in boxes[i + 1 :]):
+            if any(a.overlaps(b) for b in boxes[i + 1:]):
                 return True
     return False
 
@@ -224,20 +209,14 @@ def test_loss_curves_are_named_and_their_ticks_do_not_overlap() -> None:
     np.testing.assert_allclose(drawn, result.predict(runs), rtol=1e-12)
     assert ax.get_xlabel() == "S1 (cumulative learning rate)"
     names = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert names == [
-        f"schedule {i} (15 checkpoints, S1 \u2264 {runs['S1'][15 * i - 1]:.3g})" for i in (1, 2, 3)
-    ]
+    assert names == [f"schedule {i} (15 checkpoints, S1 \u2264 {runs['S1'][15 * i - 1]:.3g})" for i in (1, 2, 3)]
     assert not tick_boxes_overlap(ax)
     assert 2 <= len([t for t in ax.yaxis.get_ticklabels(which="both") if t.get_text()]) <= 6
     with pytest.raises(ValueError, match="needs that point's whole learning-rate schedule"):
         plot_fit(result, runs, target={"S1": 1.0})
     named = runs.with_columns(run_id=pl.Series(np.repeat(["cosine", "wsd", "step"], 15)))
     legend = plot_fit(result, named).get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == [
-        "run_id cosine",
-        "run_id wsd",
-        "run_id step",
-    ]
+    assert [t.get_text() for t in legend.get_texts()] == ["run_id cosine", "run_id wsd", "run_id step"]
 
 
 @pytest.mark.parametrize("limits", [(0.3, 2.5), (2.05, 2.6), (1.8, 9.5), (0.062, 0.11)])
@@ -274,12 +253,10 @@ def test_grouped_fit_draws_each_group_with_its_own_parameters() -> None:
     assert 2 <= len(curves) <= 8  # 2 groups x 8 sizes binned down to at most 8 series
     seen = set()
     for curve in curves:
-        fixed = json.loads(curve.get_gid()[len("fit ") :])
+        fixed = json.loads(curve.get_gid()[len("fit "):])
         seen.add(fixed["family"])
         x = np.asarray(curve.get_xdata())
-        np.testing.assert_allclose(
-            curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL
-        )
+        np.testing.assert_allclose(curve.get_ydata(), result.predict(frame_along("n_tokens", x, fixed)), rtol=RTOL)
     assert seen == {"web", "code"}
     groups = collections(ax, "data")  # one marker per group
     assert len(groups) == 2
@@ -290,20 +267,13 @@ def test_grouped_fit_draws_each_group_with_its_own_parameters() -> None:
 def test_plot_fit_rejects_bad_arguments(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     with pytest.raises(ValueError, match=r"`x` of plot_fit must be an input of law 'chinchilla'"):
         plot_fit(fitted, runs, x="flops")
-    with pytest.raises(
-        sl.MissingColumnError,
-        match=r"`target` of plot_fit must give a value .* Missing \['n_tokens'\]",
-    ):
+    with pytest.raises(sl.MissingColumnError, match=r"`target` of plot_fit must give a value .* Missing \['n_tokens'\]"):
         plot_fit(fitted, runs, target={"n_params": 7e10})
-    with pytest.raises(
-        sl.MissingColumnError, match=r"column 'n_tokens' .* is missing from `data` of plot_fit"
-    ):
+    with pytest.raises(sl.MissingColumnError, match=r"column 'n_tokens' .* is missing from `data` of plot_fit"):
         plot_fit(fitted, runs.drop("n_tokens"))
     with pytest.raises(ValueError, match="`max_series` of plot_fit must be at least 1"):
         plot_fit(fitted, runs, max_series=0)
-    with pytest.raises(
-        sl.DataError, match="`data` of plot_fit must be a polars or pandas DataFrame"
-    ):
+    with pytest.raises(sl.DataError, match="`data` of plot_fit must be a polars or pandas DataFrame"):
         plot_fit(fitted, [1, 2, 3])
 
 
@@ -315,9 +285,7 @@ def test_plot_fit_draws_on_the_axes_it_is_given(runs: pl.DataFrame, fitted: sl.F
 # ------------------------------------------------------------------------------------------ plot_predicted
 
 
-def test_predicted_against_observed_is_the_law_at_every_run(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_predicted_against_observed_is_the_law_at_every_run(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_predicted(fitted, runs)
     (points,) = collections(ax, "predicted")
     observed, fitted_values = runs["loss"].to_numpy(), fitted.predict(runs)
@@ -325,16 +293,10 @@ def test_predicted_against_observed_is_the_law_at_every_run(
     np.testing.assert_allclose(points.get_offsets()[:, 1], fitted_values, rtol=RTOL)
     (identity,) = lines(ax, "identity")
     np.testing.assert_array_equal(identity.get_xdata(), identity.get_ydata())
-    assert (ax.get_xlabel(), ax.get_ylabel()) == (
-        "observed loss [nats/token]",
-        "fitted loss [nats/token]",
-    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("observed loss [nats/token]", "fitted loss [nats/token]")
     rms = np.sqrt(np.mean(np.log(observed / fitted_values) ** 2))
     assert ax.get_title().startswith(f"RMS log ratio {rms:.2%}, R\u00b2 = ")
-    assert (
-        plot_predicted(fitted, runs, colour_by="D").figure.axes[-1].get_ylabel()
-        == "n_tokens (D) [tokens]"
-    )
+    assert plot_predicted(fitted, runs, colour_by="D").figure.axes[-1].get_ylabel() == "n_tokens (D) [tokens]"
     with pytest.raises(ValueError, match=r"`colour_by` of plot_predicted must be an input of law"):
         plot_predicted(fitted, runs, colour_by="flops")
 
@@ -342,9 +304,7 @@ def test_predicted_against_observed_is_the_law_at_every_run(
 # ----------------------------------------------------------------------------------------- plot_residuals
 
 
-def test_residuals_are_log_ratios_of_observed_to_fitted(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_residuals_are_log_ratios_of_observed_to_fitted(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     ax = plot_residuals(fitted, runs, against="D")
     (points,) = collections(ax, "residuals")
     xy = points.get_offsets()
@@ -354,9 +314,7 @@ def test_residuals_are_log_ratios_of_observed_to_fitted(
     assert ax.get_xscale() == "log"
     assert ax.get_ylabel() == "log(loss / fit) [\u2248 relative error]"
     assert ax.get_xlabel() == "n_tokens (D) [tokens]"
-    assert (
-        plot_residuals(fitted, runs).get_xlabel() == "n_params (N) [parameters]"
-    )  # default: the first input
+    assert plot_residuals(fitted, runs).get_xlabel() == "n_params (N) [parameters]"  # default: the first input
     with pytest.raises(ValueError, match=r"`against` of plot_residuals must be an input"):
         plot_residuals(fitted, runs, against="flops")
 
@@ -388,13 +346,9 @@ def test_backtest_plots_each_held_out_point_with_its_interval(scores: sl.Backtes
     order = np.argsort(drawn_x)
     np.testing.assert_allclose(np.sort(drawn_x), np.sort(points["actual"].to_numpy()), rtol=RTOL)
     by_actual = points.sort("actual")
-    np.testing.assert_allclose(
-        np.asarray(drawn_y)[order], by_actual["predicted"].to_numpy(), rtol=RTOL
-    )
+    np.testing.assert_allclose(np.asarray(drawn_y)[order], by_actual["predicted"].to_numpy(), rtol=RTOL)
     bounds = np.sort(np.asarray(segments, dtype=float)[order][:, :, 1], axis=1)
-    assert np.all(
-        (bounds[:, 0] <= np.asarray(drawn_y)[order]) & (np.asarray(drawn_y)[order] <= bounds[:, 1])
-    )
+    assert np.all((bounds[:, 0] <= np.asarray(drawn_y)[order]) & (np.asarray(drawn_y)[order] <= bounds[:, 1]))
     # errorbar stores offsets from the point, not bounds: predicted - (predicted - lower) keeps ~1e-15.
     np.testing.assert_allclose(bounds, by_actual.select("lower", "upper").to_numpy(), rtol=1e-9)
     (identity,) = lines(ax, "identity")
@@ -417,15 +371,11 @@ def test_pairs_show_every_good_draw(fitted: sl.FitResult) -> None:
     assert axes.shape == (3, 3)
     samples = fitted.bootstrap.samples()
     scatter = [c for c in axes[1, 0].collections if isinstance(c, PathCollection)]
-    np.testing.assert_allclose(
-        scatter[0].get_offsets(), np.column_stack([samples["alpha"], samples["beta"]])
-    )
+    np.testing.assert_allclose(scatter[0].get_offsets(), np.column_stack([samples["alpha"], samples["beta"]]))
     counts = sum(p.get_height() for p in axes[0, 0].patches)
     assert counts == samples["alpha"].size  # the histogram holds every draw
     estimate = [ln for ln in axes[2, 1].get_lines() if ln.get_marker() == "+"]
-    np.testing.assert_allclose(
-        estimate[0].get_xydata(), [[fitted.params["beta"], fitted.params["E"]]]
-    )
+    np.testing.assert_allclose(estimate[0].get_xydata(), [[fitted.params["beta"], fitted.params["E"]]])
     rho = np.corrcoef(samples["alpha"], samples["E"])[0, 1]
     assert axes[0, 2].texts[0].get_text() == rf"$\rho$ = {rho:+.2f}"
     assert plot_bootstrap_pairs(fitted.bootstrap).shape == (5, 5)  # draws alone; all parameters
@@ -437,10 +387,7 @@ def test_amplitudes_are_on_log_axes(fitted: sl.FitResult) -> None:
     axes = plot_bootstrap_pairs(fitted)
     samples = fitted.bootstrap.samples()
     for j, name in enumerate(names):
-        amplitude = name in (
-            "A",
-            "B",
-        )  # they multiply N^-alpha and D^-beta; E is an additive constant
+        amplitude = name in ("A", "B")  # they multiply N^-alpha and D^-beta; E is an additive constant
         assert axes[-1, j].get_xscale() == ("log" if amplitude else "linear"), name
         assert axes[-1, j].get_xlabel() == name + (" (log)" if amplitude else "")
         if j < len(names) - 1:
@@ -454,33 +401,24 @@ def test_amplitudes_are_on_log_axes(fitted: sl.FitResult) -> None:
     assert bare[1, 0].get_xscale() == "log"
 
 
-def test_pairs_reject_fits_without_draws_and_unknown_names(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_pairs_reject_fits_without_draws_and_unknown_names(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     bare = sl.fit(runs, "chinchilla")
-    with pytest.raises(
-        ValueError, match="`draws` of plot_bootstrap_pairs must carry bootstrap draws"
-    ):
+    with pytest.raises(ValueError, match="`draws` of plot_bootstrap_pairs must carry bootstrap draws"):
         plot_bootstrap_pairs(bare)
     with pytest.raises(ValueError, match="`params` of plot_bootstrap_pairs must name"):
         plot_bootstrap_pairs(fitted, params=["gamma"])
     with pytest.raises(ValueError, match=r"`axes` of plot_bootstrap_pairs must be a 2x2 array"):
         plot_bootstrap_pairs(fitted, np.empty((3, 3), dtype=object), params=["E", "A"])
-    with pytest.raises(
-        ValueError, match=r"`log` of plot_bootstrap_pairs must name shown parameters"
-    ):
+    with pytest.raises(ValueError, match=r"`log` of plot_bootstrap_pairs must name shown parameters"):
         plot_bootstrap_pairs(fitted, params=["E", "A"], log=["beta"])
 
 
 # ------------------------------------------------------------------------------------- optional matplotlib
 
 
-def test_missing_matplotlib_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch, runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
-    monkeypatch.setitem(
-        sys.modules, "matplotlib", None
-    )  # `import matplotlib` now raises ImportError
+def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch, runs: pl.DataFrame,
+                                            fitted: sl.FitResult) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'scalinglaws\[plot\]'"):
         require_matplotlib()
     with pytest.raises(ImportError, match=r"pip install 'scalinglaws\[plot\]'"):

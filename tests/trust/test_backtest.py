@@ -23,10 +23,7 @@ def test_backtest_of_the_true_law_is_accurate_and_calibrated(runs: pl.DataFrame)
     assert result.summary()["coverage"] >= 0.8
     # Every held-out point lies above the cut of its split.
     cuts = dict(zip(result.splits["split"], result.splits["cut"], strict=True))
-    assert all(
-        axis > cuts[split]
-        for split, axis in zip(result.points["split"], result.points["axis"], strict=True)
-    )
+    assert all(axis > cuts[split] for split, axis in zip(result.points["split"], result.points["axis"], strict=True))
 
 
 def test_backtest_by_a_column_and_errors(runs: pl.DataFrame) -> None:
@@ -56,10 +53,7 @@ def test_select_warns_when_the_choice_is_not_clear(runs: pl.DataFrame) -> None:
 def test_backtest_on_muennighoff_runs(shared_data) -> None:  # type: ignore[no-untyped-def]
     path = shared_data("datablations_muennighoff_trainregion/datablations_contour_losses.csv")
     runs = pl.read_csv(path).select(
-        n_params="num_params",
-        n_tokens="token_num",
-        n_unique_tokens="unique_tokens_U",
-        loss="openLM_loss",
+        n_params="num_params", n_tokens="token_num", n_unique_tokens="unique_tokens_U", loss="openLM_loss"
     )
     chinchilla = sl.backtest(runs, "chinchilla", train_fractions=(0.7,), n_boot=0)
     constrained = sl.backtest(runs, "muennighoff", train_fractions=(0.7,), n_boot=0)

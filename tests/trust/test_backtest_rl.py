@@ -18,26 +18,15 @@ def rl_run(seed: int = 0, noise: float = 0.004) -> pl.DataFrame:
     """One ScaleRL-like run: 75 evaluations to 100k GPU-hours, kept from 1.5k (the paper's fits)."""
     compute = np.linspace(100e3 / 75, 100e3, 75)
     compute = compute[compute >= 1.5e3]
-    clean = sl.get_law("khatri_rl").predict(
-        TRUTH, {"C": compute, "R0": np.full(compute.size, 0.40)}
-    )
+    clean = sl.get_law("khatri_rl").predict(TRUTH, {"C": compute, "R0": np.full(compute.size, 0.40)})
     rng = np.random.default_rng(seed)
-    return pl.DataFrame(
-        {"gpu_hours": compute, "R0": 0.40, "reward": clean + rng.normal(0, noise, compute.size)}
-    )
+    return pl.DataFrame({"gpu_hours": compute, "R0": 0.40, "reward": clean + rng.normal(0, noise, compute.size)})
 
 
 def test_backtest_splits_on_the_mapped_compute_column_and_extrapolates() -> None:
     runs = rl_run()
-    result = sl.backtest(
-        runs,
-        "khatri_rl",
-        split_by="C",
-        train_fractions=[0.5],
-        n_boot=0,
-        mapping={"C": "gpu_hours"},
-        **OPTIONS,
-    )  # type: ignore[arg-type]
+    result = sl.backtest(runs, "khatri_rl", split_by="C", train_fractions=[0.5], n_boot=0,
+                         mapping={"C": "gpu_hours"}, **OPTIONS)  # type: ignore[arg-type]
     assert result.axis_note == "column 'gpu_hours' (C)"
     split = result.splits.row(0, named=True)
     # Half of the distinct compute values train (up to ~50k GPU-hours, as the paper's Fig. 1 fit).
@@ -50,28 +39,12 @@ def test_backtest_splits_on_the_mapped_compute_column_and_extrapolates() -> None
 
 def test_backtest_by_the_column_name_itself_gives_the_same_splits() -> None:
     runs = rl_run(seed=1)
-    by_symbol = sl.backtest(
-        runs,
-        "khatri_rl",
-        split_by="C",
-        train_fractions=[0.3, 0.6],
-        n_boot=0,
-        mapping={"C": "gpu_hours"},
-        **OPTIONS,
-    )  # type: ignore[arg-type]
-    by_column = sl.backtest(
-        runs,
-        "khatri_rl",
-        split_by="gpu_hours",
-        train_fractions=[0.3, 0.6],
-        n_boot=0,
-        mapping={"C": "gpu_hours"},
-        **OPTIONS,
-    )  # type: ignore[arg-type]
+    by_symbol = sl.backtest(runs, "khatri_rl", split_by="C", train_fractions=[0.3, 0.6], n_boot=0,
+                            mapping={"C": "gpu_hours"}, **OPTIONS)  # type: ignore[arg-type]
+    by_column = sl.backtest(runs, "khatri_rl", split_by="gpu_hours", train_fractions=[0.3, 0.6], n_boot=0,
+                            mapping={"C": "gpu_hours"}, **OPTIONS)  # type: ignore[arg-type]
     assert by_symbol.splits["cut"].to_list() == by_column.splits["cut"].to_list()
-    np.testing.assert_allclose(
-        by_symbol.points["predicted"], by_column.points["predicted"], rtol=1e-12
-    )
+    np.testing.assert_allclose(by_symbol.points["predicted"], by_column.points["predicted"], rtol=1e-12)
 
 
 def test_asymptote_fitted_on_early_compute_and_its_standard_error() -> None:
@@ -88,29 +61,10 @@ def test_cli_backtest_of_an_rl_run(tmp_path: object) -> None:
 
     path = Path(str(tmp_path)) / "rl.csv"
     rl_run(seed=3).write_csv(path)
-    out = CliRunner().invoke(
-        app,
-        [
-            "backtest",
-            str(path),
-            "--law",
-            "khatri_rl",
-            "--split-by",
-            "C",
-            "--map",
-            "C=gpu_hours",
-            "--target",
-            "reward",
-            "--space",
-            "linear",
-            "--loss",
-            "squared",
-            "--train-fraction",
-            "0.5",
-            "--bootstrap",
-            "0",
-            "--json",
-        ],
-    )
+    out = CliRunner().invoke(app, [
+        "backtest", str(path), "--law", "khatri_rl", "--split-by", "C", "--map", "C=gpu_hours",
+        "--target", "reward", "--space", "linear", "--loss", "squared", "--train-fraction", "0.5",
+        "--bootstrap", "0", "--json",
+    ])
     assert out.exit_code == 0, out.output
     assert '"law": "khatri_rl"' in out.stdout

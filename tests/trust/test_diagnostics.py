@@ -56,7 +56,5 @@ def test_clean_fit_has_no_warnings_about_bounds_or_scales() -> None:
 def test_extrapolation_distance_in_decades() -> None:
     result = sl.fit(sl.testing.synthetic_runs("chinchilla", seed=0), "chinchilla")
     hi_n, hi_d = result.input_ranges["N"][1], result.input_ranges["D"][1]
-    distance = result.extrapolation(
-        {"n_params": np.array([hi_n, 100 * hi_n]), "n_tokens": np.array([hi_d, hi_d])}
-    )
+    distance = result.extrapolation({"n_params": np.array([hi_n, 100 * hi_n]), "n_tokens": np.array([hi_d, hi_d])})
     np.testing.assert_allclose(distance, [0.0, 2.0])

@@ -47,9 +47,7 @@ def test_cluster_bootstrap_resamples_whole_runs(runs: pl.DataFrame) -> None:
     result = sl.fit(doubled, "chinchilla")
     draws = sl.bootstrap(result, doubled, n_boot=30, seed=0, method="cluster", cluster="run_id")
     assert draws.n_failed == 0
-    with pytest.raises(
-        ValueError, match=r"`cluster` \(the run-id column\) must be given exactly when"
-    ):
+    with pytest.raises(ValueError, match=r"`cluster` \(the run-id column\) must be given exactly when"):
         sl.bootstrap(result, doubled, n_boot=30, method="cluster")
     with pytest.raises(sl.MissingColumnError, match="cluster column 'nope' is missing"):
         sl.bootstrap(result, doubled, n_boot=30, method="cluster", cluster="nope")
@@ -72,16 +70,12 @@ def test_prediction_interval_contains_point_and_is_wider_than_confidence(
     assert np.all((ratio > 0.5) & (ratio < 2.0))
 
 
-def test_bootstrap_draws_survive_save_and_load(
-    tmp_path, runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:  # type: ignore[no-untyped-def]
+def test_bootstrap_draws_survive_save_and_load(tmp_path, runs: pl.DataFrame, fitted: sl.FitResult) -> None:  # type: ignore[no-untyped-def]
     with_draws = fitted.with_bootstrap(sl.bootstrap(fitted, runs, n_boot=20, seed=0))
     with_draws.save(tmp_path / "fit.json")
     loaded = sl.load(tmp_path / "fit.json")
     assert loaded.to_dict() == with_draws.to_dict()
-    np.testing.assert_array_equal(
-        loaded.predict_interval(TARGET)[1], with_draws.predict_interval(TARGET)[1]
-    )
+    np.testing.assert_array_equal(loaded.predict_interval(TARGET)[1], with_draws.predict_interval(TARGET)[1])
 
 
 def test_derived_quantity_interval(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
@@ -106,9 +100,7 @@ def test_profile_interval_of_a_linear_law_equals_the_wald_interval() -> None:
     assert interval.upper == pytest.approx(result.params["b"] + 1.959964 * se, rel=1e-3)
 
 
-def test_profile_interval_covers_the_estimate_under_huber(
-    runs: pl.DataFrame, fitted: sl.FitResult
-) -> None:
+def test_profile_interval_covers_the_estimate_under_huber(runs: pl.DataFrame, fitted: sl.FitResult) -> None:
     interval = sl.profile(fitted, runs, "beta")
     assert interval.lower < fitted.params["beta"] < interval.upper
     with pytest.raises(sl.LawSpecError, match="`name` 'gamma' is not a parameter"):

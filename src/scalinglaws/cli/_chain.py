@@ -33,10 +33,7 @@ class PairingName(enum.StrEnum):
 THROUGH = Annotated[
     Path | None,
     typer.Option(
-        "--through",
-        metavar="LOSS_FIT.json",
-        exists=True,
-        dir_okay=False,
+        "--through", metavar="LOSS_FIT.json", exists=True, dir_okay=False,
         help="Chain this metric fit after the loss fit in LOSS_FIT.json: --out then writes a chain that "
         "`scalinglaws predict` evaluates from the loss fit's inputs, with both steps' uncertainty "
         "(give both fits --bootstrap N for intervals).",
@@ -45,8 +42,7 @@ THROUGH = Annotated[
 LOSS_INPUT = Annotated[
     str | None,
     typer.Option(
-        "--loss-input",
-        metavar="SYMBOL",
+        "--loss-input", metavar="SYMBOL",
         help="With --through: the law input that takes the predicted loss (default: the input reading "
         "the loss fit's target column, or the only input).",
     ),
@@ -62,8 +58,7 @@ PAIRING = Annotated[
 LOGIT = Annotated[
     str | None,
     typer.Option(
-        "--logit",
-        metavar="FLOOR:CEILING",
+        "--logit", metavar="FLOOR:CEILING",
         help="Fit logit((target - FLOOR)/(CEILING - FLOOR)) instead of the target (e.g. with law "
         "logit_linear and --space linear); a chain maps predictions back to the target.",
     ),
@@ -81,9 +76,7 @@ def parse_logit(text: str | None) -> Logit | None:
     try:
         floor, ceiling = (float(p) for p in pieces)
     except ValueError:
-        raise typer.BadParameter(
-            f"must be {form}. Got {text!r} instead.", param_hint="'--logit'"
-        ) from None
+        raise typer.BadParameter(f"must be {form}. Got {text!r} instead.", param_hint="'--logit'") from None
     if not (math.isfinite(floor) and math.isfinite(ceiling) and floor < ceiling):
         raise typer.BadParameter(f"must be {form}. Got {text!r} instead.", param_hint="'--logit'")
     return Logit(floor, ceiling)
@@ -101,26 +94,18 @@ def logit_frame(frame: pl.DataFrame, target: str, link: Logit) -> tuple[pl.DataF
 def check_chain_options(through: Path | None, loss_input: str | None, pairing: PairingName) -> None:
     if through is None and (loss_input is not None or pairing is not PairingName.independent):
         option = "--loss-input" if loss_input is not None else "--pairing"
-        raise typer.BadParameter(
-            "goes with --through LOSS_FIT.json, and only with it.", param_hint=f"'{option}'"
-        )
+        raise typer.BadParameter("goes with --through LOSS_FIT.json, and only with it.", param_hint=f"'{option}'")
 
 
 def make_chain(
-    loss_fit: sl.FitResult,
-    result: sl.FitResult,
-    loss_input: str | None,
-    pairing: PairingName,
-    seed: int,
+    loss_fit: sl.FitResult, result: sl.FitResult, loss_input: str | None, pairing: PairingName, seed: int,
     link: Logit | None,
 ) -> Chain:
     """The chain of the loss fit (from ``--through``) and the metric fit ``result``."""
     import scalinglaws as sl
 
     try:
-        return sl.chain(
-            loss_fit, result, through=loss_input, pairing=pairing.value, seed=seed, link=link
-        )
+        return sl.chain(loss_fit, result, through=loss_input, pairing=pairing.value, seed=seed, link=link)
     except sl.ArgumentError as exc:  # the library's `through` is this command's --loss-input
         if exc.argument != "through":
             raise

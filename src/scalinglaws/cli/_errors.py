@@ -72,10 +72,7 @@ OPTION_OF_ARGUMENT = {
     "target_flops": "target_compute",
 }
 """Library argument -> the command's parameter, where their names differ."""
-OPTION_OF_FUNCTION_ARGUMENT = {
-    ("render_report", "target"): "at",
-    ("target_columns", "target"): "at",
-}
+OPTION_OF_FUNCTION_ARGUMENT = {("render_report", "target"): "at", ("target_columns", "target"): "at"}
 """The same for one function, where the argument's name means another flag elsewhere."""
 
 

@@ -34,18 +34,16 @@ DEFAULT_CHOOSE = ChooseName(DEFAULTS.choose)
 LAW = Annotated[
     str,
     typer.Option(
-        "--law",
-        "-l",
+        "--law", "-l",
         help="Catalog name (see `scalinglaws laws`) or a formula such as "
-        '"E + A*N**-alpha + B*D**-beta"; in a formula, names that are columns are inputs '
+        "\"E + A*N**-alpha + B*D**-beta\"; in a formula, names that are columns are inputs "
         "and all others are parameters.",
     ),
 ]
 MAP = Annotated[
     list[str] | None,
     typer.Option(
-        "--map",
-        metavar="SYMBOL=COLUMN",
+        "--map", metavar="SYMBOL=COLUMN",
         help="Read law input SYMBOL from COLUMN (repeatable). N, D, C and U find n_params, "
         "n_tokens, flops and n_unique_tokens by themselves.",
     ),
@@ -54,43 +52,35 @@ TARGET = Annotated[str, typer.Option("--target", help="The column to predict.")]
 PARAM = Annotated[
     list[str] | None,
     typer.Option(
-        "--param",
-        metavar="NAME=LO:HI",
+        "--param", metavar="NAME=LO:HI",
         help="Bounds of a parameter; an empty side means none, e.g. A=0: (repeatable).",
     ),
 ]
 INIT = Annotated[
     list[str] | None,
     typer.Option(
-        "--init",
-        metavar="NAME=LO:HI|NAME=VALUE",
+        "--init", metavar="NAME=LO:HI|NAME=VALUE",
         help="Start range (or start value) of a parameter (repeatable).",
     ),
 ]
 FIX = Annotated[
     list[str] | None,
     typer.Option(
-        "--fix",
-        metavar="NAME=VALUE",
+        "--fix", metavar="NAME=VALUE",
         help="Hold a parameter at a value: it is not fitted and has no standard error (repeatable).",
     ),
 ]
 LOSS = Annotated[LossName, typer.Option("--loss", help="Robust Huber loss or plain least squares.")]
 DELTA = Annotated[
-    float,
-    typer.Option(
-        "--delta", callback=checked(RULES, "delta"), help="Huber threshold on the residuals."
-    ),
+    float, typer.Option("--delta", callback=checked(RULES, "delta"), help="Huber threshold on the residuals.")
 ]
 SPACE = Annotated[
-    SpaceName,
-    typer.Option("--space", help="Residuals of log(loss) (log) or of loss itself (linear)."),
+    SpaceName, typer.Option("--space", help="Residuals of log(loss) (log) or of loss itself (linear).")
 ]
 ASYMMETRY = Annotated[
     float,
     typer.Option(
-        "--asymmetry",
-        callback=checked(RULES, "asymmetry"),
+        "--asymmetry", callback=checked(RULES, "asymmetry"),
         help="Weight of over-predictions relative to under-predictions (1 = symmetric).",
     ),
 ]
@@ -98,36 +88,24 @@ WEIGHTS = Annotated[
     str | None, typer.Option("--weights", metavar="COLUMN", help="Column of per-run weights >= 0.")
 ]
 GROUP = Annotated[
-    str | None,
-    typer.Option("--group", metavar="COLUMN", help="Fit one parameter set per value of COLUMN."),
+    str | None, typer.Option("--group", metavar="COLUMN", help="Fit one parameter set per value of COLUMN.")
 ]
 SHARED = Annotated[
     list[str] | None,
     typer.Option(
-        "--shared",
-        metavar="NAME",
+        "--shared", metavar="NAME",
         help="With --group: a parameter that takes one value across groups (repeatable).",
     ),
 ]
 N_GRID = Annotated[
-    int,
-    typer.Option(
-        "--n-grid", callback=checked(RULES, "n_grid"), help="Size of the grid of starting points."
-    ),
+    int, typer.Option("--n-grid", callback=checked(RULES, "n_grid"), help="Size of the grid of starting points.")
 ]
 N_POLISH = Annotated[
     int,
-    typer.Option(
-        "--n-polish",
-        callback=checked(RULES, "n_polish"),
-        help="How many of the best grid points are polished.",
-    ),
+    typer.Option("--n-polish", callback=checked(RULES, "n_polish"), help="How many of the best grid points are polished."),
 ]
 MAX_ITER = Annotated[
-    int,
-    typer.Option(
-        "--max-iter", callback=checked(RULES, "max_iter"), help="Iteration limit of the polish."
-    ),
+    int, typer.Option("--max-iter", callback=checked(RULES, "max_iter"), help="Iteration limit of the polish.")
 ]
 SEED = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
 CHOOSE = Annotated[
@@ -141,35 +119,28 @@ CHOOSE = Annotated[
 CHOOSE_BY = Annotated[
     str,
     typer.Option(
-        "--choose-by",
-        metavar="AXIS",
+        "--choose-by", metavar="AXIS",
         help="Axis of --choose backtest: auto (compute, or 6ND, or the law's only input), C, N, D or a column.",
     ),
 ]
 PRIOR = Annotated[
     list[str] | None,
     typer.Option(
-        "--prior",
-        metavar="NAME=MEAN:SD",
+        "--prior", metavar="NAME=MEAN:SD",
         help="A normal prior on a parameter; the fit is then the MAP estimate (repeatable).",
     ),
 ]
 PRIOR_FROM = Annotated[
     str | None,
     typer.Option(
-        "--prior-from",
-        metavar="LAW:PRESET",
+        "--prior-from", metavar="LAW:PRESET",
         help="Priors at a catalog preset's published constants, e.g. chinchilla:hoffmann2022, each with "
         "sd = --prior-width x |value|; --prior replaces one of them.",
     ),
 ]
 PRIOR_WIDTH = Annotated[
     float,
-    typer.Option(
-        "--prior-width",
-        callback=checked(RULES, "prior_width"),
-        help="Relative sd of --prior-from priors.",
-    ),
+    typer.Option("--prior-width", callback=checked(RULES, "prior_width"), help="Relative sd of --prior-from priors."),
 ]
 
 

@@ -28,9 +28,7 @@ def read_table(path: Path, argument: str = "DATA") -> pl.DataFrame:
     except sl.DataError as exc:  # no such file, unknown suffix, or not parsable: the file is wrong
         raise typer.BadParameter(str(exc), param_hint=f"'{argument}'") from exc
     except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot read {str(path)!r}: {exc}", param_hint=f"'{argument}'"
-        ) from exc
+        raise typer.BadParameter(f"cannot read {str(path)!r}: {exc}", param_hint=f"'{argument}'") from exc
 
 
 def read_fit(path: Path, argument: str = "FIT") -> sl.FitResult:
@@ -40,9 +38,7 @@ def read_fit(path: Path, argument: str = "FIT") -> sl.FitResult:
     except sl.DataError as exc:  # missing, or not a fit file
         raise typer.BadParameter(str(exc), param_hint=f"'{argument}'") from exc
     except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot read {str(path)!r}: {exc}", param_hint=f"'{argument}'"
-        ) from exc
+        raise typer.BadParameter(f"cannot read {str(path)!r}: {exc}", param_hint=f"'{argument}'") from exc
 
 
 def read_model(path: Path, argument: str = "FIT") -> sl.FitResult | Chain:
@@ -71,13 +67,10 @@ def check_output(path: Path | None, option: str = "--out") -> None:
     if path is None:
         return
     if path.is_dir():
-        raise typer.BadParameter(
-            f"{str(path)!r} is a folder; give a file name.", param_hint=f"'{option}'"
-        )
+        raise typer.BadParameter(f"{str(path)!r} is a folder; give a file name.", param_hint=f"'{option}'")
     if not path.parent.is_dir():
         raise typer.BadParameter(
-            f"folder {str(path.parent)!r} does not exist; create it first.",
-            param_hint=f"'{option}'",
+            f"folder {str(path.parent)!r} does not exist; create it first.", param_hint=f"'{option}'"
         )
 
 

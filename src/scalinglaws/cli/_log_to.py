@@ -49,25 +49,17 @@ LOG_EXPERIMENT = Annotated[
 ]
 LOG_RUN = Annotated[
     str | None,
-    typer.Option(
-        "--log-run", metavar="RUN_ID", help="Existing run to log into, instead of a new run."
-    ),
+    typer.Option("--log-run", metavar="RUN_ID", help="Existing run to log into, instead of a new run."),
 ]
 TRACKING_URI = Annotated[
     str | None,
     typer.Option(
-        "--tracking-uri",
-        metavar="URI",
-        help="MLflow tracking URI for --log-to (default: $MLFLOW_TRACKING_URI).",
+        "--tracking-uri", metavar="URI", help="MLflow tracking URI for --log-to (default: $MLFLOW_TRACKING_URI)."
     ),
 ]
 
-_OPTION = {
-    "to": "--log-to",
-    "experiment": "--log-experiment",
-    "run_id": "--log-run",
-    "tracking_uri": "--tracking-uri",
-}
+_OPTION = {"to": "--log-to", "experiment": "--log-experiment", "run_id": "--log-run",
+           "tracking_uri": "--tracking-uri"}
 
 
 def _fail(message: str) -> NoReturn:
@@ -81,13 +73,9 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, ArgumentError) and exc.argument in _OPTION:
         option = _OPTION[exc.argument]
         if exc.argument == "experiment" and exc.rule is None:
-            return (
-                f"{option} NAME is needed: the data has no single `experiment` (MLflow) or `project` "
-                "(W&B) column value naming where the fit goes."
-            )
-        detail = (
-            f"must be {exc.rule}. Got {exc.value!r} instead." if exc.rule is not None else str(exc)
-        )
+            return (f"{option} NAME is needed: the data has no single `experiment` (MLflow) or `project` "
+                    "(W&B) column value naming where the fit goes.")
+        detail = f"must be {exc.rule}. Got {exc.value!r} instead." if exc.rule is not None else str(exc)
         return f"Invalid value for '{option}': {detail}"
     return str(exc)
 
@@ -101,11 +89,8 @@ def prepare(
 ) -> Destination | None:
     """Where the fit will be logged (None without --log-to), checked now: exits 2 if it cannot be."""
     if log_to is None:
-        for option, value in (
-            ("--log-experiment", experiment),
-            ("--log-run", run_id),
-            ("--tracking-uri", tracking_uri),
-        ):
+        for option, value in (("--log-experiment", experiment), ("--log-run", run_id),
+                              ("--tracking-uri", tracking_uri)):
             if value is not None:
                 raise typer.BadParameter(
                     "goes with --log-to; add --log-to mlflow|wandb.", param_hint=f"'{option}'"
@@ -115,18 +100,14 @@ def prepare(
     from scalinglaws.errors import ToolkitError
 
     try:
-        return resolve_destination(
-            log_to.value, experiment=experiment, run_id=run_id, tracking_uri=tracking_uri, data=data
-        )
+        return resolve_destination(log_to.value, experiment=experiment, run_id=run_id,
+                                   tracking_uri=tracking_uri, data=data)
     except (ToolkitError, ImportError) as exc:
         _fail(_message(exc))
 
 
 def send(
-    destination: Destination | None,
-    result: FitResult,
-    report: Path | None = None,
-    prob: float = 0.95,
+    destination: Destination | None, result: FitResult, report: Path | None = None, prob: float = 0.95
 ) -> None:
     """Log the fit (and the report file) to the prepared destination; exits 2 if the tracker refuses."""
     if destination is None:

@@ -22,12 +22,8 @@ Examples:
 
 _FIT = Annotated[
     Path,
-    typer.Argument(
-        help="A fit with bootstrap draws (`scalinglaws fit --bootstrap N --out`).",
-        exists=True,
-        dir_okay=False,
-        show_default=False,
-    ),
+    typer.Argument(help="A fit with bootstrap draws (`scalinglaws fit --bootstrap N --out`).", exists=True,
+                   dir_okay=False, show_default=False),
 ]
 
 
@@ -36,42 +32,23 @@ def compare_command(
     b: _FIT,
     flops: Annotated[
         list[float],
-        typer.Option(
-            "--flops",
-            metavar="C",
-            help="Scale (compute budget) at which to give the multiplier (repeatable).",
-        ),
+        typer.Option("--flops", metavar="C", help="Scale (compute budget) at which to give the multiplier (repeatable)."),
     ],
     target: Annotated[
         float | None,
-        typer.Option(
-            "--target",
-            metavar="C",
-            callback=lambda x: None if x is None else positive(x),
-            help="Scale at which to give the probability that A's loss is the lower.",
-        ),
+        typer.Option("--target", metavar="C", callback=lambda x: None if x is None else positive(x),
+                     help="Scale at which to give the probability that A's loss is the lower."),
     ] = None,
     interval: Annotated[
-        float,
-        typer.Option(
-            "--interval", metavar="PROB", callback=probability, help="Interval probability."
-        ),
+        float, typer.Option("--interval", metavar="PROB", callback=probability, help="Interval probability.")
     ] = 0.95,
     pairing: Annotated[
         PairingName,
-        typer.Option(
-            "--pairing",
-            help="independent: the fits used different runs; paired: the same runs, "
-            "bootstrapped with the same seed and number of draws.",
-        ),
+        typer.Option("--pairing", help="independent: the fits used different runs; paired: the same runs, "
+                     "bootstrapped with the same seed and number of draws."),
     ] = PairingName.independent,
-    cost: Annotated[
-        str,
-        typer.Option("--cost", help="Cost of a run in N and D, for the compute-optimal frontier."),
-    ] = "6*N*D",
-    seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the independent joining of draws.")
-    ] = 0,
+    cost: Annotated[str, typer.Option("--cost", help="Cost of a run in N and D, for the compute-optimal frontier.")] = "6*N*D",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the independent joining of draws.")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Compare two fits: the compute multiplier of A over B at each --flops, the crossover scale, and the
@@ -80,15 +57,6 @@ def compare_command(
 
     fit_a, fit_b = _io.read_fit(a, "A"), _io.read_fit(b, "B")
     labels = (f"{a.name} ({fit_a.law.label})", f"{b.name} ({fit_b.law.label})")
-    result = compare(
-        fit_a,
-        fit_b,
-        flops=flops,
-        target=target,
-        prob=interval,
-        pairing=pairing.value,
-        seed=seed,
-        cost=cost,
-        labels=labels,
-    )
+    result = compare(fit_a, fit_b, flops=flops, target=target, prob=interval, pairing=pairing.value, seed=seed,
+                     cost=cost, labels=labels)
     _console.result(json.dumps(result.to_dict(), allow_nan=False) if json_ else result.summary())

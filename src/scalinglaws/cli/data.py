@@ -49,24 +49,18 @@ RenameOption = Annotated[
     typer.Option("--rename", help="Rename a tracker key to a column, as KEY=COLUMN (repeatable)."),
 ]
 DuplicateOption = Annotated[
-    str,
-    typer.Option("--on-duplicate", help="A metric logged twice at one step: 'error' or 'last'."),
+    str, typer.Option("--on-duplicate", help="A metric logged twice at one step: 'error' or 'last'.")
 ]
 ConstantOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--constant",
-        metavar="KEY",
-        help="Logged key to attach to every row of its run, one value per run (repeatable).",
-    ),
+    typer.Option("--constant", metavar="KEY",
+                 help="Logged key to attach to every row of its run, one value per run (repeatable)."),
 ]
 AutoConstantsOption = Annotated[
     bool,
-    typer.Option(
-        "--auto-constants/--no-auto-constants",
-        help="Attach keys with one value per run, logged at its first step (n_params at step "
-        "0), to every row of the run.",
-    ),
+    typer.Option("--auto-constants/--no-auto-constants",
+                 help="Attach keys with one value per run, logged at its first step (n_params at step "
+                      "0), to every row of the run."),
 ]
 
 
@@ -92,10 +86,8 @@ def _clean(value: Any) -> Any:
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     """A plain-text table (results on stdout are never styled)."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
 
@@ -132,8 +124,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Runs table (.csv, .parquet, .jsonl, .json).")],
     target: TargetOption = "loss",
     metric: Annotated[
-        list[str] | None,
-        typer.Option("--metric", help="Further metric column to check (repeatable)."),
+        list[str] | None, typer.Option("--metric", help="Further metric column to check (repeatable).")
     ] = None,
     require: Annotated[
         list[str] | None, typer.Option("--require", help="Column that must exist (repeatable).")
@@ -153,14 +144,8 @@ def validate(
     except ToolkitError as exc:
         _fail(str(exc))
     if as_json:
-        _emit_json(
-            {
-                "file": str(file),
-                "valid": not problems,
-                "n_rows": df.height,
-                "problems": [p.to_dict() for p in problems],
-            }
-        )
+        _emit_json({"file": str(file), "valid": not problems, "n_rows": df.height,
+                    "problems": [p.to_dict() for p in problems]})
     elif problems:
         lines = [f"{file}: {len(problems)} problem(s)"]
         for p in problems:
@@ -190,28 +175,18 @@ def describe(
     lines = [f"{file}: {summary.n_rows} rows, {len(summary.columns)} columns"]
     if summary.n_runs is not None:
         per = summary.checkpoints_per_run
-        spread = (
-            f"; checkpoints per run: min {per['min']:g}, median {per['median']:g}, max {per['max']:g}"
-            if per
-            else ""
-        )
+        spread = (f"; checkpoints per run: min {per['min']:g}, median {per['median']:g}, max {per['max']:g}"
+                  if per else "")
         lines.append(f"runs: {summary.n_runs}{spread}")
     if summary.n_groups is not None:
         lines.append(f"groups: {summary.n_groups}")
     for column, values in summary.conventions.items():
         lines.append(f"{column}: {', '.join(values) or '-'}")
     if summary.ranges:
-        lines += [
-            "",
-            "scales covered:",
-            _table(
-                ("column", "min", "max", "missing"),
-                [
-                    (c, _fmt(r["min"]), _fmt(r["max"]), _fmt(r["n_missing"]))
-                    for c, r in summary.ranges.items()
-                ],
-            ),
-        ]
+        lines += ["", "scales covered:", _table(
+            ("column", "min", "max", "missing"),
+            [(c, _fmt(r["min"]), _fmt(r["max"]), _fmt(r["n_missing"])) for c, r in summary.ranges.items()],
+        )]
     _console.result("\n".join(lines))
 
 
@@ -224,43 +199,27 @@ def _write(df: pl.DataFrame, out: Path, as_json: bool, source: str) -> None:
         _fail(str(exc))
     n_runs = df.get_column("run_id").n_unique() if "run_id" in df.columns else None
     if as_json:
-        _emit_json(
-            {
-                "source": source,
-                "out": str(out),
-                "n_rows": df.height,
-                "n_runs": n_runs,
-                "columns": df.columns,
-            }
-        )
+        _emit_json({"source": source, "out": str(out), "n_rows": df.height, "n_runs": n_runs,
+                    "columns": df.columns})
     else:
-        _console.result(
-            f"wrote {df.height} rows ({n_runs} runs) from {source} to {out}\n"
-            f"columns: {', '.join(df.columns)}"
-        )
+        _console.result(f"wrote {df.height} rows ({n_runs} runs) from {source} to {out}\n"
+                        f"columns: {', '.join(df.columns)}")
 
 
 def _on_duplicate(value: str) -> Any:
     if value not in ("error", "last"):
-        raise typer.BadParameter(
-            f"must be 'error' or 'last', got {value!r}", param_hint="--on-duplicate"
-        )
+        raise typer.BadParameter(f"must be 'error' or 'last', got {value!r}", param_hint="--on-duplicate")
     return value
 
 
 @import_app.command("tensorboard")
 def import_tensorboard(
-    logdir: Annotated[
-        Path, typer.Argument(help="TensorBoard log directory (one sub-folder per run).")
-    ],
+    logdir: Annotated[Path, typer.Argument(help="TensorBoard log directory (one sub-folder per run).")],
     out: OutOption,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Scalar tag to read (repeatable).")
-    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Scalar tag to read (repeatable).")] = None,
     rename: RenameOption = None,
     hparams: Annotated[
-        bool,
-        typer.Option("--hparams/--no-hparams", help="Read HParams hyper-parameters as columns."),
+        bool, typer.Option("--hparams/--no-hparams", help="Read HParams hyper-parameters as columns.")
     ] = True,
     constant: ConstantOption = None,
     auto_constants: AutoConstantsOption = True,
@@ -276,15 +235,8 @@ def import_tensorboard(
     from scalinglaws.data.adapters import read_tensorboard
 
     try:
-        df = read_tensorboard(
-            logdir,
-            tags=tag,
-            columns=columns,
-            hparams=hparams,
-            constants=constant or (),
-            auto_constants=auto_constants,
-            on_duplicate=dup,
-        )
+        df = read_tensorboard(logdir, tags=tag, columns=columns, hparams=hparams, constants=constant or (),
+                              auto_constants=auto_constants, on_duplicate=dup)
     except (ToolkitError, ImportError) as exc:
         _fail(str(exc))
     _write(df, out, as_json, str(logdir))
@@ -292,9 +244,7 @@ def import_tensorboard(
 
 def _timeout(value: float) -> float:
     if not (math.isfinite(value) and value > 0):
-        raise typer.BadParameter(
-            f"must be a positive number of seconds, got {value!r}", param_hint="--timeout"
-        )
+        raise typer.BadParameter(f"must be a positive number of seconds, got {value!r}", param_hint="--timeout")
     return value
 
 
@@ -303,30 +253,20 @@ def import_mlflow(
     experiment: Annotated[list[str], typer.Argument(help="Experiment name(s) or id(s).")],
     out: OutOption,
     tracking_uri: Annotated[
-        str | None,
-        typer.Option("--tracking-uri", help="Tracking server URI (default: $MLFLOW_TRACKING_URI)."),
+        str | None, typer.Option("--tracking-uri", help="Tracking server URI (default: $MLFLOW_TRACKING_URI).")
     ] = None,
-    metric: Annotated[
-        list[str] | None, typer.Option("--metric", help="Metric key (repeatable).")
-    ] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", help="Metric key (repeatable).")] = None,
     rename: RenameOption = None,
     filter_string: Annotated[str, typer.Option("--filter", help="MLflow run filter.")] = "",
-    group_tag: Annotated[
-        str | None, typer.Option("--group-tag", help="Run tag giving `group`.")
-    ] = None,
-    no_params: Annotated[
-        bool, typer.Option("--no-params", help="Leave run parameters out.")
-    ] = False,
+    group_tag: Annotated[str | None, typer.Option("--group-tag", help="Run tag giving `group`.")] = None,
+    no_params: Annotated[bool, typer.Option("--no-params", help="Leave run parameters out.")] = False,
     constant: ConstantOption = None,
     auto_constants: AutoConstantsOption = True,
     on_duplicate: DuplicateOption = "error",
     timeout: Annotated[
         float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            help="Seconds to wait for the tracking server to answer before giving up.",
-        ),
+        typer.Option("--timeout", metavar="SECONDS",
+                     help="Seconds to wait for the tracking server to answer before giving up."),
     ] = 10.0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -336,19 +276,10 @@ def import_mlflow(
     from scalinglaws.data.adapters import read_mlflow
 
     try:
-        df = read_mlflow(
-            experiment,
-            tracking_uri=tracking_uri,
-            metrics=metric,
-            params="none" if no_params else "all",
-            columns=columns,
-            filter_string=filter_string,
-            group_tag=group_tag,
-            constants=constant or (),
-            auto_constants=auto_constants,
-            on_duplicate=dup,
-            timeout=seconds,
-        )
+        df = read_mlflow(experiment, tracking_uri=tracking_uri, metrics=metric,
+                         params="none" if no_params else "all", columns=columns,
+                         filter_string=filter_string, group_tag=group_tag, constants=constant or (),
+                         auto_constants=auto_constants, on_duplicate=dup, timeout=seconds)
     except (ToolkitError, ImportError) as exc:
         _fail(str(exc))
     _write(df, out, as_json, f"mlflow:{','.join(experiment)}")
@@ -356,33 +287,18 @@ def import_mlflow(
 
 @import_app.command("wandb")
 def import_wandb(
-    source: Annotated[
-        str,
-        typer.Argument(
-            help="A folder of runs written by the W&B client (e.g. ./wandb, offline or not) or one run-<id>.wandb "
-            "file; a file exported from the W&B UI; or entity/project to read through the W&B API."
-        ),
-    ],
+    source: Annotated[str, typer.Argument(
+        help="A folder of runs written by the W&B client (e.g. ./wandb, offline or not) or one run-<id>.wandb "
+             "file; a file exported from the W&B UI; or entity/project to read through the W&B API.")],
     out: OutOption,
-    key: Annotated[
-        list[str] | None, typer.Option("--key", help="History key (repeatable).")
-    ] = None,
+    key: Annotated[list[str] | None, typer.Option("--key", help="History key (repeatable).")] = None,
     rename: RenameOption = None,
-    kind: Annotated[
-        str, typer.Option("--kind", help="Export layout: auto, panel, runs, history.")
-    ] = "auto",
-    run_id: Annotated[
-        str | None, typer.Option("--run-id", help="Run id of a history file.")
-    ] = None,
-    config: Annotated[
-        bool, typer.Option("--config/--no-config", help="Add run config columns.")
-    ] = True,
+    kind: Annotated[str, typer.Option("--kind", help="Export layout: auto, panel, runs, history.")] = "auto",
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id of a history file.")] = None,
+    config: Annotated[bool, typer.Option("--config/--no-config", help="Add run config columns.")] = True,
     summary: Annotated[
-        bool,
-        typer.Option(
-            "--summary/--no-summary",
-            help="Add summary values that are not history keys (run files only).",
-        ),
+        bool, typer.Option("--summary/--no-summary", help="Add summary values that are not history keys "
+                                                          "(run files only).")
     ] = True,
     constant: ConstantOption = None,
     auto_constants: AutoConstantsOption = True,
@@ -401,42 +317,19 @@ def import_wandb(
     path = Path(source)
     try:
         if path.is_dir() or path.suffix == ".wandb":
-            df = read_wandb_offline(
-                path,
-                keys=key,
-                columns=columns,
-                config=config,
-                summary=summary,
-                constants=constant or (),
-                auto_constants=auto_constants,
-                on_duplicate=dup,
-            )
+            df = read_wandb_offline(path, keys=key, columns=columns, config=config, summary=summary,
+                                    constants=constant or (), auto_constants=auto_constants,
+                                    on_duplicate=dup)
         elif path.is_file():
-            df = read_wandb_export(
-                source,
-                kind=kind,
-                run_id=run_id,
-                columns=columns,  # type: ignore[arg-type]
-                on_duplicate=dup,
-            )
+            df = read_wandb_export(source, kind=kind, run_id=run_id, columns=columns,  # type: ignore[arg-type]
+                                   on_duplicate=dup)
         else:
-            df = read_wandb(
-                source,
-                keys=key,
-                columns=columns,
-                config=config,
-                constants=constant or (),
-                auto_constants=auto_constants,
-                on_duplicate=dup,
-            )
+            df = read_wandb(source, keys=key, columns=columns, config=config, constants=constant or (),
+                            auto_constants=auto_constants, on_duplicate=dup)
     except (ToolkitError, ImportError) as exc:
         message = str(exc)
-        looks_like_path = (
-            source.startswith((".", "/", "~")) or source.count("/") != 1 or source.endswith("/")
-        )
+        looks_like_path = source.startswith((".", "/", "~")) or source.count("/") != 1 or source.endswith("/")
         if not path.exists() and looks_like_path:
-            message += (
-                f" (No file or folder {source!r} exists here, so it was read as entity/project.)"
-            )
+            message += f" (No file or folder {source!r} exists here, so it was read as entity/project.)"
         _fail(message)
     _write(df, out, as_json, source)

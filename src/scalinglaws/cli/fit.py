@@ -62,10 +62,7 @@ Examples:
 
 def fit_command(
     data: Annotated[
-        Path,
-        typer.Argument(
-            metavar="DATA", help=_DATA_HELP, exists=True, dir_okay=False, show_default=False
-        ),
+        Path, typer.Argument(metavar="DATA", help=_DATA_HELP, exists=True, dir_okay=False, show_default=False)
     ],
     law: LAW = "chinchilla",
     map_: MAP = None,
@@ -92,16 +89,13 @@ def fit_command(
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict",
-            help="Exit with code 1 (and write nothing) unless the fit status is converged.",
+            "--strict", help="Exit with code 1 (and write nothing) unless the fit status is converged."
         ),
     ] = False,
     bootstrap: Annotated[
         int,
         typer.Option(
-            "--bootstrap",
-            min=0,
-            metavar="N",
+            "--bootstrap", min=0, metavar="N",
             help="Refit on N resamples and keep the draws in the fit, for intervals (0 = none).",
         ),
     ] = 0,
@@ -115,19 +109,12 @@ def fit_command(
     ] = BootstrapName.pairs,
     cluster: Annotated[
         str | None,
-        typer.Option(
-            "--cluster", metavar="COLUMN", help="Run-id column for --bootstrap-method cluster."
-        ),
+        typer.Option("--cluster", metavar="COLUMN", help="Run-id column for --bootstrap-method cluster."),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="FIT.json",
-            dir_okay=False,
-            help="Write the fit here, for `scalinglaws predict`.",
-        ),
+        typer.Option("--out", "-o", metavar="FIT.json", dir_okay=False,
+                     help="Write the fit here, for `scalinglaws predict`."),
     ] = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print the fit as JSON instead of a table.")
@@ -147,27 +134,10 @@ def fit_command(
     the loss) and --out writes the chain of both fits.
     """
     config = fit_config(
-        map_=map_,
-        target=target,
-        param=param,
-        init=init,
-        fix=fix,
-        loss=loss,
-        delta=delta,
-        space=space,
-        asymmetry=asymmetry,
-        weights=weights,
-        group=group,
-        shared=shared,
-        n_grid=n_grid,
-        n_polish=n_polish,
-        max_iter=max_iter,
-        seed=seed,
-        choose=choose,
-        choose_by=choose_by,
-        prior=prior,
-        prior_from=prior_from,
-        prior_width=prior_width,
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
         strict=strict,
     )
     if (bootstrap_method is BootstrapName.cluster) != (cluster is not None):
@@ -184,27 +154,18 @@ def fit_command(
         frame, logit_column, record = _chain.logit_frame(frame, config.target, link)
         config = config.with_options(target=logit_column, provenance=(*config.provenance, record))
     destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
-    with _console.progress(
-        2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs"
-    ) as advance:
+    with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
         result = sl.fit(frame, law, config=config)
         draws = None
         if bootstrap:
             advance(f"bootstrap: refitting on {bootstrap} resamples ({bootstrap_method.value})")
             draws = sl.bootstrap(
-                result,
-                frame,
-                n_boot=bootstrap,
-                seed=seed,
-                method=bootstrap_method.value,
-                cluster=cluster,
+                result, frame, n_boot=bootstrap, seed=seed, method=bootstrap_method.value, cluster=cluster
             )
         advance("")
     if draws is not None:
         if draws.n_failed:
-            _console.warn(
-                f"{draws.n_failed} of {bootstrap} bootstrap refits did not converge; dropped."
-            )
+            _console.warn(f"{draws.n_failed} of {bootstrap} bootstrap refits did not converge; dropped.")
         result = result.with_bootstrap(draws)
     if not result.is_usable:
         _console.warn(

@@ -26,9 +26,7 @@ Examples:
 def laws_command(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME", help="A catalog law; without it, list them all.", show_default=False
-        ),
+        typer.Argument(metavar="NAME", help="A catalog law; without it, list them all.", show_default=False),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the law(s) as JSON.")] = False,
 ) -> None:
@@ -41,12 +39,10 @@ def laws_command(
         if json_:
             _console.result(json.dumps([law.to_dict() for law in laws], indent=2))
         else:
-            _console.result(
-                _table(
-                    ("name", "formula", "reference"),
-                    [(law.name, law.formula, law.reference) for law in laws],
-                )
-            )
+            _console.result(_table(
+                ("name", "formula", "reference"),
+                [(law.name, law.formula, law.reference) for law in laws],
+            ))
         return
     law = sl.get_law(name)
     _console.result(json.dumps(law.to_dict(), indent=2) if json_ else describe(law))
@@ -59,12 +55,13 @@ def describe(law: sl.Law) -> str:
     linear = set(law.compiled.linear_params)
     lines = [f"{law.name}: {law.description}" if law.description else law.label, ""]
     lines += [f"formula:    {law.formula}", f"reference:  {law.reference or '-'}", "", "inputs:"]
-    lines += _indent(
-        _table(
-            ("symbol", "column", "convention"),
-            [(n, ColumnMap().describe(n), law.conventions.get(n, "")) for n in law.inputs],
-        )
-    )
+    lines += _indent(_table(
+        ("symbol", "column", "convention"),
+        [
+            (n, ColumnMap().describe(n), law.conventions.get(n, ""))
+            for n in law.inputs
+        ],
+    ))
     lines.append("  (read another column with --map SYMBOL=COLUMN)")
     lines += ["", "parameters:"]
     rows = []
@@ -75,15 +72,13 @@ def describe(law: sl.Law) -> str:
             if spec.init_from
             else f"{_num(lo)} .. {_num(hi)}" + (" (log-spaced)" if spec.init_scale == "log" else "")
         )
-        rows.append(
-            (
-                spec.name,
-                _interval(spec.lower, spec.upper),
-                start,
-                "exact" if spec.name in linear else "search",
-                spec.description,
-            )
-        )
+        rows.append((
+            spec.name,
+            _interval(spec.lower, spec.upper),
+            start,
+            "exact" if spec.name in linear else "search",
+            spec.description,
+        ))
     lines += _indent(_table(("name", "bounds", "initial range", "solve", "description"), rows))
     lines += [
         "  (exact: enters linearly, solved exactly for each start of the others)",

@@ -49,38 +49,25 @@ def _fmt(value: float) -> str:
 def plan_command(
     source: Annotated[
         str,
-        typer.Argument(
-            metavar="FIT|LAW",
-            help="A fit written by `scalinglaws fit --out`, or a catalog law "
-            "name used with --preset.",
-            show_default=False,
-        ),
+        typer.Argument(metavar="FIT|LAW", help="A fit written by `scalinglaws fit --out`, or a catalog law "
+                       "name used with --preset.", show_default=False),
     ],
     compute: Annotated[
         list[float],
-        typer.Option(
-            "--compute", "-c", metavar="FLOPS", help="Compute budget in FLOPs (repeatable)."
-        ),
+        typer.Option("--compute", "-c", metavar="FLOPS", help="Compute budget in FLOPs (repeatable)."),
     ],
     preset: Annotated[
         str | None, typer.Option("--preset", help="Published constants of LAW, e.g. hoffmann2022.")
     ] = None,
     cost: Annotated[
-        str | None,
-        typer.Option(
-            "--cost",
-            help="Cost of a run as a formula in N and D (default 6*N*D; laws whose N counts "
+        str | None, typer.Option(
+            "--cost", help="Cost of a run as a formula in N and D (default 6*N*D; laws whose N counts "
             "every expert of a mixture of experts need one, e.g. '72*N*D/516' for 6*N_active*D at E = 64).",
-        ),
+        )
     ] = None,
     interval: Annotated[
-        float,
-        typer.Option(
-            "--interval",
-            metavar="PROB",
-            callback=probability,
-            help="Interval probability (when the fit carries bootstrap draws).",
-        ),
+        float, typer.Option("--interval", metavar="PROB", callback=probability,
+                            help="Interval probability (when the fit carries bootstrap draws).")
     ] = 0.95,
     json_: _JSON = False,
 ) -> None:
@@ -93,17 +80,14 @@ def plan_command(
     path = Path(source)
     if path.is_file():
         if preset is not None:
-            raise typer.BadParameter(
-                "is only for a law name, not a fit file; drop it.", param_hint="'--preset'"
-            )
+            raise typer.BadParameter("is only for a law name, not a fit file; drop it.", param_hint="'--preset'")
         fitted = _io.read_fit(path)
         allocation = allocate(fitted, flops=compute, cost=cost, prob=interval)
     else:
         if preset is None:
             raise typer.BadParameter(
                 f"must be a fit file or a catalog law with --preset. Got {source!r}, which is not a file; "
-                "add --preset (see `scalinglaws laws NAME`).",
-                param_hint="'FIT|LAW'",
+                "add --preset (see `scalinglaws laws NAME`).", param_hint="'FIT|LAW'",
             )
         allocation = allocate(law=source, preset=preset, flops=compute, cost=cost, prob=interval)
     if json_:
@@ -114,31 +98,22 @@ def plan_command(
         f"exponents: N* ∝ C^{allocation.exponent_a:.4f}, D* ∝ C^{allocation.exponent_b:.4f}"
         + (
             f"   ({interval:.0%}: a in [{float(allocation.intervals['exponent_a'][0]):.4f}, "
-            f"{float(allocation.intervals['exponent_a'][1]):.4f}])"
-            if allocation.intervals
-            else ""
+            f"{float(allocation.intervals['exponent_a'][1]):.4f}])" if allocation.intervals else ""
         ),
     ]
     _console.result("\n".join(lines))
     import polars as pl
 
-    frame = pl.DataFrame(
-        {
-            "flops": allocation.flops,
-            "n_params": allocation.n_params,
-            "n_tokens": allocation.n_tokens,
-            "tokens_per_param": allocation.tokens_per_param,
-            "predicted_loss": allocation.predicted_loss,
-        }
-    )
+    frame = pl.DataFrame({
+        "flops": allocation.flops, "n_params": allocation.n_params, "n_tokens": allocation.n_tokens,
+        "tokens_per_param": allocation.tokens_per_param, "predicted_loss": allocation.predicted_loss,
+    })
     if allocation.intervals:
         for key in ("n_params", "n_tokens", "predicted_loss"):
             lo, hi = allocation.intervals[key]
             frame = frame.with_columns(pl.Series(f"{key}_lower", lo), pl.Series(f"{key}_upper", hi))
     else:
-        _console.note(
-            "no bootstrap draws in the source: no intervals (fit with --bootstrap N for them)"
-        )
+        _console.note("no bootstrap draws in the source: no intervals (fit with --bootstrap N for them)")
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
         _console.result(str(frame))
 
@@ -146,36 +121,19 @@ def plan_command(
 def suggest_command(
     fit: Annotated[
         Path,
-        typer.Argument(
-            metavar="FIT",
-            help="A fit written by `scalinglaws fit --out`.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        typer.Argument(metavar="FIT", help="A fit written by `scalinglaws fit --out`.", exists=True,
+                       dir_okay=False, show_default=False),
     ],
     target_compute: Annotated[
-        float,
-        typer.Option(
-            "--target-compute",
-            metavar="FLOPS",
-            help="Pin down the fit's compute-optimal prediction at this budget.",
-        ),
+        float, typer.Option("--target-compute", metavar="FLOPS",
+                            help="Pin down the fit's compute-optimal prediction at this budget."),
     ],
     budget: Annotated[
-        float,
-        typer.Option(
-            "--budget", metavar="FLOPS", help="FLOPs (6ND summed) the next runs may spend."
-        ),
+        float, typer.Option("--budget", metavar="FLOPS", help="FLOPs (6ND summed) the next runs may spend."),
     ],
-    max_runs: Annotated[
-        int, typer.Option("--max-runs", min=1, help="At most this many runs.")
-    ] = 32,
+    max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="At most this many runs.")] = 32,
     shapes: Annotated[
-        bool,
-        typer.Option(
-            "--shapes", help="Add n_layers/d_model/n_heads of a simple transformer family."
-        ),
+        bool, typer.Option("--shapes", help="Add n_layers/d_model/n_heads of a simple transformer family.")
     ] = False,
     json_: _JSON = False,
 ) -> None:
@@ -207,85 +165,50 @@ def suggest_command(
 
 def isoflop_command(
     data: Annotated[
-        Path,
-        typer.Argument(
-            metavar="DATA",
-            help="IsoFLOP sweep: one row per run.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        Path, typer.Argument(metavar="DATA", help="IsoFLOP sweep: one row per run.", exists=True,
+                             dir_okay=False, show_default=False),
     ],
     method: Annotated[
-        str,
-        typer.Option(
-            "--method", help="Profile fit: cubic, parabola (Chinchilla) or akima (Porian)."
-        ),
+        str, typer.Option("--method", help="Profile fit: cubic, parabola (Chinchilla) or akima (Porian).")
     ] = "cubic",
     flops_column: Annotated[str, typer.Option("--flops-column", help="Budget column.")] = "flops",
-    n_params_column: Annotated[
-        str, typer.Option("--n-params-column", help="Model-size column.")
-    ] = "n_params",
+    n_params_column: Annotated[str, typer.Option("--n-params-column", help="Model-size column.")] = "n_params",
     loss_column: Annotated[str, typer.Option("--loss-column", help="Loss column.")] = "loss",
-    bootstrap: Annotated[
-        int, typer.Option("--bootstrap", min=0, metavar="N", help="Resamples for intervals.")
-    ] = 200,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, metavar="N", help="Resamples for intervals.")] = 200,
     interval: Annotated[
-        float,
-        typer.Option(
-            "--interval", metavar="PROB", callback=probability, help="Interval probability."
-        ),
+        float, typer.Option("--interval", metavar="PROB", callback=probability, help="Interval probability.")
     ] = 0.95,
     seed: Annotated[int, typer.Option("--seed", help="Resampling seed.")] = 0,
     compare: Annotated[
-        Path | None,
-        typer.Option(
-            "--compare",
-            metavar="FIT",
-            exists=True,
-            dir_okay=False,
-            help="Compare the frontier with this fit's allocation.",
-        ),
+        Path | None, typer.Option("--compare", metavar="FIT", exists=True, dir_okay=False,
+                                  help="Compare the frontier with this fit's allocation."),
     ] = None,
     json_: _JSON = False,
 ) -> None:
     """Chinchilla Approach 2: minimise each budget's loss profile and fit N_opt ∝ C^a, D_opt ∝ C^b."""
     if method not in ("cubic", "parabola", "akima"):
-        raise typer.BadParameter(
-            f"must be cubic, parabola or akima. Got {method!r} instead.", param_hint="'--method'"
-        )
+        raise typer.BadParameter(f"must be cubic, parabola or akima. Got {method!r} instead.", param_hint="'--method'")
     import polars as pl
 
     from scalinglaws.plan import allocate, compare_frontiers, isoflop_profiles
 
     frame = _io.read_table(data)
     result = isoflop_profiles(
-        frame,
-        method=method,
-        flops=flops_column,
-        n_params=n_params_column,  # type: ignore[arg-type]
-        loss=loss_column,
-        n_boot=bootstrap,
-        prob=interval,
-        seed=seed,
+        frame, method=method, flops=flops_column, n_params=n_params_column,  # type: ignore[arg-type]
+        loss=loss_column, n_boot=bootstrap, prob=interval, seed=seed,
     )
     edge = result.budgets.filter(~pl.col("interior"))["flops"].to_list()
     if edge:
-        _console.warn(
-            f"minimum at the edge of the sweep (left out of the frontier) at budgets {edge}"
-        )
+        _console.warn(f"minimum at the edge of the sweep (left out of the frontier) at budgets {edge}")
     comparison = None
     if compare is not None:
         fitted = _io.read_fit(compare)
-        comparison = compare_frontiers(
-            result, allocate(fitted, flops=result.budgets["flops"].to_numpy())
-        )
+        comparison = compare_frontiers(result, allocate(fitted, flops=result.budgets["flops"].to_numpy()))
     if json_:
         out = result.to_dict()
         if comparison is not None:
             out["comparison"] = {
-                "exponent_a_law": comparison.exponent_a_law,
-                "exponent_b_law": comparison.exponent_b_law,
+                "exponent_a_law": comparison.exponent_a_law, "exponent_b_law": comparison.exponent_b_law,
                 "budgets": comparison.table.to_dicts(),
             }
         _console.result(json.dumps(out))

@@ -96,30 +96,20 @@ def _needs(kind: Kind, result: sl.FitResult, data: Path | None) -> None:
     if spec.data and data is None:
         raise typer.BadParameter(
             f"the {kind.value} figure needs the table of runs: scalinglaws plot {kind.value} FIT DATA "
-            "--out FILE.",
-            param_hint="'DATA'",
+            "--out FILE.", param_hint="'DATA'",
         )
     if spec.draws and result.bootstrap is None:
         raise typer.BadParameter(
             f"the {kind.value} figure needs bootstrap draws, and this fit has none. Save a fit with "
-            "them: scalinglaws fit DATA --bootstrap 200 --out fit.json.",
-            param_hint="'FIT'",
+            "them: scalinglaws fit DATA --bootstrap 200 --out fit.json.", param_hint="'FIT'",
         )
     if spec.data is False and data is not None:
         _console.note(f"the {kind.value} figure does not use DATA; ignoring {str(data)!r}.")
 
 
 def _drawing(
-    kind: Kind,
-    result: sl.FitResult,
-    frame: Any,
-    *,
-    target: dict[str, Any],
-    prob: float,
-    split_by: str,
-    method: str,
-    compute_range: tuple[float, float] | None,
-    seed: int,
+    kind: Kind, result: sl.FitResult, frame: Any, *, target: dict[str, Any], prob: float,
+    split_by: str, method: str, compute_range: tuple[float, float] | None, seed: int,
 ) -> tuple[Callable[[Figure], object], tuple[float, float]]:
     """What to draw and the figure size (inches), computing the backtest or IsoFLOP analysis the
     kind shows."""
@@ -141,21 +131,12 @@ def _drawing(
     if kind is Kind.bootstrap:
         return (lambda f: panels.bootstrap_figure(f, result)), panels.bootstrap_size(result)
     if kind is Kind.backtest:
-        scores = sl.backtest(
-            frame,
-            result.law,
-            split_by=split_by,
-            prob=prob,
-            config=result.config,
-            n_boot=100,
-            seed=seed,
-        )
+        scores = sl.backtest(frame, result.law, split_by=split_by, prob=prob, config=result.config,
+                             n_boot=100, seed=seed)
         target_name = result.config.target
         return (lambda f: panels.backtest_figure(f, scores, target_name)), (4.8, 4.6)
     if kind is Kind.compute:
-        return (
-            lambda f: panels.compute_figure(f, result, frame, flops=compute_range, prob=prob)
-        ), (7.8, 4.8)
+        return (lambda f: panels.compute_figure(f, result, frame, flops=compute_range, prob=prob)), (7.8, 4.8)
     if kind is Kind.contours:
         return (lambda f: panels.contours_figure(f, result, frame, flops=compute_range)), (6.8, 5.2)
     if kind is Kind.allocation:
@@ -167,33 +148,21 @@ def _drawing(
     from scalinglaws.plan import allocate, isoflop_profiles
 
     if method not in ("cubic", "parabola", "akima"):
-        raise typer.BadParameter(
-            f"must be cubic, parabola or akima. Got {method!r} instead.", param_hint="'--method'"
-        )
+        raise typer.BadParameter(f"must be cubic, parabola or akima. Got {method!r} instead.",
+                                 param_hint="'--method'")
     found, sweep = compute_isoflop(result, frame, prob, 200, seed)
     if found is None:
         raise typer.BadParameter(
             "the runs form no IsoFLOP sweeps (at least two budgets, each with a minimum inside its "
-            "range of model sizes); see the note above.",
-            param_hint="'DATA'",
+            "range of model sizes); see the note above.", param_hint="'DATA'",
         )
     if method != found.method:
         flops, n_params, loss = found.columns
-        found = isoflop_profiles(
-            sweep,
-            method=method,
-            flops=flops,
-            n_params=n_params,
-            loss=loss,  # type: ignore[arg-type]
-            n_boot=200,
-            prob=prob,
-            seed=seed,
-        )
+        found = isoflop_profiles(sweep, method=method, flops=flops, n_params=n_params, loss=loss,  # type: ignore[arg-type]
+                                 n_boot=200, prob=prob, seed=seed)
     budgets = found.budgets["flops"].to_numpy()
     try:
-        law = allocate(
-            result, flops=np.geomspace(budgets.min() / 2, budgets.max() * 2, 30), prob=prob
-        )
+        law = allocate(result, flops=np.geomspace(budgets.min() / 2, budgets.max() * 2, 30), prob=prob)
     except ValueError:  # the law has no N and D, or no optimum there: profiles alone
         law = None
     analysis = found
@@ -203,51 +172,25 @@ def _drawing(
 def plot_command(
     kind: Annotated[Kind, typer.Argument(metavar="KIND", help=KIND_HELP, show_default=False)],
     fit: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FIT",
-            help="A fit saved by `scalinglaws fit --out fit.json`.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        Path, typer.Argument(metavar="FIT", help="A fit saved by `scalinglaws fit --out fit.json`.",
+                             exists=True, dir_okay=False, show_default=False),
     ],
     data: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="DATA",
-            help="The table of runs it was fitted on.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        Path | None, typer.Argument(metavar="DATA", help="The table of runs it was fitted on.",
+                                    exists=True, dir_okay=False, show_default=False),
     ] = None,
     out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="FILE.png|svg|pdf",
-            dir_okay=False,
-            help="Where to write the figure (required); the suffix picks the format.",
-        ),
+        Path, typer.Option("--out", "-o", metavar="FILE.png|svg|pdf", dir_okay=False,
+                           help="Where to write the figure (required); the suffix picks the format."),
     ] = ...,  # type: ignore[assignment]
     at: Annotated[
         list[str] | None,
-        typer.Option(
-            "--at",
-            metavar="COLUMN=VALUE",
-            help="fit: extrapolation target, one value per input column (repeatable).",
-        ),
+        typer.Option("--at", metavar="COLUMN=VALUE",
+                     help="fit: extrapolation target, one value per input column (repeatable)."),
     ] = None,
     interval: Annotated[
-        float,
-        typer.Option(
-            "--interval",
-            metavar="PROB",
-            callback=probability,
-            help="Interval probability of bands and error bars.",
-        ),
+        float, typer.Option("--interval", metavar="PROB", callback=probability,
+                            help="Interval probability of bands and error bars."),
     ] = 0.95,
     split_by: Annotated[
         str, typer.Option("--split-by", help="backtest: the axis to split on: C, N, D or a column.")
@@ -257,15 +200,10 @@ def plot_command(
     ] = "cubic",
     compute_range: Annotated[
         tuple[float, float] | None,
-        typer.Option(
-            "--compute-range",
-            metavar="LO HI",
-            help="compute, contours, allocation: the FLOP range (default: the runs' range, 3x wider).",
-        ),
+        typer.Option("--compute-range", metavar="LO HI",
+                     help="compute, contours, allocation: the FLOP range (default: the runs' range, 3x wider)."),
     ] = None,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the backtest's and IsoFLOP resamples.")
-    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the backtest's and IsoFLOP resamples.")] = 0,
 ) -> None:
     """Draw one figure of a saved fit and write it to a PNG, SVG or PDF file.
 
@@ -280,36 +218,22 @@ def plot_command(
     fmt = _format(out)
     _io.check_output(out)
     if not has_matplotlib():
-        raise typer.BadParameter(
-            f"figures need matplotlib; install it with `{PLOT_EXTRA}`.", param_hint="'KIND'"
-        )
+        raise typer.BadParameter(f"figures need matplotlib; install it with `{PLOT_EXTRA}`.",
+                                 param_hint="'KIND'")
     result = _io.read_fit(fit)
     _needs(kind, result, data)
     goal = parse_at(at)
     if goal and kind is not Kind.fit:
-        raise typer.BadParameter(
-            f"applies to the fit figure only, not {kind.value}.", param_hint="'--at'"
-        )
+        raise typer.BadParameter(f"applies to the fit figure only, not {kind.value}.", param_hint="'--at'")
     if compute_range is not None and not 0 < compute_range[0] < compute_range[1]:
         raise typer.BadParameter(
             f"must be two positive FLOP counts LO < HI, e.g. 1e18 1e24. Got {compute_range!r} instead.",
             param_hint="'--compute-range'",
         )
     frame = _io.read_table(data) if data is not None and SPECS[kind].data is not False else None
-    draw, size = _drawing(
-        kind,
-        result,
-        frame,
-        target=goal,
-        prob=interval,
-        split_by=split_by,
-        method=method,
-        compute_range=compute_range,
-        seed=seed,
-    )
-    layout = (
-        None if kind is Kind.bootstrap else "constrained"
-    )  # the corner plot places its own grid
+    draw, size = _drawing(kind, result, frame, target=goal, prob=interval, split_by=split_by,
+                          method=method, compute_range=compute_range, seed=seed)
+    layout = None if kind is Kind.bootstrap else "constrained"  # the corner plot places its own grid
     payload = figure_bytes(draw, size, fmt, layout=layout)  # type: ignore[arg-type]
     _io.write_bytes(payload, out)
     _console.result(str(out))

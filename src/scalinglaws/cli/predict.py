@@ -30,35 +30,19 @@ Examples:
 def predict_command(
     fit: Annotated[
         Path,
-        typer.Argument(
-            metavar="FIT",
-            help="A fit written by `scalinglaws fit --out` (or a chain: "
-            "`fit --through LOSS_FIT.json --out`).",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        typer.Argument(metavar="FIT", help="A fit written by `scalinglaws fit --out` (or a chain: "
+                       "`fit --through LOSS_FIT.json --out`).", exists=True, dir_okay=False, show_default=False),
     ],
     data: Annotated[
         Path,
-        typer.Argument(
-            metavar="DATA",
-            help="Points to predict: .csv, .parquet or .jsonl with the fit's input columns.",
-            exists=True,
-            dir_okay=False,
-            show_default=False,
-        ),
+        typer.Argument(metavar="DATA", help="Points to predict: .csv, .parquet or .jsonl with the fit's input columns.",
+                       exists=True, dir_okay=False, show_default=False),
     ],
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            dir_okay=False,
-            metavar="FILE",
-            help="Write the rows plus a `prediction` column; the suffix (.csv, .parquet, "
-            ".jsonl, .json) picks the format. Without it, print CSV.",
-        ),
+        typer.Option("--out", "-o", dir_okay=False, metavar="FILE",
+                     help="Write the rows plus a `prediction` column; the suffix (.csv, .parquet, "
+                     ".jsonl, .json) picks the format. Without it, print CSV."),
     ] = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print the rows as a JSON list of records.")
@@ -66,9 +50,7 @@ def predict_command(
     interval: Annotated[
         float | None,
         typer.Option(
-            "--interval",
-            metavar="PROB",
-            callback=probability,
+            "--interval", metavar="PROB", callback=probability,
             help="Add `lower` and `upper` columns: a PROB interval (from the fit's bootstrap draws "
             "when it has them, else the delta method) and an `interval_method` column.",
         ),

@@ -178,21 +178,13 @@ def compute_isoflop(
     if flops is None and d is not None:
         flops = "flops"
         frame = frame.with_columns(
-            pl.Series(
-                flops, cost_model(DEFAULT_COST).flops(frame[n].to_numpy(), frame[d].to_numpy())
-            )
+            pl.Series(flops, cost_model(DEFAULT_COST).flops(frame[n].to_numpy(), frame[d].to_numpy()))
         )
     if flops is None:
         return None, frame
     try:
         found = isoflop_profiles(
-            frame,
-            flops=flops,
-            n_params=n,
-            loss=result.config.target,
-            n_boot=n_boot,
-            prob=prob,
-            seed=seed,
+            frame, flops=flops, n_params=n, loss=result.config.target, n_boot=n_boot, prob=prob, seed=seed
         )
     except sl.DataError as exc:
         _console.note(f"no IsoFLOP section: {exc}")
@@ -322,27 +314,10 @@ def report_command(
 
     goal = parse_at(at)
     config = fit_config(
-        map_=map_,
-        target=target,
-        param=param,
-        init=init,
-        fix=fix,
-        loss=loss,
-        delta=delta,
-        space=space,
-        asymmetry=asymmetry,
-        weights=weights,
-        group=group,
-        shared=shared,
-        n_grid=n_grid,
-        n_polish=n_polish,
-        max_iter=max_iter,
-        seed=seed,
-        choose=choose,
-        choose_by=choose_by,
-        prior=prior,
-        prior_from=prior_from,
-        prior_width=prior_width,
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     _io.check_output(out)
     draw = figures and figures_available()

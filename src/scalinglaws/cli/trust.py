@@ -59,23 +59,15 @@ Examples:
 """
 
 _DATA = Annotated[
-    Path,
-    typer.Argument(
-        metavar="DATA", help="Table of runs.", exists=True, dir_okay=False, show_default=False
-    ),
+    Path, typer.Argument(metavar="DATA", help="Table of runs.", exists=True, dir_okay=False, show_default=False)
 ]
 _SPLIT = Annotated[
-    str,
-    typer.Option(
-        "--split-by", help="Ordered axis: C (compute; 6*N*D if no column), N, D or a column."
-    ),
+    str, typer.Option("--split-by", help="Ordered axis: C (compute; 6*N*D if no column), N, D or a column.")
 ]
 _FRACTIONS = Annotated[
     list[float] | None,
     typer.Option(
-        "--train-fraction",
-        metavar="F",
-        callback=checked(RULES, "train_fractions"),
+        "--train-fraction", metavar="F", callback=checked(RULES, "train_fractions"),
         help="Train on axis values up to this fraction of the distinct values; repeat for a rolling "
         "backtest over several cuts (default 0.75).",
     ),
@@ -84,17 +76,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 _INTERVAL = Annotated[
-    float,
-    typer.Option(
-        "--interval", metavar="PROB", callback=probability, help="Prediction-interval probability."
-    ),
+    float, typer.Option("--interval", metavar="PROB", callback=probability, help="Prediction-interval probability.")
 ]
-_BOOT = Annotated[
-    int,
-    typer.Option(
-        "--bootstrap", min=0, metavar="N", help="Draws for the intervals (0: delta method)."
-    ),
-]
+_BOOT = Annotated[int, typer.Option("--bootstrap", min=0, metavar="N", help="Draws for the intervals (0: delta method).")]
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
@@ -138,53 +122,25 @@ def backtest_command(
     bias, fit status) and the held-out points.
     """
     config = fit_config(
-        map_=map_,
-        target=target,
-        param=param,
-        init=init,
-        fix=fix,
-        loss=loss,
-        delta=delta,
-        space=space,
-        asymmetry=asymmetry,
-        weights=weights,
-        group=group,
-        shared=shared,
-        n_grid=n_grid,
-        n_polish=n_polish,
-        max_iter=max_iter,
-        seed=seed,
-        choose=choose,
-        choose_by=choose_by,
-        prior=prior,
-        prior_from=prior_from,
-        prior_width=prior_width,
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
-    with _console.progress(
-        1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}"
-    ) as done:
+    with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
         result = sl.backtest(
-            frame,
-            law,
-            split_by=split_by,
-            train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval,
-            n_boot=bootstrap,
-            config=config,
+            frame, law, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
+            prob=interval, n_boot=bootstrap, config=config,
         )
         done("")
     if json_:
-        _console.result(
-            json.dumps(
-                {
-                    "summary": result.summary(),
-                    "axis": result.axis_note,
-                    "splits": _frame_json(result.splits),
-                    "points": _frame_json(result.points),
-                }
-            )
-        )
+        _console.result(json.dumps({
+            "summary": result.summary(),
+            "axis": result.axis_note,
+            "splits": _frame_json(result.splits),
+            "points": _frame_json(result.points),
+        }))
         return
     summary = result.summary()
     _console.result(
@@ -205,8 +161,7 @@ def select_command(
     laws: Annotated[
         str,
         typer.Option(
-            "--laws",
-            help="Laws to compare: catalog names separated by commas, or by semicolons when "
+            "--laws", help="Laws to compare: catalog names separated by commas, or by semicolons when "
             "a formula contains commas.",
         ),
     ],
@@ -250,74 +205,41 @@ def select_command(
     if len(names) < 2:
         raise typer.BadParameter(f"needs at least two laws. Got {names!r}.", param_hint="'--laws'")
     config = fit_config(
-        map_=map_,
-        target=target,
-        param=param,
-        init=init,
-        fix=fix,
-        loss=loss,
-        delta=delta,
-        space=space,
-        asymmetry=asymmetry,
-        weights=weights,
-        group=group,
-        shared=shared,
-        n_grid=n_grid,
-        n_polish=n_polish,
-        max_iter=max_iter,
-        seed=seed,
-        choose=choose,
-        choose_by=choose_by,
-        prior=prior,
-        prior_from=prior_from,
-        prior_width=prior_width,
+        map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
+        asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
+        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     frame = _io.read_table(data)
     with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:
         result = sl.select(
-            frame,
-            names,
-            split_by=split_by,
-            train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval,
-            n_boot=bootstrap,
-            config=config,
+            frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
+            prob=interval, n_boot=bootstrap, config=config,
         )
         mixture = None
         if average:
             mixture = sl.average(
-                names,
-                frame,
-                split_by=split_by,
-                train_fractions=tuple(train_fraction or (0.6, 0.7, 0.8)),
-                config=config,
+                names, frame, split_by=split_by,
+                train_fractions=tuple(train_fraction or (0.6, 0.7, 0.8)), config=config,
             )
         done("")
     if result.warning:
         _console.warn(result.warning)
     if json_:
-        _console.result(
-            json.dumps(
-                {
-                    "best": result.best,
-                    "win_probability": result.win_probability,
-                    "warning": result.warning,
-                    "ranking": _frame_json(result.table),
-                    "average": None if mixture is None else mixture.to_dict(),
-                }
-            )
-        )
+        _console.result(json.dumps({
+            "best": result.best,
+            "win_probability": result.win_probability,
+            "warning": result.warning,
+            "ranking": _frame_json(result.table),
+            "average": None if mixture is None else mixture.to_dict(),
+        }))
         return
     columns = ["law", "mean_are", "bias", "coverage", "aic", "bic", "n_params", "fit_status"]
     import polars as pl
 
-    with pl.Config(
-        tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4, fmt_str_lengths=60
-    ):
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4, fmt_str_lengths=60):
         _console.result(str(result.table.select(columns)))
-    _console.result(
-        f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "
-        "paired resamples of the held-out points)"
-    )
+    _console.result(f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "
+                    "paired resamples of the held-out points)")
     if mixture is not None:
         _console.result(mixture.summary())

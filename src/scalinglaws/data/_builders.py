@@ -21,17 +21,8 @@ def _chinchilla(files: Mapping[str, Path]) -> pl.DataFrame:
     return raw.select(N=n, D=c / (6.0 * n), C=c, loss=pl.col("loss").cast(pl.Float64))
 
 
-_MPL_SCHEDULES = (
-    "constant_24000",
-    "constant_72000",
-    "cosine_24000",
-    "cosine_72000",
-    "wsd_20000_24000",
-    "wsdcon_18",
-    "wsdcon_3",
-    "wsdcon_9",
-    "wsdld_20000_24000",
-)
+_MPL_SCHEDULES = ("constant_24000", "constant_72000", "cosine_24000", "cosine_72000", "wsd_20000_24000",
+                  "wsdcon_18", "wsdcon_3", "wsdcon_9", "wsdld_20000_24000")
 _MPL_SIZES = (25, 100, 400)
 
 
@@ -68,33 +59,21 @@ def _mpl(files: Mapping[str, Path]) -> pl.DataFrame:
     for size in _MPL_SIZES:
         for schedule in _MPL_SCHEDULES:
             curve = pl.read_csv(files[f"csv_{size}/{schedule}.csv"])
-            frames.append(
-                curve.select(
-                    run_id=pl.lit(f"{size}M_{schedule}"),
-                    group=pl.lit(schedule),
-                    n_params=pl.lit(size * 1e6),
-                    step=pl.col("step").cast(pl.Int64),
-                    lr=pl.col("lr").cast(pl.Float64),
-                    loss=pl.col("loss").cast(pl.Float64),
-                )
-            )
+            frames.append(curve.select(
+                run_id=pl.lit(f"{size}M_{schedule}"),
+                group=pl.lit(schedule),
+                n_params=pl.lit(size * 1e6),
+                step=pl.col("step").cast(pl.Int64),
+                lr=pl.col("lr").cast(pl.Float64),
+                loss=pl.col("loss").cast(pl.Float64),
+            ))
     return pl.concat(frames)
 
 
 def _obsscaling(files: Mapping[str, Path]) -> pl.DataFrame:
     raw = pl.read_csv(files["base_llm_benchmark_eval.csv"])
-    metrics = [
-        c
-        for c in raw.columns
-        if c
-        not in (
-            "Model",
-            "Model Family",
-            "Model Size (B)",
-            "Pretraining Data Size (T)",
-            "FLOPs (1E21)",
-        )
-    ]
+    metrics = [c for c in raw.columns if c not in
+               ("Model", "Model Family", "Model Size (B)", "Pretraining Data Size (T)", "FLOPs (1E21)")]
     return raw.select(
         run_id=pl.col("Model"),
         group=pl.col("Model Family"),
@@ -110,14 +89,8 @@ def _snake(name: str) -> str:
 
 
 _GPT3_SIZES = {  # GPT-3 paper (Brown et al. 2020), Table 2.1, n_params
-    "small": 125e6,
-    "medium": 350e6,
-    "large": 760e6,
-    "xl": 1.3e9,
-    "2.7b": 2.7e9,
-    "6.7b": 6.7e9,
-    "13b": 13.0e9,
-    "175b": 175.0e9,
+    "small": 125e6, "medium": 350e6, "large": 760e6, "xl": 1.3e9,
+    "2.7b": 2.7e9, "6.7b": 6.7e9, "13b": 13.0e9, "175b": 175.0e9,
 }
 
 
@@ -125,9 +98,7 @@ def _gpt3(files: Mapping[str, Path]) -> pl.DataFrame:
     raw = pl.read_csv(files["raw_data/gpt3/extracted.csv"])
     unknown = set(raw.get_column("model").unique().to_list()) - set(_GPT3_SIZES)
     if unknown:
-        raise DataError(
-            f"datasets.load('gpt3_curves'): unexpected model names {sorted(unknown)} in the source."
-        )
+        raise DataError(f"datasets.load('gpt3_curves'): unexpected model names {sorted(unknown)} in the source.")
     return raw.select(
         run_id=pl.col("model"),
         n_params=pl.col("model").replace_strict(_GPT3_SIZES, return_dtype=pl.Float64),
@@ -152,48 +123,14 @@ def _datablations_curves(files: Mapping[str, Path]) -> pl.DataFrame:
     )
 
 
-_NOT_IN_MUENNIGHOFF_FIT = frozenset(
-    {
-        "2b84b4b",
-        "2b88b4b",
-        "2b812b4b",
-        "2b816b4b",
-        "2b824b4b",
-        "2b855b1b25",
-        "2b8100m100m",
-        "14m7b5100m",
-        "14m300b100m",
-        "1b12b7100m",
-        "1b13b9100m",
-        "1b15b9100m",
-        "1b17b5100m",
-        "619m3b9100m",
-        "619m5b9100m",
-        "619m7b5100m",
-        "2b84b8100m",
-        "1b58b8100m",
-        "1b112b100m",
-        "619m22b100m",
-        "421m300b1b5",
-        "221m91b400m",
-        "221m174b400m",
-        "3b926b1b5",
-        "2b836b1b5",
-        "2b836b400m",
-        "2b836b100m",
-        "2b246b400m",
-        "2b246b100m",
-        "1b566b1b5",
-        "1b566b100m",
-        "1b191b400m",
-        "1b191b1b5",
-        "1b1250b1b5",
-        "1b5174b1b5",
-        "2b291b1b5",
-        "2b2174b1b5",
-        "2b877b1b5",
-    }
-)
+_NOT_IN_MUENNIGHOFF_FIT = frozenset({
+    "2b84b4b", "2b88b4b", "2b812b4b", "2b816b4b", "2b824b4b", "2b855b1b25", "2b8100m100m",
+    "14m7b5100m", "14m300b100m", "1b12b7100m", "1b13b9100m", "1b15b9100m", "1b17b5100m",
+    "619m3b9100m", "619m5b9100m", "619m7b5100m", "2b84b8100m", "1b58b8100m", "1b112b100m",
+    "619m22b100m", "421m300b1b5", "221m91b400m", "221m174b400m", "3b926b1b5", "2b836b1b5",
+    "2b836b400m", "2b836b100m", "2b246b400m", "2b246b100m", "1b566b1b5", "1b566b100m",
+    "1b191b400m", "1b191b1b5", "1b1250b1b5", "1b5174b1b5", "2b291b1b5", "2b2174b1b5", "2b877b1b5"
+})
 """Contour runs that the authors' parametric fit leaves out: not in the 182-run list of the cell
 "Custom data loading with outliers removed" of huggingface/datablations utils/parametric_fit.ipynb
 @ 13701315 (early checkpoints of the 2.8B-on-4B runs, 2b855b1b25, and runs of models >= 0.6B on 100M,
@@ -219,17 +156,7 @@ def _datablations_final(files: Mapping[str, Path]) -> pl.DataFrame:
 
 def _overtrain(files: Mapping[str, Path]) -> pl.DataFrame:
     raw = pl.read_csv(files["overtrain_models.csv"])
-    first = [
-        "name",
-        "dataset_name",
-        "model_config",
-        "N",
-        "N_no_embed",
-        "D",
-        "cc_mult",
-        "tok_mult",
-        "flops",
-    ]
+    first = ["name", "dataset_name", "model_config", "N", "N_no_embed", "D", "cc_mult", "tok_mult", "flops"]
     rest = [c for c in raw.columns if c not in first]
     return raw.select(
         pl.col("name").alias("run_id"),
@@ -248,19 +175,15 @@ def _overtrain(files: Mapping[str, Path]) -> pl.DataFrame:
 
 def _porian(files: Mapping[str, Path]) -> pl.DataFrame:
     raw = pl.read_csv(files["isoflop_points.csv"])
-    config = pl.concat_str(
-        ["dataset", "hparams", "warmup", "decay", "param_count", "val"], separator="/"
-    )
+    config = pl.concat_str(["dataset", "hparams", "warmup", "decay", "param_count", "val"], separator="/")
     return raw.select(
         group=config,
-        dataset=pl.col("dataset"),
-        hparams=pl.col("hparams"),
-        warmup=pl.col("warmup"),
-        decay=pl.col("decay"),
-        param_count=pl.col("param_count"),
-        val=pl.col("val"),
+        dataset=pl.col("dataset"), hparams=pl.col("hparams"), warmup=pl.col("warmup"),
+        decay=pl.col("decay"), param_count=pl.col("param_count"), val=pl.col("val"),
         flops=pl.col("flops_budget").cast(pl.Float64),
         n_params=pl.col("N").cast(pl.Float64),
         n_tokens=pl.col("D").cast(pl.Float64),
         loss=pl.col("loss").cast(pl.Float64),
     )
+
+

@@ -18,9 +18,7 @@ MAX_SHOWN = 5
 _ROW = "__scalinglaws_row__"
 
 
-def bad_rows(
-    df: pl.DataFrame, mask: pl.Expr, column: str | None = None
-) -> tuple[int, list[int], list[Any]]:
+def bad_rows(df: pl.DataFrame, mask: pl.Expr, column: str | None = None) -> tuple[int, list[int], list[Any]]:
     """Return (count, first row indices, their values of ``column``) of the rows where ``mask`` is true.
 
     Rows where ``mask`` evaluates to null are not counted.

@@ -134,24 +134,13 @@ class ModelShape:
     relative_positions: bool = False
 
     def __post_init__(self) -> None:
-        for name in (
-            "n_layers",
-            "d_model",
-            "n_heads",
-            "vocab_size",
-            "seq_len",
-            "d_ff",
-            "d_attn",
-            "n_experts",
-            "top_k",
-        ):
+        for name in ("n_layers", "d_model", "n_heads", "vocab_size", "seq_len", "d_ff", "d_attn",
+                     "n_experts", "top_k"):
             value = getattr(self, name)
             if value is None and name in ("d_ff", "d_attn"):
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise DataError(
-                    f"`{name}` of ModelShape must be an int >= 1. Got {value!r} instead."
-                )
+                raise DataError(f"`{name}` of ModelShape must be an int >= 1. Got {value!r} instead.")
         if self.top_k > self.n_experts:
             raise DataError(
                 f"`top_k` of ModelShape must be <= `n_experts` ({self.n_experts}). Got {self.top_k} instead."
@@ -185,16 +174,13 @@ def _layer_params(s: ModelShape, experts: int) -> int:
 
 
 def _embedding_params(s: ModelShape) -> int:
-    return s.vocab_size * s.d_model * (1 if s.tied_embeddings else 2) + (
-        s.seq_len * s.d_model if s.learned_positions else 0
-    )
+    return (s.vocab_size * s.d_model * (1 if s.tied_embeddings else 2)
+            + (s.seq_len * s.d_model if s.learned_positions else 0))
 
 
 def _check_shape(shape: object, function: str) -> ModelShape:
     if not isinstance(shape, ModelShape):
-        raise DataError(
-            f"`shape` of {function} must be a ModelShape. Got {type(shape).__name__} instead."
-        )
+        raise DataError(f"`shape` of {function} must be a ModelShape. Got {type(shape).__name__} instead.")
     return shape
 
 
@@ -350,9 +336,7 @@ def _check_cost_model(convention: object, function: str) -> None:
 
 def _check_target(df: pl.DataFrame, column: str, overwrite: bool, function: str) -> None:
     if not isinstance(df, pl.DataFrame):
-        raise DataError(
-            f"`df` of {function} must be a polars DataFrame. Got {type(df).__name__} instead."
-        )
+        raise DataError(f"`df` of {function} must be a polars DataFrame. Got {type(df).__name__} instead.")
     if column in df.columns and not overwrite:
         raise DataError(
             f"{function}: `df` already has a `{column}` column. Filling only its missing values would mix "
@@ -367,19 +351,13 @@ def _numeric_input(df: pl.DataFrame, column: str, function: str) -> pl.Expr:
             f"{function} needs a `{column}` column, which `df` does not have (columns: {sorted(df.columns)})."
         )
     return finite_column(
-        df,
-        function,
-        column,
+        df, function, column,
         f". Drop or fix them explicitly first, e.g. with `drop_missing(df, [{column!r}])`.",
     )
 
 
 def fill_n_params(
-    df: pl.DataFrame,
-    shapes: Shapes,
-    convention: ParamConvention = "total",
-    *,
-    overwrite: bool = False,
+    df: pl.DataFrame, shapes: Shapes, convention: ParamConvention = "total", *, overwrite: bool = False
 ) -> tuple[pl.DataFrame, str]:
     """Add ``n_params`` (and ``n_params_convention``) computed from model shapes.
 
@@ -420,14 +398,10 @@ def fill_n_params(
             f"`convention` of fill_n_params must be one of {list(_PARAM_CONVENTIONS)}. "
             f"Got {convention!r} instead."
         )
-    values = _per_row(
-        df, shapes, "n_params", lambda s: count_params(s, convention), "fill_n_params"
-    )
+    values = _per_row(df, shapes, "n_params", lambda s: count_params(s, convention), "fill_n_params")
     out = df.with_columns(values, pl.lit(convention, dtype=pl.String).alias("n_params_convention"))
-    return out, (
-        f"fill_n_params: computed `n_params` for {plural(df.height, 'row')} from model shapes "
-        f"(convention {convention})."
-    )
+    return out, (f"fill_n_params: computed `n_params` for {plural(df.height, 'row')} from model shapes "
+                 f"(convention {convention}).")
 
 
 def fill_flops(
@@ -488,16 +462,11 @@ def fill_flops(
         n_conv = _convention_of(df, "n_params_convention")
         source = f"6 * n_params * n_tokens (n_params convention {n_conv})"
     else:
-        per_token = _per_row(
-            df, shapes, "__fpt", lambda s: flops_per_token(s, convention), "fill_flops"
-        )
+        per_token = _per_row(df, shapes, "__fpt", lambda s: flops_per_token(s, convention), "fill_flops")
         out = df.with_columns((per_token * df.select(tokens).to_series()).alias("flops"))
         source = "flops per token from model shapes x n_tokens"
     out = out.with_columns(pl.lit(convention, dtype=pl.String).alias("flops_convention"))
-    return (
-        out,
-        f"fill_flops: computed `flops` for {plural(df.height, 'row')} as {source} (convention {convention}).",
-    )
+    return out, f"fill_flops: computed `flops` for {plural(df.height, 'row')} as {source} (convention {convention})."
 
 
 def fill_n_tokens(
@@ -549,9 +518,7 @@ def fill_n_tokens(
         step = _numeric_input(df, "step", "fill_n_tokens")
         if isinstance(tokens_per_step, Mapping):
             if "run_id" not in df.columns:
-                raise MissingColumnError(
-                    "fill_n_tokens with per-run `tokens_per_step` needs a `run_id` column."
-                )
+                raise MissingColumnError("fill_n_tokens with per-run `tokens_per_step` needs a `run_id` column.")
             runs = df.get_column("run_id").to_list()
             missing = sorted({r for r in runs if r not in tokens_per_step}, key=str)
             if missing:
@@ -561,19 +528,14 @@ def fill_n_tokens(
                 )
             for run, value in tokens_per_step.items():
                 _check_positive(value, f"tokens_per_step[{run!r}]")
-            per_step = pl.Series(
-                "__tps", [float(tokens_per_step[r]) for r in runs], dtype=pl.Float64
-            )
+            per_step = pl.Series("__tps", [float(tokens_per_step[r]) for r in runs], dtype=pl.Float64)
             label = "per-run tokens_per_step"
         else:
             _check_positive(tokens_per_step, "tokens_per_step")
             per_step = pl.Series("__tps", [float(tokens_per_step)] * df.height, dtype=pl.Float64)
             label = f"tokens_per_step={tokens_per_step:g}"
         out = df.with_columns((df.select(step).to_series() * per_step).alias("n_tokens"))
-        return (
-            out,
-            f"fill_n_tokens: computed `n_tokens` for {plural(df.height, 'row')} as step x {label}.",
-        )
+        return out, f"fill_n_tokens: computed `n_tokens` for {plural(df.height, 'row')} as step x {label}."
     assert convention is not None
     _check_cost_model(convention, "fill_n_tokens")
     if "flops_convention" in df.columns:
@@ -592,26 +554,16 @@ def fill_n_tokens(
             )
         per_token = df.select(6.0 * _numeric_input(df, "n_params", "fill_n_tokens")).to_series()
     else:
-        per_token = _per_row(
-            df, shapes, "__fpt", lambda s: flops_per_token(s, convention), "fill_n_tokens"
-        )
+        per_token = _per_row(df, shapes, "__fpt", lambda s: flops_per_token(s, convention), "fill_n_tokens")
     out = df.with_columns((df.select(flops).to_series() / per_token).alias("n_tokens"))
-    return out, (
-        f"fill_n_tokens: computed `n_tokens` for {plural(df.height, 'row')} as flops / flops per "
-        f"token (convention {convention})."
-    )
+    return out, (f"fill_n_tokens: computed `n_tokens` for {plural(df.height, 'row')} as flops / flops per "
+                 f"token (convention {convention}).")
 
 
 def _check_positive(value: object, name: str) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not value > 0
-        or value == float("inf")
-    ):
-        raise DataError(
-            f"`{name}` of fill_n_tokens must be a finite number > 0. Got {value!r} instead."
-        )
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+            or value == float("inf")):
+        raise DataError(f"`{name}` of fill_n_tokens must be a finite number > 0. Got {value!r} instead.")
 
 
 def _convention_of(df: pl.DataFrame, column: str) -> str:

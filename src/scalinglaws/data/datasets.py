@@ -49,13 +49,7 @@ from scalinglaws.data._builders import (
 from scalinglaws.errors import ArgumentError, DataError
 
 __all__ = [
-    "DatasetInfo",
-    "SourceFile",
-    "dataset_info",
-    "list_datasets",
-    "load",
-    "mpl_curves",
-    "mpl_learning_rates",
+    "DatasetInfo", "SourceFile", "dataset_info", "list_datasets", "load", "mpl_curves", "mpl_learning_rates"
 ]
 
 DATA_DIR_ENV = "SCALINGLAWS_DATA_DIR"
@@ -155,28 +149,23 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="chinchilla_epoch",
             folder="chinchilla_epoch",
             description="245 final losses of Chinchilla's Approach-3 runs digitised from Hoffmann et al. "
-            "Fig. 4 by Epoch AI. Columns N (parameters), D = C/(6N) (tokens, Epoch's "
-            "imputation), C (training FLOP), loss (nats/token).",
+                        "Fig. 4 by Epoch AI. Columns N (parameters), D = C/(6N) (tokens, Epoch's "
+                        "imputation), C (training FLOP), loss (nats/token).",
             citation="Besiroglu et al. 2024, Chinchilla Scaling: A replication attempt (arXiv:2404.10102); "
-            "Hoffmann et al. 2022 (arXiv:2203.15556).",
+                     "Hoffmann et al. 2022 (arXiv:2203.15556).",
             license="no LICENSE file in the source repository; values digitised from a published figure",
-            files=(
-                SourceFile(
-                    "svg_extracted_data.csv",
-                    f"{_EPOCH}/data/svg_extracted_data.csv",
-                    "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30",
-                ),
-            ),
+            files=(SourceFile("svg_extracted_data.csv", f"{_EPOCH}/data/svg_extracted_data.csv",
+                              "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"),),
             build=_chinchilla,
         ),
         DatasetInfo(
             name="mpl_lr_schedules",
             folder="lr_schedule_curves_mpl_luo2025",
             description="27 full training-loss curves (25M, 100M, 400M parameters x 9 learning-rate "
-            "schedules), one row per logged step: run_id ('<size>M_<schedule>'), group "
-            "(schedule), n_params (nominal size), step, lr, loss.",
+                        "schedules), one row per logged step: run_id ('<size>M_<schedule>'), group "
+                        "(schedule), n_params (nominal size), step, lr, loss.",
             citation="Luo et al. 2025, A Multi-Power Law for Loss Curve Prediction Across Learning Rate "
-            "Schedules (arXiv:2503.12811).",
+                     "Schedules (arXiv:2503.12811).",
             license="MIT",
             files=tuple(SourceFile(p, f"{_MPL}/{p}", h) for p, h in _MPL_SHA256.items()),
             build=_mpl,
@@ -185,47 +174,37 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="obsscaling_base",
             folder="obsscaling_ruan2024",
             description="Benchmark accuracies of 148 public base LLMs: run_id (model), group (family), "
-            "n_params, n_tokens, flops (reported, about 6ND; missing for some), then mmlu, "
-            "arc_c, hellaswag, winograd, truthfulqa, gsm8k, xwinograd, humaneval.",
+                        "n_params, n_tokens, flops (reported, about 6ND; missing for some), then mmlu, "
+                        "arc_c, hellaswag, winograd, truthfulqa, gsm8k, xwinograd, humaneval.",
             citation="Ruan, Maddison, Hashimoto 2024, Observational Scaling Laws (arXiv:2405.10938).",
             license="Apache-2.0",
-            files=(
-                SourceFile(
-                    "base_llm_benchmark_eval.csv",
-                    f"{_OBS}/base_llm_benchmark_eval.csv",
-                    "511996815735a4c46251dc585dcc525e370d148201f86561e6f927f9df2d0db8",
-                ),
-            ),
+            files=(SourceFile("base_llm_benchmark_eval.csv", f"{_OBS}/base_llm_benchmark_eval.csv",
+                              "511996815735a4c46251dc585dcc525e370d148201f86561e6f927f9df2d0db8"),),
             build=_obsscaling,
         ),
         DatasetInfo(
             name="gpt3_curves",
             folder="hitchhiker_colpret",
             description="Training curves of the 8 GPT-3 sizes digitised from Brown et al. 2020 (via "
-            "ColPret): run_id (size name), n_params (Table 2.1), n_tokens, train_loss, "
-            "val_loss (train and val points are on different rows; digitising gives "
-            "several points per token count, so (run_id, n_tokens) is not unique).",
+                        "ColPret): run_id (size name), n_params (Table 2.1), n_tokens, train_loss, "
+                        "val_loss (train and val points are on different rows; digitising gives "
+                        "several points per token count, so (run_id, n_tokens) is not unique).",
             citation="Choshen, Zhang, Andreas 2025, A Hitchhiker's Guide to Scaling Law Estimation "
-            "(arXiv:2410.11840); Brown et al. 2020 (arXiv:2005.14165).",
+                     "(arXiv:2410.11840); Brown et al. 2020 (arXiv:2005.14165).",
             license="MIT (ColPret repository); digitised third-party results",
-            files=(
-                SourceFile(
-                    "raw_data/gpt3/extracted.csv",
-                    f"{_COLPRET}/raw_data/gpt3/extracted.csv",
-                    "ea73b550de60d8b278523fa69385df0c2892546f8820aea12b4d1fe2d4f98962",
-                ),
-            ),
+            files=(SourceFile("raw_data/gpt3/extracted.csv", f"{_COLPRET}/raw_data/gpt3/extracted.csv",
+                              "ea73b550de60d8b278523fa69385df0c2892546f8820aea12b4d1fe2d4f98962"),),
             build=_gpt3,
         ),
         DatasetInfo(
             name="datablations_curves",
             folder="datablations_muennighoff_trainregion",
             description="Validation-loss curves of the 2.8B-parameter data-repetition runs (C4 and OSCAR, "
-            "1-44 epochs): run_id ('<data>_<epochs>epochs'), group (data), n_params, n_tokens "
-            "(seen), n_unique_tokens (seen, min(n_tokens, unique_data_tokens)), "
-            "unique_data_tokens (size of the repeated data set), epochs (planned), loss. "
-            "Curated subset: large runs withheld; the "
-            "source's flops column is unreliable and left out (use fill_flops).",
+                        "1-44 epochs): run_id ('<data>_<epochs>epochs'), group (data), n_params, n_tokens "
+                        "(seen), n_unique_tokens (seen, min(n_tokens, unique_data_tokens)), "
+                        "unique_data_tokens (size of the repeated data set), epochs (planned), loss. "
+                        "Curated subset: large runs withheld; the "
+                        "source's flops column is unreliable and left out (use fill_flops).",
             citation="Muennighoff et al. 2023, Scaling Data-Constrained Language Models (arXiv:2305.16264).",
             license="MIT (ColPret tables); Apache-2.0 upstream",
             files=(SourceFile("datablations_losses.csv"),),
@@ -235,9 +214,9 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="datablations_final",
             folder="datablations_muennighoff_trainregion",
             description="Final losses of the data-constrained contour runs: run_id, group (data), "
-            "n_params, n_tokens, n_unique_tokens, epochs, flops (6ND), loss, in_authors_fit "
-            "(the run is in the authors' 182-run parametric fit). Curated subset "
-            "(N < 4.2e9, D < 6e11).",
+                        "n_params, n_tokens, n_unique_tokens, epochs, flops (6ND), loss, in_authors_fit "
+                        "(the run is in the authors' 182-run parametric fit). Curated subset "
+                        "(N < 4.2e9, D < 6e11).",
             citation="Muennighoff et al. 2023, Scaling Data-Constrained Language Models (arXiv:2305.16264).",
             license="MIT (ColPret tables); Apache-2.0 upstream",
             files=(SourceFile("datablations_contour_losses.csv"),),
@@ -247,10 +226,10 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="overtrain",
             folder="overtrain_gadre2024",
             description="104 over-trained models: run_id, group (training set), model_config, n_params "
-            "(total), n_params_non_embedding, n_tokens, tokens_per_param, flops (6ND), then "
-            "the source's hyper-parameters, loss_<eval set> and err_<task> columns.",
+                        "(total), n_params_non_embedding, n_tokens, tokens_per_param, flops (6ND), then "
+                        "the source's hyper-parameters, loss_<eval set> and err_<task> columns.",
             citation="Gadre et al. 2024, Language models scale reliably with over-training and on "
-            "downstream tasks (arXiv:2403.08540).",
+                     "downstream tasks (arXiv:2403.08540).",
             license="MIT",
             files=(SourceFile("overtrain_models.csv"),),
             build=_overtrain,
@@ -259,11 +238,11 @@ _REGISTRY: dict[str, DatasetInfo] = {
             name="porian_isoflop",
             folder="porian2024_discrepancies",
             description="IsoFLOP final losses under 15 training configurations: group (the configuration "
-            "'dataset/hparams/warmup/decay/param_count/val') and its parts, flops (budget), "
-            "n_params (under the row's param_count convention), n_tokens = C/(6N), loss. Fit "
-            "one configuration at a time.",
+                        "'dataset/hparams/warmup/decay/param_count/val') and its parts, flops (budget), "
+                        "n_params (under the row's param_count convention), n_tokens = C/(6N), loss. Fit "
+                        "one configuration at a time.",
             citation="Porian et al. 2024, Resolving Discrepancies in Compute-Optimal Scaling of Language "
-            "Models (arXiv:2406.19146).",
+                     "Models (arXiv:2406.19146).",
             license="MIT-style permission text",
             files=(SourceFile("isoflop_points.csv"),),
             build=_porian,
@@ -319,9 +298,7 @@ def dataset_info(name: str) -> DatasetInfo:
     """
     info = _REGISTRY.get(name)
     if info is None:
-        raise DataError(
-            f"`name` of datasets.load must be one of {list(list_datasets())}. Got {name!r} instead."
-        )
+        raise DataError(f"`name` of datasets.load must be one of {list(list_datasets())}. Got {name!r} instead.")
     return info
 
 
@@ -382,12 +359,8 @@ def _local_file(info: DatasetInfo, source: SourceFile, root: Path) -> Path:
             f"{info.folder!r}, or unset it to download from the public source."
         )
     if source.sha256 is not None:
-        _verify(
-            path,
-            source.sha256,
-            f"datasets.load({info.name!r}): local file {str(path)!r}",
-            "the local copy differs from the published file; restore it from the source",
-        )
+        _verify(path, source.sha256, f"datasets.load({info.name!r}): local file {str(path)!r}",
+                "the local copy differs from the published file; restore it from the source")
     return path
 
 
@@ -410,17 +383,11 @@ def _cached_file(info: DatasetInfo, source: SourceFile, cache: Path, download: b
         )
     path = cache / source.path
     if path.is_file():
-        _verify(
-            path,
-            source.sha256,
-            f"datasets.load({info.name!r}): cached file {str(path)!r}",
-            "delete it to download it again",
-        )
+        _verify(path, source.sha256, f"datasets.load({info.name!r}): cached file {str(path)!r}",
+                "delete it to download it again")
         return path
     if not download:
-        raise DataError(
-            f"datasets.load({info.name!r}): {str(path)!r} is not cached and `download=False`."
-        )
+        raise DataError(f"datasets.load({info.name!r}): {str(path)!r} is not cached and `download=False`.")
     try:
         data = _fetch(source.url)
     except (OSError, ValueError) as exc:

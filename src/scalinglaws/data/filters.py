@@ -47,9 +47,7 @@ def _need(df: pl.DataFrame, function: str, columns: Sequence[str], fix: str = ""
 
 def _need_finite(df: pl.DataFrame, function: str, column: str) -> None:
     finite_column(
-        df,
-        function,
-        column,
+        df, function, column,
         ", so they can be neither kept nor dropped by this filter. Drop them explicitly first with "
         f"`drop_missing(df, [{column!r}])` or `df.filter(pl.col({column!r}).is_finite())`.",
     )
@@ -216,9 +214,7 @@ def drop_before(df: pl.DataFrame, threshold: float, *, by: str = "n_tokens") -> 
     'drop_before(threshold=1e+10, by=n_tokens): removed 1 row of 2 with `n_tokens` < 1e+10.'
     """
     if not is_real(threshold):
-        raise DataError(
-            f"`threshold` of drop_before must be a finite number. Got {threshold!r} instead."
-        )
+        raise DataError(f"`threshold` of drop_before must be a finite number. Got {threshold!r} instead.")
     _need(df, "drop_before", [by])
     _need_finite(df, "drop_before", by)
     out = df.filter(pl.col(by).cast(pl.Float64) >= threshold)
@@ -228,7 +224,9 @@ def drop_before(df: pl.DataFrame, threshold: float, *, by: str = "n_tokens") -> 
     )
 
 
-def drop_warmup(df: pl.DataFrame, warmup_steps: int | Mapping[str, int] | None = None) -> Filtered:
+def drop_warmup(
+    df: pl.DataFrame, warmup_steps: int | Mapping[str, int] | None = None
+) -> Filtered:
     """Drop the checkpoints taken during learning-rate warm-up.
 
     Parameters
@@ -352,7 +350,4 @@ def drop_missing(df: pl.DataFrame, columns: Sequence[str]) -> Filtered:
         bad_exprs.append(bad)
         counts.append(f"{c}: {df.select(bad.sum()).item():,}")
     out = df.filter(~pl.any_horizontal(bad_exprs))
-    return (
-        out,
-        f"drop_missing({', '.join(columns)}): {_removed(df.height, out.height)} ({'; '.join(counts)}).",
-    )
+    return out, f"drop_missing({', '.join(columns)}): {_removed(df.height, out.height)} ({'; '.join(counts)})."

@@ -15,13 +15,7 @@ import polars as pl
 from scalinglaws.errors import DataError
 
 __all__ = [
-    "FileFormat",
-    "columns_of",
-    "read_runs",
-    "read_text",
-    "write_bytes",
-    "write_runs",
-    "write_text",
+    "FileFormat", "columns_of", "read_runs", "read_text", "write_bytes", "write_runs", "write_text",
 ]
 
 FileFormat = Literal["csv", "parquet", "jsonl", "json"]
@@ -45,7 +39,7 @@ def _read_json(path: Path) -> pl.DataFrame:
         if not all(isinstance(row, dict) for row in data):
             raise DataError(
                 f"`source` of read_runs: {str(path)!r} is a JSON array whose items are not all objects. "
-                'Write one object per row, e.g. [{"run_id": "a", "loss": 2.9}, ...].'
+                "Write one object per row, e.g. [{\"run_id\": \"a\", \"loss\": 2.9}, ...]."
             )
         return pl.DataFrame(data, infer_schema_length=None)
     if isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
@@ -150,23 +144,13 @@ def _guarded(what: str, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
         return read()
     except DataError:
         raise
-    except (
-        pl.exceptions.PolarsError,
-        OSError,
-        ValueError,
-        TypeError,
-        OverflowError,
-        RecursionError,
-    ) as exc:
-        raise DataError(
-            f"`source` of read_runs: could not read {what}: {_first_line(exc)}"
-        ) from exc
+    except (pl.exceptions.PolarsError, OSError, ValueError, TypeError, OverflowError,
+            RecursionError) as exc:
+        raise DataError(f"`source` of read_runs: could not read {what}: {_first_line(exc)}") from exc
     except BaseException as exc:  # polars reports some malformed input as a Rust panic
         if type(exc).__name__ != "PanicException":
             raise
-        raise DataError(
-            f"`source` of read_runs: could not read {what}: {_first_line(exc)}"
-        ) from exc
+        raise DataError(f"`source` of read_runs: could not read {what}: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: BaseException) -> str:
@@ -213,9 +197,7 @@ def write_runs(df: pl.DataFrame, path: str | Path, *, format: FileFormat | None 
         else:
             df.write_json(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(
-            f"`path` of write_runs: could not write {str(path)!r}: {_first_line(exc)}"
-        ) from exc
+        raise DataError(f"`path` of write_runs: could not write {str(path)!r}: {_first_line(exc)}") from exc
     return path
 
 
@@ -233,9 +215,9 @@ def columns_of(data: Any, function: str) -> dict[str, np.ndarray]:
     """
     if isinstance(data, Mapping):
         return {str(k): np.asarray(v) for k, v in data.items()}
-    readable = isinstance(data, str | Path | pl.DataFrame | pl.LazyFrame) or type(
-        data
-    ).__module__.startswith(("pandas", "pyarrow"))
+    readable = isinstance(data, str | Path | pl.DataFrame | pl.LazyFrame) or type(data).__module__.startswith(
+        ("pandas", "pyarrow")
+    )
     if not readable:
         raise DataError(
             f"`data` of {function} must be a polars or pandas DataFrame or a mapping of column -> values. "
@@ -261,9 +243,7 @@ def read_text(path: str | Path, function: str) -> str:
     try:
         return path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"`path` of {function}: could not read {str(path)!r}: {_first_line(exc)}"
-        ) from exc
+        raise DataError(f"`path` of {function}: could not read {str(path)!r}: {_first_line(exc)}") from exc
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -291,9 +271,7 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 def _write_whole(path: Path, payload: bytes) -> Path:
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise DataError(f"`path`: could not write {str(path)!r}: {_first_line(exc)}") from exc
     try:

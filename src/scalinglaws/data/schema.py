@@ -108,22 +108,14 @@ COLUMNS: Final[Mapping[str, ColumnSpec]] = {
         ColumnSpec("step", "step", "steps", "optimiser step of the checkpoint"),
         ColumnSpec("n_params", "count", "parameters", "model size under `n_params_convention`"),
         ColumnSpec(
-            "n_params_convention",
-            "convention",
-            "",
-            "how `n_params` was counted",
+            "n_params_convention", "convention", "", "how `n_params` was counted",
             allowed=PARAM_CONVENTIONS,
         ),
         ColumnSpec("n_tokens", "count", "tokens", "training tokens seen up to the checkpoint"),
-        ColumnSpec(
-            "n_unique_tokens", "count", "tokens", "distinct tokens seen up to the checkpoint"
-        ),
+        ColumnSpec("n_unique_tokens", "count", "tokens", "distinct tokens seen up to the checkpoint"),
         ColumnSpec("flops", "count", "FLOP", "training compute under `flops_convention`"),
         ColumnSpec(
-            "flops_convention",
-            "convention",
-            "",
-            "cost model used for `flops`",
+            "flops_convention", "convention", "", "cost model used for `flops`",
             allowed=FLOPS_CONVENTIONS,
         ),
         ColumnSpec("lr", "real", "", "learning rate at the checkpoint", nullable=True, lower=0.0),

@@ -53,9 +53,7 @@ class RunsSummary:
             "n_rows": self.n_rows,
             "n_runs": self.n_runs,
             "n_groups": self.n_groups,
-            "checkpoints_per_run": None
-            if self.checkpoints_per_run is None
-            else dict(self.checkpoints_per_run),
+            "checkpoints_per_run": None if self.checkpoints_per_run is None else dict(self.checkpoints_per_run),
             "ranges": {k: dict(v) for k, v in self.ranges.items()},
             "conventions": {k: list(v) for k, v in self.conventions.items()},
             "columns": list(self.columns),
@@ -92,19 +90,14 @@ def describe_runs(df: pl.DataFrame, *, target: str = "loss") -> RunsSummary:
     (2, 4000000.0)
     """
     if not isinstance(df, pl.DataFrame):
-        raise DataError(
-            f"`df` of describe_runs must be a polars DataFrame. Got {type(df).__name__} instead."
-        )
+        raise DataError(f"`df` of describe_runs must be a polars DataFrame. Got {type(df).__name__} instead.")
     n_runs = per_run = None
     if "run_id" in df.columns:
         counts = df.group_by("run_id").len().get_column("len").cast(pl.Float64)
         n_runs = counts.len()
         if n_runs:
-            per_run = {
-                "min": float(counts.min()),
-                "median": float(counts.median()),  # type: ignore[arg-type]
-                "max": float(counts.max()),
-            }  # type: ignore[arg-type]
+            per_run = {"min": float(counts.min()), "median": float(counts.median()),  # type: ignore[arg-type]
+                       "max": float(counts.max())}  # type: ignore[arg-type]
     n_groups = df.get_column("group").n_unique() if "group" in df.columns else None
     ranges: dict[str, dict[str, float | int | None]] = {}
     for name in (*_RANGE_COLUMNS, target):
@@ -118,15 +111,7 @@ def describe_runs(df: pl.DataFrame, *, target: str = "loss") -> RunsSummary:
             }
     conventions: dict[str, tuple[str, ...]] = {
         c: tuple(str(x) for x in df.get_column(c).cast(pl.String).drop_nulls().unique().sort())
-        for c in ("n_params_convention", "flops_convention")
-        if c in df.columns
+        for c in ("n_params_convention", "flops_convention") if c in df.columns
     }
-    return RunsSummary(
-        n_rows=df.height,
-        n_runs=n_runs,
-        n_groups=n_groups,
-        checkpoints_per_run=per_run,
-        ranges=ranges,
-        conventions=conventions,
-        columns=tuple(df.columns),
-    )
+    return RunsSummary(n_rows=df.height, n_runs=n_runs, n_groups=n_groups, checkpoints_per_run=per_run,
+                       ranges=ranges, conventions=conventions, columns=tuple(df.columns))

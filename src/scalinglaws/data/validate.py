@@ -139,28 +139,18 @@ def check_runs(
             hint = f" Similar columns: {near}." if near else ""
             rename = (
                 f"rename it, e.g. `df.rename({{{near[0]!r}: {name!r}}})`"
-                if near
-                else f"add a `{name}` column"
+                if near else f"add a `{name}` column"
             )
-            problems.append(
-                RunProblem(
-                    column=name,
-                    rule="missing_column",
-                    kind="missing",
-                    message=f"column `{name}` is missing (columns: {sorted(df.columns)}).{hint}",
-                    fix=f"{rename}, or choose another column with `target=`/`require=`.",
-                )
-            )
+            problems.append(RunProblem(
+                column=name, rule="missing_column", kind="missing",
+                message=f"column `{name}` is missing (columns: {sorted(df.columns)}).{hint}",
+                fix=f"{rename}, or choose another column with `target=`/`require=`.",
+            ))
     if df.height == 0:
-        problems.append(
-            RunProblem(
-                column="*",
-                rule="empty",
-                kind="value",
-                message="the table has no rows.",
-                fix="check the source file or the filters applied before.",
-            )
-        )
+        problems.append(RunProblem(
+            column="*", rule="empty", kind="value",
+            message="the table has no rows.", fix="check the source file or the filters applied before.",
+        ))
     metric_names = {target, *metrics}
     for name in df.columns:
         spec = COLUMNS.get(name)
@@ -216,17 +206,11 @@ def validate_runs(
 def _error(problems: Sequence[RunProblem]) -> DataError:
     kinds = {p.kind for p in problems}
     cls: type[DataError] = (
-        MissingColumnError
-        if "missing" in kinds
-        else SchemaError
-        if "schema" in kinds
-        else DataError
+        MissingColumnError if "missing" in kinds else SchemaError if "schema" in kinds else DataError
     )
     lines = "\n".join(f"  - {p}" for p in problems)
-    return cls(
-        f"`df` of validate_runs is not a valid runs table: {plural(len(problems), 'problem')}.\n"
-        f"{lines}"
-    )
+    return cls(f"`df` of validate_runs is not a valid runs table: {plural(len(problems), 'problem')}.\n"
+               f"{lines}")
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -252,95 +236,51 @@ def _check_column(df: pl.DataFrame, spec: ColumnSpec) -> list[RunProblem]:
     def value_problem(rule: str, mask: pl.Expr, what: str, fix: str, show: bool = True) -> None:
         n, rows, values = bad_rows(df, mask, name if show else None)
         if n:
-            out.append(
-                RunProblem(
-                    column=name,
-                    rule=rule,
-                    kind="value",
-                    n_rows=n,
-                    rows=tuple(rows),
-                    values=tuple(values),
-                    message=f"column `{name}` {what} in {describe_rows(n, rows, values)}.",
-                    fix=fix,
-                )
-            )
+            out.append(RunProblem(
+                column=name, rule=rule, kind="value", n_rows=n, rows=tuple(rows), values=tuple(values),
+                message=f"column `{name}` {what} in {describe_rows(n, rows, values)}.", fix=fix,
+            ))
 
     if dtype == pl.Null:  # every value missing; no dtype to check
         if not spec.nullable and df.height:
-            value_problem(
-                "null",
-                col.is_null(),
-                "is empty (every value missing)",
-                f"fill `{name}` from the source, or drop the column if it is not needed.",
-                False,
-            )
+            value_problem("null", col.is_null(), "is empty (every value missing)",
+                          f"fill `{name}` from the source, or drop the column if it is not needed.", False)
         return out
     if not spec.nullable:
-        value_problem(
-            "null",
-            col.is_null(),
-            "is missing",
-            f"drop those rows explicitly with `drop_missing(df, [{name!r}])`, or fill the "
-            "values from the source.",
-            False,
-        )
+        value_problem("null", col.is_null(), "is missing",
+                      f"drop those rows explicitly with `drop_missing(df, [{name!r}])`, or fill the "
+                      "values from the source.", False)
 
     kind = spec.kind
     if kind in ("id", "label"):
         ok = is_id_dtype(dtype) or (kind == "label" and dtype == pl.Boolean)
         if not ok:
-            out.append(
-                _dtype_problem(
-                    name,
-                    dtype,
-                    "a string or integer identifier",
-                    f"cast it, e.g. `df.with_columns(pl.col({name!r}).cast(pl.String))`.",
-                )
-            )
+            out.append(_dtype_problem(name, dtype, "a string or integer identifier",
+                                      f"cast it, e.g. `df.with_columns(pl.col({name!r}).cast(pl.String))`."))
         return out
     if kind == "convention":
         if not (dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)):
-            out.append(
-                _dtype_problem(
-                    name,
-                    dtype,
-                    f"a string, one of {list(spec.allowed)}",
-                    f"write the convention as text, one of {list(spec.allowed)}.",
-                )
-            )
+            out.append(_dtype_problem(name, dtype, f"a string, one of {list(spec.allowed)}",
+                                      f"write the convention as text, one of {list(spec.allowed)}."))
             return out
         text = col.cast(pl.String)
-        value_problem(
-            "not_allowed",
-            text.is_not_null() & ~text.is_in(list(spec.allowed)),
-            f"is not one of {list(spec.allowed)}",
-            "use one of the documented conventions (see `scalinglaws.data.schema`).",
-        )
-        counts = (
-            df.select(text.alias("v"))
-            .drop_nulls()
-            .group_by("v")
-            .len()
-            .sort(["len", "v"], descending=[True, False])
-        )
+        value_problem("not_allowed", text.is_not_null() & ~text.is_in(list(spec.allowed)),
+                      f"is not one of {list(spec.allowed)}",
+                      "use one of the documented conventions (see `scalinglaws.data.schema`).")
+        counts = (df.select(text.alias("v")).drop_nulls().group_by("v").len()
+                  .sort(["len", "v"], descending=[True, False]))
         if counts.height > 1:
             majority = counts.item(0, "v")
             pairs = ", ".join(f"{v!r}: {plural(n, 'row')}" for v, n in counts.iter_rows())
             n, rows, values = bad_rows(df, text.is_not_null() & (text != majority), name)
-            out.append(
-                RunProblem(
-                    column=name,
-                    rule="mixed_convention",
-                    kind="value",
-                    n_rows=n,
-                    rows=tuple(rows),
-                    values=tuple(values),
-                    message=f"column `{name}` mixes conventions ({pairs}): it differs from the most common "
-                    f"{majority!r} in {describe_rows(n, rows, values)}.",
-                    fix="convert every row to one convention with `scalinglaws.data.accounting`, or filter "
+            out.append(RunProblem(
+                column=name, rule="mixed_convention", kind="value", n_rows=n, rows=tuple(rows),
+                values=tuple(values),
+                message=f"column `{name}` mixes conventions ({pairs}): it differs from the most common "
+                        f"{majority!r} in {describe_rows(n, rows, values)}.",
+                fix="convert every row to one convention with `scalinglaws.data.accounting`, or filter "
                     f"the rows explicitly, e.g. `df.filter(pl.col({name!r}) == {majority!r})`.",
-                )
-            )
+            ))
         return out
 
     # numeric kinds: step, count, real, metric
@@ -349,61 +289,35 @@ def _check_column(df: pl.DataFrame, spec: ColumnSpec) -> list[RunProblem]:
         return out
     v = col.cast(pl.Float64)
     if dtype.is_float() or dtype == pl.Decimal:
-        value_problem(
-            "nan",
-            v.is_nan(),
-            "is NaN",
-            "NaN usually marks a diverged run or a failed evaluation: drop those rows "
-            f"explicitly, e.g. `df.filter(pl.col({name!r}).is_not_nan())`, or fix the export.",
-        )
-        value_problem(
-            "infinite",
-            v.is_infinite(),
-            "is infinite",
-            "drop those rows explicitly, e.g. "
-            f"`df.filter(pl.col({name!r}).is_finite())`, or fix the export.",
-        )
+        value_problem("nan", v.is_nan(), "is NaN",
+                      "NaN usually marks a diverged run or a failed evaluation: drop those rows "
+                      f"explicitly, e.g. `df.filter(pl.col({name!r}).is_not_nan())`, or fix the export.")
+        value_problem("infinite", v.is_infinite(), "is infinite",
+                      "drop those rows explicitly, e.g. "
+                      f"`df.filter(pl.col({name!r}).is_finite())`, or fix the export.")
     finite = v.is_finite()
     if kind == "count":
-        fix = (
-            f"counts must be > 0; drop the rows explicitly, e.g. `df.filter(pl.col({name!r}) > 0)`"
-            + (
-                ", or drop early checkpoints with `drop_first_fraction`/`drop_before`"
-                if name in ("n_tokens", "flops")
-                else ""
-            )
-            + "."
-        )
+        fix = (f"counts must be > 0; drop the rows explicitly, e.g. `df.filter(pl.col({name!r}) > 0)`"
+               + (", or drop early checkpoints with `drop_first_fraction`/`drop_before`"
+                  if name in ("n_tokens", "flops") else "")
+               + ".")
         value_problem("not_positive", finite & (v <= 0), "is not positive", fix)
     elif kind == "step":
-        value_problem(
-            "negative", finite & (v < 0), "is negative", "steps count from 0; check the export."
-        )
+        value_problem("negative", finite & (v < 0), "is negative", "steps count from 0; check the export.")
         if dtype.is_float() or dtype == pl.Decimal:
-            value_problem(
-                "not_integer",
-                finite & (v != v.floor()),
-                "is not a whole number",
-                "steps are whole numbers; check the export (a step column holding tokens or "
-                "epochs should be renamed).",
-            )
+            value_problem("not_integer", finite & (v != v.floor()), "is not a whole number",
+                          "steps are whole numbers; check the export (a step column holding tokens or "
+                          "epochs should be renamed).")
     elif kind == "real" and spec.lower is not None:
-        value_problem(
-            "below_lower",
-            finite & (v < spec.lower),
-            f"is below {spec.lower:g}",
-            "check the export or the unit of the column.",
-        )
+        value_problem("below_lower", finite & (v < spec.lower), f"is below {spec.lower:g}",
+                      "check the export or the unit of the column.")
     return out
 
 
 def _dtype_problem(name: str, dtype: pl.DataType, expected: str, fix: str) -> RunProblem:
     return RunProblem(
-        column=name,
-        rule="dtype",
-        kind="schema",
-        message=f"column `{name}` must be {expected}. Got dtype {dtype} instead.",
-        fix=fix,
+        column=name, rule="dtype", kind="schema",
+        message=f"column `{name}` must be {expected}. Got dtype {dtype} instead.", fix=fix,
     )
 
 
@@ -420,22 +334,14 @@ def _check_key(df: pl.DataFrame) -> list[RunProblem]:
     fix = (
         f"each ({names}) must appear once. Resumed runs log the same steps twice: keep one explicitly, "
         f"e.g. `df.unique({key!r}, keep='last', maintain_order=True)`, or give restarts distinct run ids."
-        if len(key) > 1
-        else "each run must appear once; add a `step` or `n_tokens` column for checkpoint tables, or give the "
+        if len(key) > 1 else
+        "each run must appear once; add a `step` or `n_tokens` column for checkpoint tables, or give the "
         "runs distinct ids."
     )
-    return [
-        RunProblem(
-            column=names,
-            rule="duplicate_key",
-            kind="value",
-            n_rows=n,
-            rows=tuple(rows),
-            values=values,
-            message=f"key ({names}) is duplicated in {describe_rows(n, rows, values)}.",
-            fix=fix,
-        )
-    ]
+    return [RunProblem(
+        column=names, rule="duplicate_key", kind="value", n_rows=n, rows=tuple(rows), values=values,
+        message=f"key ({names}) is duplicated in {describe_rows(n, rows, values)}.", fix=fix,
+    )]
 
 
 def _check_unique_tokens(df: pl.DataFrame) -> list[RunProblem]:
@@ -446,16 +352,10 @@ def _check_unique_tokens(df: pl.DataFrame) -> list[RunProblem]:
     n, rows, values = bad_rows(df, u.is_finite() & d.is_finite() & (u > d), "n_unique_tokens")
     if not n:
         return []
-    return [
-        RunProblem(
-            column="n_unique_tokens",
-            rule="unique_exceeds_total",
-            kind="value",
-            n_rows=n,
-            rows=tuple(rows),
-            values=tuple(values),
-            message=f"column `n_unique_tokens` exceeds `n_tokens` of the same row in "
-            f"{describe_rows(n, rows, values)}.",
-            fix="a run cannot see more distinct tokens than tokens; check whether the columns were swapped.",
-        )
-    ]
+    return [RunProblem(
+        column="n_unique_tokens", rule="unique_exceeds_total", kind="value", n_rows=n, rows=tuple(rows),
+        values=tuple(values),
+        message=f"column `n_unique_tokens` exceeds `n_tokens` of the same row in "
+                f"{describe_rows(n, rows, values)}.",
+        fix="a run cannot see more distinct tokens than tokens; check whether the columns were swapped.",
+    )]

@@ -48,9 +48,7 @@ Kind = Literal["confidence", "prediction"]
 _ROLES = ("loss fit", "metric fit")
 
 
-def _evaluate(
-    law: Law, names: tuple[str, ...], params: np.ndarray, inputs: Mapping[str, np.ndarray]
-) -> np.ndarray:
+def _evaluate(law: Law, names: tuple[str, ...], params: np.ndarray, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
     """``law`` for each row of ``params`` (shape ``(B, len(names))``) at inputs of shape (n,) or (B, n)."""
     order = [names.index(n) for n in law.param_names]
     args = [np.asarray(inputs[n], dtype=float) for n in law.inputs]
@@ -84,9 +82,7 @@ class Chain:
         """Step 1 alone: the predicted loss at each row of ``data``."""
         return self.loss_fit.predict(data)
 
-    def _metric_inputs(
-        self, columns: Mapping[str, np.ndarray], loss: np.ndarray
-    ) -> dict[str, np.ndarray]:
+    def _metric_inputs(self, columns: Mapping[str, np.ndarray], loss: np.ndarray) -> dict[str, np.ndarray]:
         inputs: dict[str, np.ndarray] = {}
         for name in self.metric_fit.law.inputs:
             if name == self.through:
@@ -101,9 +97,7 @@ class Chain:
             inputs[name] = np.asarray(columns[column], dtype=float)
         return inputs
 
-    def _metric_columns(
-        self, columns: Mapping[str, np.ndarray], loss: np.ndarray
-    ) -> dict[str, np.ndarray]:
+    def _metric_columns(self, columns: Mapping[str, np.ndarray], loss: np.ndarray) -> dict[str, np.ndarray]:
         """The metric fit's input columns, with the predicted loss in the ``through`` column."""
         inputs = self._metric_inputs(columns, loss)
         return {self.metric_fit.config.mapping.get(n, n): x for n, x in inputs.items()}
@@ -148,29 +142,20 @@ class Chain:
         names1, names2 = tuple(loss_fit.params), tuple(metric_fit.params)
         estimate2 = np.array([list(metric_fit.params.values())])
         loss_point = loss_fit.predict(columns)  # checks that every column step 1 reads is present
-        x1 = {
-            n: np.asarray(columns[loss_fit.config.mapping.get(n, n)], dtype=float)
-            for n in loss_fit.law.inputs
-        }
+        x1 = {n: np.asarray(columns[loss_fit.config.mapping.get(n, n)], dtype=float) for n in loss_fit.law.inputs}
         loss_draws = _evaluate(loss_fit.law, names1, first, x1)
         metric = self._metric_inputs(columns, loss_point)
 
         def at(params: np.ndarray, loss: np.ndarray) -> np.ndarray:
-            return self._space(
-                _evaluate(metric_fit.law, names2, params, {**metric, self.through: loss})
-            )
+            return self._space(_evaluate(metric_fit.law, names2, params, {**metric, self.through: loss}))
 
         point = at(estimate2, loss_point[None, :])[0]
         with np.errstate(all="ignore"):
             # Each joint draw's deviation from the point, split by step: step 1's draw moves the loss
             # (step 2 held at its estimate), step 2's draw moves the link (the loss held at its point).
             # Each part is widened by its own fit's sqrt(n/(n - p)), as FitResult.predict_interval does.
-            step1 = inflation(loss_fit) * (
-                at(np.repeat(estimate2, first.shape[0], axis=0), loss_draws) - point
-            )
-            step2 = inflation(metric_fit) * (
-                at(second, np.broadcast_to(loss_point, loss_draws.shape)) - point
-            )
+            step1 = inflation(loss_fit) * (at(np.repeat(estimate2, first.shape[0], axis=0), loss_draws) - point)
+            step2 = inflation(metric_fit) * (at(second, np.broadcast_to(loss_point, loss_draws.shape)) - point)
             spread = np.nanstd(step1 + step2, axis=0, ddof=1)
             v1, v2 = np.nanvar(step1, axis=0, ddof=1), np.nanvar(step2, axis=0, ddof=1)
             df1, df2 = degrees_of_freedom(loss_fit), degrees_of_freedom(metric_fit)
@@ -200,14 +185,10 @@ class Chain:
         assert boot1 is not None
         assert boot2 is not None
         step = 1e-4 * np.maximum(np.abs(loss), 1e-8)
-        slope = (at(estimate2, (loss + step)[None]) - at(estimate2, (loss - step)[None]))[0] / (
-            2 * step
-        )
+        slope = (at(estimate2, (loss + step)[None]) - at(estimate2, (loss - step)[None]))[0] / (2 * step)
         # A log-space loss fit's residuals are relative: a loss residual r moves the loss by about L*r.
         scale = loss if self.loss_fit.config.space == "log" else np.ones_like(loss)
-        return float(np.var(boot2.residuals)) + (slope * scale) ** 2 * float(
-            np.var(boot1.residuals)
-        )
+        return float(np.var(boot2.residuals)) + (slope * scale) ** 2 * float(np.var(boot1.residuals))
 
     def unchained_interval(
         self, data: Any, prob: float = 0.95, kind: Kind = "confidence"
@@ -217,12 +198,7 @@ class Chain:
         columns = columns_of(data, "Chain.unchained_interval")
         metric_columns = self._metric_columns(columns, self.loss_fit.predict(columns))
         point, lower, upper, method = self.metric_fit.predict_interval(metric_columns, prob, kind)
-        return (
-            self._output(point),
-            self._output(lower),
-            self._output(upper),
-            f"{method}, loss taken as exact",
-        )
+        return self._output(point), self._output(lower), self._output(upper), f"{method}, loss taken as exact"
 
     def extrapolation(self, data: Any) -> np.ndarray:
         """How far each row lies outside step 1's fitted range, in decades (0 inside)."""
@@ -230,19 +206,15 @@ class Chain:
 
     def summary(self) -> str:
         link = f", link {self.link.label}" if self.link is not None else ""
-        return "\n".join(
-            [
-                (
-                    f"chain: {self.loss_fit.law.label} -> {self.metric_fit.law.label} through input "
-                    f"`{self.through}` (predicted {self.loss_fit.config.target}){link}; intervals: joint "
-                    f"bootstrap, {self.pairing} pairing"
-                ),
-                "step 1 (loss):",
-                *("  " + line for line in self.loss_fit.summary().splitlines()),
-                f"step 2 ({self.target}):",
-                *("  " + line for line in self.metric_fit.summary().splitlines()),
-            ]
-        )
+        return "\n".join([
+            (f"chain: {self.loss_fit.law.label} -> {self.metric_fit.law.label} through input "
+            f"`{self.through}` (predicted {self.loss_fit.config.target}){link}; intervals: joint "
+            f"bootstrap, {self.pairing} pairing"),
+            "step 1 (loss):",
+            *("  " + line for line in self.loss_fit.summary().splitlines()),
+            f"step 2 ({self.target}):",
+            *("  " + line for line in self.metric_fit.summary().splitlines()),
+        ])
 
     def __repr__(self) -> str:
         return f"Chain({self.loss_fit.law.label!r} -> {self.metric_fit.law.label!r}, through={self.through!r})"
@@ -274,10 +246,7 @@ class Chain:
         return chain(
             FitResult.from_json(json.dumps(data["loss_fit"])),
             FitResult.from_json(json.dumps(data["metric_fit"])),
-            through=data["through"],
-            pairing=data["pairing"],
-            seed=int(data["seed"]),
-            link=link,
+            through=data["through"], pairing=data["pairing"], seed=int(data["seed"]), link=link,
         )
 
     @classmethod
@@ -314,8 +283,7 @@ def _through(loss_fit: FitResult, metric_fit: FitResult, through: str | None) ->
             raise ArgumentError(
                 f"`through` of chain must be an input of the metric law {metric_fit.law.label!r}: "
                 f"{list(inputs)}. Got {through!r} instead.",
-                argument="through",
-                function="chain",
+                argument="through", function="chain",
             )
         return through
     target = loss_fit.config.target
@@ -328,8 +296,7 @@ def _through(loss_fit: FitResult, metric_fit: FitResult, through: str | None) ->
         f"`through` of chain must name the input of the metric law {metric_fit.law.label!r} that takes "
         f"the predicted loss: none of its inputs {list(inputs)} read the loss fit's target column "
         f"{target!r}. Pass through='L' (or the input's name).",
-        argument="through",
-        function="chain",
+        argument="through", function="chain",
     )
 
 
@@ -392,8 +359,7 @@ def chain(
     if link is not None and not isinstance(link, Logit):
         raise ArgumentError(
             f"`link` of chain must be None or a Logit(floor, ceiling). Got {type(link).__name__} instead.",
-            argument="link",
-            function="chain",
+            argument="link", function="chain",
         )
     for role, result in zip(_ROLES, (loss_fit, metric_fit), strict=True):
         if result.groups is not None or result.law.compiled.history_inputs:
@@ -401,7 +367,6 @@ def chain(
                 f"the {role} of chain must be an ungrouped fit of a law without history inputs; "
                 f"{result.law.label!r} is {'grouped' if result.groups is not None else 'a loss-curve law'}. "
                 "Fit one group at a time.",
-                argument="loss_fit" if role == _ROLES[0] else "metric_fit",
-                function="chain",
+                argument="loss_fit" if role == _ROLES[0] else "metric_fit", function="chain",
             )
     return Chain(loss_fit, metric_fit, _through(loss_fit, metric_fit, through), pairing, seed, link)

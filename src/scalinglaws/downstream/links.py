@@ -38,19 +38,14 @@ class Logit:
 
     def __post_init__(self) -> None:
         try:
-            ok = (
-                math.isfinite(self.floor)
-                and math.isfinite(self.ceiling)
-                and self.floor < self.ceiling
-            )
+            ok = math.isfinite(self.floor) and math.isfinite(self.ceiling) and self.floor < self.ceiling
         except TypeError:
             ok = False
         if not ok:
             raise ArgumentError(
                 "`floor` and `ceiling` of Logit must be finite numbers with floor < ceiling. "
                 f"Got floor={self.floor!r}, ceiling={self.ceiling!r} instead.",
-                argument="floor",
-                function="Logit",
+                argument="floor", function="Logit",
             )
 
     @property
@@ -60,15 +55,11 @@ class Logit:
     def forward(self, values: Any) -> np.ndarray:
         """The logit of the normalised metric; infinite or NaN outside ``(floor, ceiling)``."""
         with np.errstate(all="ignore"):
-            return np.asarray(
-                logit((np.asarray(values, dtype=float) - self.floor) / (self.ceiling - self.floor))
-            )
+            return np.asarray(logit((np.asarray(values, dtype=float) - self.floor) / (self.ceiling - self.floor)))
 
     def inverse(self, values: Any) -> np.ndarray:
         """The metric of a logit value (increasing, so interval ends map to interval ends)."""
-        return self.floor + (self.ceiling - self.floor) * np.asarray(
-            expit(np.asarray(values, dtype=float))
-        )
+        return self.floor + (self.ceiling - self.floor) * np.asarray(expit(np.asarray(values, dtype=float)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "logit", "floor": self.floor, "ceiling": self.ceiling}
@@ -76,9 +67,7 @@ class Logit:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Logit:
         if data.get("kind") != "logit":
-            raise DataError(
-                f"unknown link {data.get('kind')!r} in a chain file; this version knows 'logit'."
-            )
+            raise DataError(f"unknown link {data.get('kind')!r} in a chain file; this version knows 'logit'.")
         return cls(float(data["floor"]), float(data["ceiling"]))
 
 
@@ -106,15 +95,9 @@ def logit_target(
     [-2.639, -0.693, 1.466]
     """
     link = Logit(floor, ceiling)
-    frame = read_runs(
-        pl.DataFrame({k: np.asarray(x) for k, x in data.items()})
-        if isinstance(data, Mapping)
-        else data
-    )
+    frame = read_runs(pl.DataFrame({k: np.asarray(x) for k, x in data.items()}) if isinstance(data, Mapping) else data)
     if column not in frame.columns:
-        raise MissingColumnError(
-            f"column {column!r} is missing. Available columns: {sorted(frame.columns)}."
-        )
+        raise MissingColumnError(f"column {column!r} is missing. Available columns: {sorted(frame.columns)}.")
     out = name if name is not None else f"logit_{column}"
     values = pl.col(column).cast(pl.Float64)
     outside = values.is_null() | values.is_nan() | (values <= floor) | (values >= ceiling)

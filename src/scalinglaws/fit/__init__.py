@@ -33,21 +33,17 @@ __all__ = [
     "profile",
 ]
 
-__getattr__, __dir__ = _lazy.attributes(
-    __name__,
-    globals(),
-    {
-        "FitConfig": "scalinglaws.fit.config",
-        "FitOptions": "scalinglaws.fit.config",
-        "FitResult": "scalinglaws.fit.result",
-        "FitStatus": "scalinglaws.fit.covariance",
-        "ParamLayout": "scalinglaws.fit.layout",
-        "bootstrap": "scalinglaws.fit.api",
-        "fit": "scalinglaws.fit.api",
-        "load": "scalinglaws.fit.api",
-        "profile": "scalinglaws.fit.api",
-    },
-)
+__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {
+    "FitConfig": "scalinglaws.fit.config",
+    "FitOptions": "scalinglaws.fit.config",
+    "FitResult": "scalinglaws.fit.result",
+    "FitStatus": "scalinglaws.fit.covariance",
+    "ParamLayout": "scalinglaws.fit.layout",
+    "bootstrap": "scalinglaws.fit.api",
+    "fit": "scalinglaws.fit.api",
+    "load": "scalinglaws.fit.api",
+    "profile": "scalinglaws.fit.api",
+})
 
 
 class _CallableModule(types.ModuleType):

@@ -126,26 +126,19 @@ class Problem:
         """The evaluator arguments of one block: its inputs, then each law parameter as ``(batch, 1)``."""
         return [*self._inputs(block.rows), *params[:, block.index, None].transpose(1, 0, 2)]
 
-    def with_jacobian(
-        self, params: np.ndarray, owner: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def with_jacobian(self, params: np.ndarray, owner: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Predictions ``(batch, n_points)`` and their Jacobian ``(batch, n_points, n_params)``, from one
         fused evaluation of the value and the gradient per block."""
         batch, p = params.shape[0], len(self.law.param_names)
         if self._single:
-            outs = _evaluate_all(
-                self.law.compiled.with_gradient,
-                self._arguments(self.blocks[0], params),
-                (batch, self.n_points),
-            )
+            outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments(self.blocks[0], params),
+                                 (batch, self.n_points))
             return outs[0], _columns(outs[1 : 1 + p])
         prediction = np.empty((batch, self.n_points))
         jac = np.zeros((batch, self.n_points, self.n_params))
         for block in self.blocks:
             shape = (batch, block.rows.size)
-            outs = _evaluate_all(
-                self.law.compiled.with_gradient, self._arguments(block, params), shape
-            )
+            outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments(block, params), shape)
             prediction[:, block.rows] = outs[0]
             jac[:, block.rows[:, None], block.index[None, :]] = _columns(outs[1 : 1 + p])
         return prediction, jac
@@ -157,8 +150,7 @@ class Problem:
             return False
         block = self.blocks[0]
         return (
-            block.rows.size == self.n_points
-            and block.index.size == self.n_params
+            block.rows.size == self.n_points and block.index.size == self.n_params
             and bool(np.all(block.index == np.arange(self.n_params)))
             and bool(np.all(block.rows == np.arange(self.n_points)))
         )
@@ -176,9 +168,7 @@ class Problem:
         batch, p, n_pairs = params.shape[0], len(self.law.param_names), len(compiled.hessian_pairs)
         if self._single:
             shape = (batch, self.n_points)
-            outs = _evaluate_all(
-                compiled.with_hessian, self._arguments(self.blocks[0], params), shape
-            )
+            outs = _evaluate_all(compiled.with_hessian, self._arguments(self.blocks[0], params), shape)
             second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
             return outs[0], _columns(outs[1 : 1 + p]), [(self.blocks[0], second)]
         prediction = np.empty((batch, self.n_points))
@@ -193,9 +183,7 @@ class Problem:
             seconds.append((block, second))
         return prediction, jac, seconds
 
-    def _contract(
-        self, seconds: list[tuple[Block, np.ndarray]], coefficients: np.ndarray
-    ) -> np.ndarray:
+    def _contract(self, seconds: list[tuple[Block, np.ndarray]], coefficients: np.ndarray) -> np.ndarray:
         """``sum_n coefficients[b, n] * d2(prediction[b, n])/d(params)2``, shape ``(batch, p, p)``."""
         out = np.zeros((coefficients.shape[0], self.n_params, self.n_params))
         pairs = np.array(self.law.compiled.hessian_pairs, dtype=int).reshape(-1, 2)
@@ -238,9 +226,7 @@ class Problem:
         base = self.weights if weights is None else weights
         return base * side_weight(r, self.asymmetry)
 
-    def objective_of_residuals(
-        self, r: np.ndarray, weights: np.ndarray | None = None
-    ) -> np.ndarray:
+    def objective_of_residuals(self, r: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Weighted robust loss per batch row; ``inf`` where any residual is not finite."""
         w = self.point_weights(r, weights)
         # A wild trial step can give residuals whose square overflows: that row scores inf, silently.
@@ -257,9 +243,7 @@ class Problem:
         owner: np.ndarray | None = None,
     ) -> np.ndarray:
         weights, targets = self._rows_data(owner, weights, targets)
-        data = self.objective_of_residuals(
-            self.residuals(self.predict(params, owner), targets), weights
-        )
+        data = self.objective_of_residuals(self.residuals(self.predict(params, owner), targets), weights)
         return data if self.prior is None else data + self.penalty(params)
 
     def derivatives(
@@ -294,9 +278,7 @@ class Problem:
             # d2 log f = d2 f / f - (d log f)(d log f)^T
             with np.errstate(all="ignore"):
                 per_prediction = _finite(slope / prediction)
-            exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self._contract(
-                seconds, per_prediction
-            )
+            exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self._contract(seconds, per_prediction)
         if self.prior is not None:
             # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
             index, precision = self.prior.index, self.prior.precision
@@ -357,9 +339,7 @@ def init_range(spec: ParamSpec, x: Mapping[str, np.ndarray]) -> tuple[float, flo
     return lo, hi, log and spec.fixed is None
 
 
-def _evaluate_all(
-    function: Callable[..., list[Any]], arguments: Sequence[Any], shape: tuple[int, int]
-) -> list[np.ndarray]:
+def _evaluate_all(function: Callable[..., list[Any]], arguments: Sequence[Any], shape: tuple[int, int]) -> list[np.ndarray]:
     """Call a fused evaluator and broadcast each of its results (constants come back as scalars)."""
     with np.errstate(all="ignore"):
         return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in function(*arguments)]

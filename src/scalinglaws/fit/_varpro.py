@@ -33,16 +33,10 @@ def linear_structure(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def active_set_count(lower: np.ndarray, upper: np.ndarray) -> int:
-    return int(
-        np.prod(
-            [1 + np.isfinite(lo) + np.isfinite(hi) for lo, hi in zip(lower, upper, strict=True)]
-        )
-    )
+    return int(np.prod([1 + np.isfinite(lo) + np.isfinite(hi) for lo, hi in zip(lower, upper, strict=True)]))
 
 
-def _basis(
-    problem: Problem, linear: np.ndarray, theta_full: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _basis(problem: Problem, linear: np.ndarray, theta_full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Offset ``(M, n)`` and columns ``(M, n, k)`` with prediction = offset + columns @ c."""
     compiled = problem.law.compiled
     offset_fn, column_fns = compiled.basis
@@ -69,11 +63,7 @@ def _basis(
 
 
 def solve_bounded_least_squares(
-    design: np.ndarray,
-    target: np.ndarray,
-    weights: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    design: np.ndarray, target: np.ndarray, weights: np.ndarray, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
     """Batched ``argmin_c sum w (design @ c - target)**2`` subject to ``lower <= c <= upper``.
 
@@ -93,18 +83,14 @@ def solve_bounded_least_squares(
     # choices of parameters held at a bound are tried only for the other rows.
     best = solve_spd(gram + ridge, rhs)
     slack = 1e-9 * (1.0 + np.abs(best))
-    feasible = np.all((best >= lo - slack) & (best <= hi + slack), axis=1) & np.all(
-        np.isfinite(best), axis=1
-    )
+    feasible = np.all((best >= lo - slack) & (best <= hi + slack), axis=1) & np.all(np.isfinite(best), axis=1)
     best = np.clip(best, lo, hi)
     rows = np.flatnonzero(~feasible)
     if rows.size == 0:
         return best / scale
     gram, rhs, lo, hi = gram[rows], rhs[rows], lo[rows], hi[rows]
     options = [
-        [None]
-        + (["lo"] if np.isfinite(lower[j]) else [])
-        + (["hi"] if np.isfinite(upper[j]) else [])
+        [None] + (["lo"] if np.isfinite(lower[j]) else []) + (["hi"] if np.isfinite(upper[j]) else [])
         for j in range(k)
     ]
     sub = np.zeros((rows.size, k))
@@ -133,9 +119,7 @@ def solve_bounded_least_squares(
     return best / scale
 
 
-def project_linear(
-    problem: Problem, linear: np.ndarray, theta_full: np.ndarray, n_iter: int = 8
-) -> np.ndarray:
+def project_linear(problem: Problem, linear: np.ndarray, theta_full: np.ndarray, n_iter: int = 8) -> np.ndarray:
     """Fill the linear columns of ``theta_full`` (shape ``(M, n_params)``) with their exact optimum.
 
     Returns a new array; rows whose prediction cannot be made positive in log space keep a first
@@ -143,14 +127,8 @@ def project_linear(
     """
     offset, columns = _basis(problem, linear, theta_full)
     c = solve_linear(
-        offset,
-        columns,
-        problem.y,
-        np.broadcast_to(problem.weights, offset.shape),
-        problem.lower[linear],
-        problem.upper[linear],
-        problem,
-        n_iter,
+        offset, columns, problem.y, np.broadcast_to(problem.weights, offset.shape), problem.lower[linear],
+        problem.upper[linear], problem, n_iter,
     )
     out = theta_full.copy()
     out[:, linear] = c
@@ -176,16 +154,10 @@ def solve_linear(
         c = solve_bounded_least_squares(columns, target, base, lower, upper)
         for _ in range(n_iter if iterate_weights else 0):
             r = offset + (columns @ c[..., None])[..., 0] - y
-            w = (
-                base
-                * side_weight(r, problem.asymmetry)
-                * irls_weight(r, problem.loss, problem.delta)
-            )
+            w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
             c = solve_bounded_least_squares(columns, target, w, lower, upper)
         return c
-    c = solve_bounded_least_squares(
-        columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper
-    )
+    c = solve_bounded_least_squares(columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper)
     log_y = np.log(y)
     for _ in range(n_iter):
         prediction = offset + (columns @ c[..., None])[..., 0]
@@ -203,7 +175,5 @@ def solve_linear(
         if usable.all():  # the common case: no copy of the (cells, rows, k) arrays
             c = solve_bounded_least_squares(jac, target, w, lower, upper)
         else:
-            c[usable] = solve_bounded_least_squares(
-                jac[usable], target[usable], w[usable], lower, upper
-            )
+            c[usable] = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
     return c

@@ -128,12 +128,7 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     with priors every start is polished again on the penalised objective (MAP); with
     ``choose="backtest"`` the sound optimum with the lowest leave-future-out error is the fit.
     """
-    problem, config, labels, layout = (
-        prepared.problem,
-        prepared.config,
-        prepared.labels,
-        prepared.layout,
-    )
+    problem, config, labels, layout = prepared.problem, prepared.config, prepared.labels, prepared.layout
     law = problem.law
     stacked = labels is not None and stackable(law)
     if stacked:
@@ -145,9 +140,7 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     if prior_values:
         weight = objective_weight(problem, solution.params) or 1.0
         problem = problem.with_prior(priors.build(problem, prior_values, weight))
-        solution = best_of(
-            problem, solution.starts, LevenbergMarquardt(max_iter=config.max_iter), solution.nfev
-        )
+        solution = best_of(problem, solution.starts, LevenbergMarquardt(max_iter=config.max_iter), solution.nfev)
     solution, found, notes = _choose(problem, prepared, solution)
     group_covariance = None
     if stacked:
@@ -168,7 +161,9 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     r = problem.residuals(problem.predict(solution.params[None]))[0]
     stderr = None
     if cov is not None:
-        stderr = {problem.names[i]: float(math.sqrt(max(cov[i, i], 0.0))) for i in problem.free}
+        stderr = {
+            problem.names[i]: float(math.sqrt(max(cov[i, i], 0.0))) for i in problem.free
+        }
     elif group_covariance is not None:
         stderr = {}
         for g, block in group_covariance.items():
@@ -201,9 +196,7 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         data_digest=prepared.digest,
         version=package_version(),
         groups=groups,
-        input_ranges={
-            n: (float(np.min(x)), float(np.max(x))) for n, x in problem.x.items() if x.ndim == 1
-        },
+        input_ranges={n: (float(np.min(x)), float(np.max(x))) for n, x in problem.x.items() if x.ndim == 1},
         diagnostics=(*(Diagnostic("degenerate", d.message) for d in degenerate), *findings),
         optima=found,
         priors=prior_values,
@@ -228,10 +221,7 @@ def _choose(
     # A sound optimum replaces a degenerate best only when it fits about as well; when the data clearly
     # prefer the degenerate one, that is the finding to report (the law needs a bound, a fixed value
     # or one term less), not a much worse fit.
-    tolerable = (
-        sound
-        and solution.start_objectives[sound[0]] <= SOUND_TOLERANCE * solution.start_objectives[pick]
-    )
+    tolerable = sound and solution.start_objectives[sound[0]] <= SOUND_TOLERANCE * solution.start_objectives[pick]
     if sound and sound[0] != pick and tolerable:
         notes.append(
             f"the best in-sample optimum (objective {solution.start_objectives[pick]:.6g}) is degenerate; "
@@ -239,13 +229,9 @@ def _choose(
         )
         pick = sound[0]
     config = prepared.config
-    scorable = (
-        sound if pick in sound else []
-    )  # a degenerate fit is reported, not traded for another
+    scorable = sound if pick in sound else []  # a degenerate fit is reported, not traded for another
     if config.choose == "backtest" and prepared.axis is not None and len(scorable) > 1:
-        scores = optima.lfo_errors(
-            problem, solution.starts[scorable], prepared.axis, config.choose_fractions
-        )
+        scores = optima.lfo_errors(problem, solution.starts[scorable], prepared.axis, config.choose_fractions)
         errors = {i: float(e) for i, e in zip(scorable, scores, strict=True)}
         best = min(scorable, key=lambda i: errors[i])
         if best != pick and np.isfinite(errors[best]):
@@ -284,10 +270,7 @@ def _same_data(function: str, result: FitResult, columns: Mapping[str, Any]) -> 
     return prepared
 
 
-BOOTSTRAP_RULES: Mapping[str, v.Rule] = {
-    "n_boot": v.at_least(1),
-    "method": v.one_of(get_args(Method)),
-}
+BOOTSTRAP_RULES: Mapping[str, v.Rule] = {"n_boot": v.at_least(1), "method": v.one_of(get_args(Method))}
 
 
 def bootstrap(
@@ -329,17 +312,14 @@ def bootstrap(
         raise ArgumentError(
             "`cluster` (the run-id column) must be given exactly when `method='cluster'`. "
             f"Got method={method!r}, cluster={cluster!r}.",
-            argument="cluster",
-            function="bootstrap",
+            argument="cluster", function="bootstrap",
         )
     columns = columns_of(data, "bootstrap")
     prepared = _same_data("bootstrap", result, columns)
     clusters = None
     if cluster is not None:
         if cluster not in columns:
-            raise MissingColumnError(
-                f"cluster column {cluster!r} is missing. Available: {sorted(columns)}."
-            )
+            raise MissingColumnError(f"cluster column {cluster!r} is missing. Available: {sorted(columns)}.")
         clusters = np.asarray([str(x) for x in columns[cluster]])
     problem = prepared.problem
     estimate = np.array([result.params[n] for n in problem.names])
@@ -366,15 +346,12 @@ def profile(result: FitResult, data: Any, name: str, prob: float = 0.95) -> Inte
         If ``prob`` is not strictly between 0 and 1.
     """
     if name not in result.params:
-        raise LawSpecError(
-            f"`name` {name!r} is not a parameter of this fit: {list(result.params)}."
-        )
+        raise LawSpecError(f"`name` {name!r} is not a parameter of this fit: {list(result.params)}.")
     if name in result.fixed:
         raise LawSpecError(f"`name` {name!r} is fixed in this fit; it has no interval.")
     if not 0 < prob < 1:
         raise ArgumentError(
-            f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.",
-            argument="prob",
+            f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.", argument="prob",
             function="profile",
         )
     problem = _same_data("profile", result, columns_of(data, "profile")).problem

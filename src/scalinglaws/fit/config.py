@@ -21,21 +21,19 @@ Bounds = Mapping[str, tuple[float, float]]
 Choose = Literal["in-sample", "backtest"]
 Starts = Mapping[str, tuple[float, float] | float]
 
-RULES: Mapping[str, v.Rule] = MappingProxyType(
-    {
-        "loss": v.one_of(get_args(Loss)),
-        "delta": v.positive(),
-        "space": v.one_of(get_args(Space)),
-        "asymmetry": v.positive(),
-        "n_grid": v.at_least(1),
-        "n_polish": v.at_least(1),
-        "max_iter": v.at_least(1),
-        "seed": v.integer(),
-        "choose": v.one_of(get_args(Choose)),
-        "choose_fractions": v.fractions(),
-        "prior_width": v.positive(),
-    }
-)
+RULES: Mapping[str, v.Rule] = MappingProxyType({
+    "loss": v.one_of(get_args(Loss)),
+    "delta": v.positive(),
+    "space": v.one_of(get_args(Space)),
+    "asymmetry": v.positive(),
+    "n_grid": v.at_least(1),
+    "n_polish": v.at_least(1),
+    "max_iter": v.at_least(1),
+    "seed": v.integer(),
+    "choose": v.one_of(get_args(Choose)),
+    "choose_fractions": v.fractions(),
+    "prior_width": v.positive(),
+})
 """The rule of each scalar option (also run by the CLI's option callbacks)."""
 
 
@@ -137,15 +135,13 @@ class FitConfig:
         if self.shared and self.group is None:
             raise ArgumentError(
                 "`shared` of fit needs `group`: parameters are shared across groups.",
-                argument="shared",
-                function="fit",
+                argument="shared", function="fit",
             )
         both = sorted(set(self.fixed) & set(self.init))
         if both:
             raise ArgumentError(
                 f"`fixed` and `init` of fit both name {both}: a fixed parameter has no start. Drop one.",
-                argument="fixed",
-                function="fit",
+                argument="fixed", function="fit",
             )
 
     def with_options(self, **overrides: Any) -> FitConfig:
@@ -161,8 +157,7 @@ class FitConfig:
             raise ArgumentError(
                 f"{', '.join(f'`{u}`' for u in unknown)} {'is not an option' if len(unknown) == 1 else 'are not options'} "
                 f"of fit. Its options: {', '.join(sorted(OPTIONS))}.",
-                argument=unknown[0],
-                function="fit",
+                argument=unknown[0], function="fit",
             )
         return replace(self, **overrides) if overrides else self
 
@@ -189,16 +184,10 @@ class FitConfig:
         values["shared"] = tuple(values.get("shared", ()))
         values["provenance"] = tuple(values.get("provenance", ()))
         values["mapping"] = dict(values.get("mapping", {}))
-        values["bounds"] = {
-            k: (float(lo), float(hi)) for k, (lo, hi) in values.get("bounds", {}).items()
-        }
-        values["init"] = {
-            k: (float(lo), float(hi)) for k, (lo, hi) in values.get("init", {}).items()
-        }
+        values["bounds"] = {k: (float(lo), float(hi)) for k, (lo, hi) in values.get("bounds", {}).items()}
+        values["init"] = {k: (float(lo), float(hi)) for k, (lo, hi) in values.get("init", {}).items()}
         values["fixed"] = {k: float(x) for k, x in values.get("fixed", {}).items()}
-        values["priors"] = {
-            k: (float(m), float(sd)) for k, (m, sd) in values.get("priors", {}).items()
-        }
+        values["priors"] = {k: (float(m), float(sd)) for k, (m, sd) in values.get("priors", {}).items()}
         values["choose_fractions"] = tuple(values.get("choose_fractions", (0.6, 0.7, 0.8)))
         unknown = sorted(set(values) - OPTIONS)
         if unknown:
@@ -250,9 +239,7 @@ def _names(argument: str, values: Any, kind: type) -> dict[str, Any]:
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
         raise v.argument_error("fit", argument, values, "a mapping from names to values")
     if kind is str and not all(isinstance(x, str) for x in values.values()):
-        raise v.argument_error(
-            "fit", argument, values, "a mapping from law symbols to column names"
-        )
+        raise v.argument_error("fit", argument, values, "a mapping from law symbols to column names")
     return dict(values)
 
 
@@ -260,9 +247,7 @@ def _number(argument: str, name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise v.argument_error(
-            "fit", argument, {name: value}, "a mapping from names to numbers"
-        ) from None
+        raise v.argument_error("fit", argument, {name: value}, "a mapping from names to numbers") from None
     if math.isnan(number):
         raise v.argument_error("fit", argument, {name: value}, "free of NaN")
     return number
@@ -272,16 +257,11 @@ def _bounds(values: Any) -> dict[str, tuple[float, float]]:
     out = {}
     for name, pair in _names("bounds", values, object).items():
         if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
-            raise v.argument_error(
-                "fit", "bounds", {name: pair}, "a mapping from names to (lower, upper)"
-            )
+            raise v.argument_error("fit", "bounds", {name: pair}, "a mapping from names to (lower, upper)")
         lo, hi = (_number("bounds", name, x) for x in pair)
         if not lo < hi:
             raise v.argument_error(
-                "fit",
-                "bounds",
-                {name: pair},
-                "(lower, upper) pairs with lower < upper",
+                "fit", "bounds", {name: pair}, "(lower, upper) pairs with lower < upper",
                 "An empty side is no bound: use -inf or inf.",
             )
         out[name] = (lo, hi)
@@ -293,14 +273,10 @@ def _starts(values: Any) -> dict[str, tuple[float, float]]:
     for name, value in _names("init", values, object).items():
         pair = (value, value) if isinstance(value, int | float) else value
         if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
-            raise v.argument_error(
-                "fit", "init", {name: value}, "a mapping from names to (lo, hi) or a value"
-            )
+            raise v.argument_error("fit", "init", {name: value}, "a mapping from names to (lo, hi) or a value")
         lo, hi = (_number("init", name, x) for x in pair)
         if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
-            raise v.argument_error(
-                "fit", "init", {name: value}, "finite start ranges (lo, hi) with lo <= hi"
-            )
+            raise v.argument_error("fit", "init", {name: value}, "finite start ranges (lo, hi) with lo <= hi")
         out[name] = (lo, hi)
     return out
 
@@ -310,9 +286,7 @@ def _fixed(values: Any) -> dict[str, float]:
     for name, value in _names("fixed", values, object).items():
         number = _number("fixed", name, value)
         if not math.isfinite(number):
-            raise v.argument_error(
-                "fit", "fixed", {name: value}, "a mapping from names to finite numbers"
-            )
+            raise v.argument_error("fit", "fixed", {name: value}, "a mapping from names to finite numbers")
         out[name] = number
     return out
 
@@ -321,13 +295,9 @@ def _priors(values: Any) -> dict[str, tuple[float, float]]:
     out = {}
     for name, pair in _names("priors", values, object).items():
         if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
-            raise v.argument_error(
-                "fit", "priors", {name: pair}, "a mapping from names to (mean, sd)"
-            )
+            raise v.argument_error("fit", "priors", {name: pair}, "a mapping from names to (mean, sd)")
         mean, sd = (_number("priors", name, x) for x in pair)
         if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
-            raise v.argument_error(
-                "fit", "priors", {name: pair}, "(mean, sd) pairs of finite numbers with sd > 0"
-            )
+            raise v.argument_error("fit", "priors", {name: pair}, "(mean, sd) pairs of finite numbers with sd > 0")
         out[name] = (mean, sd)
     return out

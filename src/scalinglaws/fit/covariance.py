@@ -39,9 +39,7 @@ def _noise(problem: Problem, params: np.ndarray) -> tuple[float, float] | None:
     return noise_scale(r, w, problem.loss, problem.delta, problem.free.size)
 
 
-def noise_scale(
-    r: np.ndarray, w: np.ndarray, loss: str, delta: float, n_free: int
-) -> tuple[float, float] | None:
+def noise_scale(r: np.ndarray, w: np.ndarray, loss: str, delta: float, n_free: int) -> tuple[float, float] | None:
     """Huber's variance scale and the share of residuals inside delta, from residuals ``r`` with point
     weights ``w`` (one value per point) of a fit with ``n_free`` free parameters."""
     n, p = r.size, n_free
@@ -131,9 +129,7 @@ def status(
     bounded = at_bound(problem, solution.params)
     notes = [d.message for d in degenerate[:1]]
     if len(degenerate) > 1:
-        notes.append(
-            f"and {len(degenerate) - 1} more degenerate term(s) or parameter(s), listed in the diagnostics"
-        )
+        notes.append(f"and {len(degenerate) - 1} more degenerate term(s) or parameter(s), listed in the diagnostics")
     # A degenerate optimum is unusable whatever else holds; a redundant parameter is the cause when the
     # optimiser also stalls, so it is reported next.
     if degenerate:
@@ -151,9 +147,7 @@ def status(
     if solution.max_iter_hit:
         notes.append(f"stopped at the iteration limit ({solution.n_iter}) before converging")
     elif not solution.converged:
-        notes.append(
-            "the optimiser could not decrease the objective further but did not meet its tolerance"
-        )
+        notes.append("the optimiser could not decrease the objective further but did not meet its tolerance")
     if bounded:
         notes.append(f"parameter(s) {bounded} ended on a bound")
     if condition > CONDITION_LIMIT:

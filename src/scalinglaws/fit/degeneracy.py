@@ -64,10 +64,8 @@ def _nodes(expr: sp.Expr) -> list[sp.Expr]:
 def _sums(expr: sp.Expr, inputs: set[sp.Symbol], params: set[sp.Symbol]) -> list[sp.Add]:
     """Every sum in the formula that reads an input and has a term with a parameter, outermost first."""
     return [
-        node
-        for node in _nodes(expr)
-        if isinstance(node, sp.Add)
-        and node.free_symbols & inputs
+        node for node in _nodes(expr)
+        if isinstance(node, sp.Add) and node.free_symbols & inputs
         and any(term.free_symbols & params for term in node.args)
     ]
 
@@ -75,11 +73,8 @@ def _sums(expr: sp.Expr, inputs: set[sp.Symbol], params: set[sp.Symbol]) -> list
 def _powers(expr: sp.Expr, inputs: set[sp.Symbol], params: set[sp.Symbol]) -> list[sp.Pow]:
     """Powers of an input-dependent base whose exponent has a parameter."""
     return [
-        node
-        for node in _nodes(expr)
-        if isinstance(node, sp.Pow)
-        and node.base.free_symbols & inputs
-        and node.exp.free_symbols & params
+        node for node in _nodes(expr)
+        if isinstance(node, sp.Pow) and node.base.free_symbols & inputs and node.exp.free_symbols & params
     ]
 
 
@@ -91,8 +86,7 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
         return _runaway(problem, params)
     free_positions = set(problem.free.tolist())
     free = {
-        sp.Symbol(name, real=True)
-        for j, name in enumerate(law.param_names)
+        sp.Symbol(name, real=True) for j, name in enumerate(law.param_names)
         if any(int(block.index[j]) in free_positions for block in problem.blocks)
     }
     inputs = {sp.Symbol(n, real=True) for n in law.inputs}
@@ -100,9 +94,7 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
     seen: set[tuple[str, str]] = set()
     for block in problem.blocks:
         arguments = [problem.x[n][block.rows] for n in law.inputs]
-        values = [
-            np.float64(v) for v in params[block.index]
-        ]  # numpy scalars: inf, not ZeroDivisionError
+        values = [np.float64(v) for v in params[block.index]]  # numpy scalars: inf, not ZeroDivisionError
         shape = (block.rows.size,)
 
         def at(
@@ -111,9 +103,7 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
             values: Sequence[np.float64] = values,
             shape: tuple[int] = shape,
         ) -> np.ndarray:
-            return np.asarray(
-                evaluate(compiled.evaluator(node), *arguments, *values, shape=shape), dtype=float
-            )
+            return np.asarray(evaluate(compiled.evaluator(node), *arguments, *values, shape=shape), dtype=float)
 
         for total in _sums(compiled.expr, inputs, free):
             terms = [(term, at(term)) for term in total.args]
@@ -126,75 +116,44 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
                         size = float(np.max(np.abs(value)))
                         if size < VANISHING * scale and (str(term), "vanishing") not in seen:
                             seen.add((str(term), "vanishing"))
-                            others = tuple(
-                                sorted(
-                                    str(s)
-                                    for t, _ in terms
-                                    if t is not term
-                                    for s in t.free_symbols & free
-                                )
-                            )
+                            others = tuple(sorted(
+                                str(s) for t, _ in terms if t is not term for s in t.free_symbols & free
+                            ))
                             detail = (
                                 f"is swamped: at most {size:.3g} against {scale:.3g} for the sum `{total}`, "
                                 f"so the law no longer depends on it"
                             )
-                            found.append(
-                                Degeneracy(
-                                    "vanishing",
-                                    others,
-                                    str(term),
-                                    _message(
-                                        "vanishing", others, str(term), detail, data_term=True
-                                    ),
-                                )
-                            )
+                            found.append(Degeneracy("vanishing", others, str(term), _message(
+                                "vanishing", others, str(term), detail, data_term=True
+                            )))
                     continue
                 size = float(np.max(np.abs(value))) if np.all(np.isfinite(value)) else np.inf
                 kind: Kind | None = None
                 if not np.isfinite(size) or (np.isfinite(scale) and size > CANCELLING * scale > 0):
-                    kind, detail = (
-                        "cancelling",
-                        (
-                            f"reaches {size:.3g} where the sum it belongs to, `{total}`, is at most {scale:.3g}: "
-                            "two terms cancel to a few digits"
-                        ),
+                    kind, detail = "cancelling", (
+                        f"reaches {size:.3g} where the sum it belongs to, `{total}`, is at most {scale:.3g}: "
+                        "two terms cancel to a few digits"
                     )
                 elif np.isfinite(scale) and scale > 0 and size < VANISHING * scale:
-                    kind, detail = (
-                        "vanishing",
-                        (
-                            f"is at most {size:.3g} on the data against {scale:.3g} for the sum `{total}`: it "
-                            "contributes nothing, so its parameters are not determined"
-                        ),
+                    kind, detail = "vanishing", (
+                        f"is at most {size:.3g} on the data against {scale:.3g} for the sum `{total}`: it "
+                        "contributes nothing, so its parameters are not determined"
                     )
-                elif (
-                    term.free_symbols & inputs
-                    and size > 0
-                    and _inputs_vary(term, inputs, law.inputs, arguments)
-                ):
+                elif term.free_symbols & inputs and size > 0 and _inputs_vary(term, inputs, law.inputs, arguments):
                     spread = float(np.max(value) - np.min(value))
                     if spread < FLAT * size:
-                        kind, detail = (
-                            "flat",
-                            (
-                                f"varies by {spread / size:.2g} of its size across the data although its inputs "
-                                "vary: it acts as a second offset (an exponent has collapsed to zero)"
-                            ),
+                        kind, detail = "flat", (
+                            f"varies by {spread / size:.2g} of its size across the data although its inputs "
+                            "vary: it acts as a second offset (an exponent has collapsed to zero)"
                         )
                 if kind is not None and (str(term), kind) not in seen:
                     seen.add((str(term), kind))
-                    found.append(
-                        Degeneracy(
-                            kind, involved, str(term), _message(kind, involved, str(term), detail)
-                        )
-                    )
+                    found.append(Degeneracy(kind, involved, str(term), _message(kind, involved, str(term), detail)))
         for power in _powers(compiled.expr, inputs, free):
             value = at(power)
             with np.errstate(all="ignore"):
                 magnitude = np.log10(np.abs(value))
-            involved = tuple(
-                sorted(str(s) for s in power.exp.free_symbols & free if _unbounded(problem, str(s)))
-            )
+            involved = tuple(sorted(str(s) for s in power.exp.free_symbols & free if _unbounded(problem, str(s))))
             if not involved or (str(power), "runaway") in seen:
                 continue
             finite = magnitude[np.isfinite(magnitude)]
@@ -202,30 +161,16 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
             if span > DECADES:
                 seen.add((str(power), "runaway"))
                 detail = (
-                    f"spans {span:.3g} decades over the data"
-                    if np.isfinite(span)
+                    f"spans {span:.3g} decades over the data" if np.isfinite(span)
                     else "overflows or underflows to 0 on part of the data"
                 )
-                found.append(
-                    Degeneracy(
-                        "runaway",
-                        involved,
-                        str(power),
-                        _message("runaway", involved, str(power), detail),
-                    )
-                )
-    found.extend(
-        d
-        for d in _runaway(problem, params)
-        if all(d.params != f.params or f.kind != "runaway" for f in found)
-    )
+                found.append(Degeneracy("runaway", involved, str(power), _message("runaway", involved, str(power), detail)))
+    found.extend(d for d in _runaway(problem, params) if all(d.params != f.params or f.kind != "runaway" for f in found))
     order = {"cancelling": 0, "runaway": 1, "vanishing": 2, "flat": 3}
     return sorted(found, key=lambda d: order[d.kind])
 
 
-def _inputs_vary(
-    term: sp.Expr, symbols: set[sp.Symbol], names: Sequence[str], arguments: Sequence[np.ndarray]
-) -> bool:
+def _inputs_vary(term: sp.Expr, symbols: set[sp.Symbol], names: Sequence[str], arguments: Sequence[np.ndarray]) -> bool:
     """Whether some input of ``term`` varies by more than 0.1% across the rows."""
     for name, values in zip(names, arguments, strict=True):
         if sp.Symbol(name, real=True) in term.free_symbols and values.ndim == 1 and values.size > 1:
@@ -254,20 +199,14 @@ def _runaway(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
         if not np.isfinite(open_side) and abs(value) > RUNAWAY * reach:
             name = problem.names[i]
             detail = f"ended at {value:.3g}, {abs(value) / reach:.2g} times beyond its start range"
-            found.append(
-                Degeneracy("runaway", (name,), name, _message("runaway", (name,), name, detail))
-            )
+            found.append(Degeneracy("runaway", (name,), name, _message("runaway", (name,), name, detail)))
     return found
 
 
-def _message(
-    kind: Kind, params: tuple[str, ...], term: str, detail: str, data_term: bool = False
-) -> str:
+def _message(kind: Kind, params: tuple[str, ...], term: str, detail: str, data_term: bool = False) -> str:
     names = ", ".join(params)
     if data_term:
-        subject = (
-            f"data term `{term}` (the other terms have parameter{'s' * (len(params) > 1)} {names})"
-        )
+        subject = f"data term `{term}` (the other terms have parameter{'s' * (len(params) > 1)} {names})"
     elif term in params:
         subject = f"parameter `{term}`"
     else:

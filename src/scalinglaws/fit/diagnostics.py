@@ -10,9 +10,7 @@ import numpy as np
 
 from scalinglaws.fit._problem import Problem
 
-Kind = Literal[
-    "degenerate", "at-bound", "ill-conditioned", "correlated", "few-scales", "influential"
-]
+Kind = Literal["degenerate", "at-bound", "ill-conditioned", "correlated", "few-scales", "influential"]
 
 CONDITION_LIMIT = 1e10
 """Condition number of the scaled information matrix above which parameters are not identified."""
@@ -42,9 +40,7 @@ class Diagnostic:
 def at_bound(problem: Problem, params: np.ndarray) -> list[str]:
     """Free parameters that ended on one of their bounds (a fixed parameter sits on both by design)."""
     scale = np.maximum(1.0, np.abs(params))
-    hit = (np.abs(params - problem.lower) <= 1e-9 * scale) | (
-        np.abs(params - problem.upper) <= 1e-9 * scale
-    )
+    hit = (np.abs(params - problem.lower) <= 1e-9 * scale) | (np.abs(params - problem.upper) <= 1e-9 * scale)
     hit &= problem.lower < problem.upper
     return [n for n, h in zip(problem.names, hit, strict=True) if h]
 
@@ -70,55 +66,45 @@ def condition_number(jac: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray 
     return (float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else np.inf), correlation
 
 
-def diagnose(
-    problem: Problem, params: np.ndarray, covariance: np.ndarray | None
-) -> tuple[Diagnostic, ...]:
+def diagnose(problem: Problem, params: np.ndarray, covariance: np.ndarray | None) -> tuple[Diagnostic, ...]:
     """Every finding about the fit at ``params``, most serious first."""
     found: list[Diagnostic] = []
     bounded = at_bound(problem, params)
     if bounded:
-        found.append(
-            Diagnostic(
-                "at-bound",
-                f"parameter(s) {bounded} ended on a bound; the optimum may lie beyond it. Widen the bound "
-                "if it is not physical, or report the fit as constrained.",
-            )
-        )
+        found.append(Diagnostic(
+            "at-bound",
+            f"parameter(s) {bounded} ended on a bound; the optimum may lie beyond it. Widen the bound "
+            "if it is not physical, or report the fit as constrained.",
+        ))
     jac, r, w = information(problem, params)
     jac = jac[:, problem.free]
     condition, _ = condition_number(jac, w)
     if condition > CONDITION_LIMIT:
-        found.append(
-            Diagnostic(
-                "ill-conditioned",
-                f"condition number {condition:.2g} of the scaled information matrix: some parameters are "
-                "nearly redundant (the data cannot tell them apart). Fix or bound one of them.",
-            )
-        )
+        found.append(Diagnostic(
+            "ill-conditioned",
+            f"condition number {condition:.2g} of the scaled information matrix: some parameters are "
+            "nearly redundant (the data cannot tell them apart). Fix or bound one of them.",
+        ))
     if covariance is not None:
         sd = np.sqrt(np.maximum(np.diag(covariance), 1e-300))
         corr = covariance / np.outer(sd, sd)
         for i in problem.free:
             for j in problem.free[problem.free > i]:
                 if abs(corr[i, j]) > CORRELATION_LIMIT:
-                    found.append(
-                        Diagnostic(
-                            "correlated",
-                            f"parameters {problem.names[i]} and {problem.names[j]} are correlated at "
-                            f"{corr[i, j]:+.3f}: they trade off along a ridge; their separate values are "
-                            "uncertain even where predictions are not.",
-                        )
-                    )
+                    found.append(Diagnostic(
+                        "correlated",
+                        f"parameters {problem.names[i]} and {problem.names[j]} are correlated at "
+                        f"{corr[i, j]:+.3f}: they trade off along a ridge; their separate values are "
+                        "uncertain even where predictions are not.",
+                    ))
     for name, values in problem.x.items():
         distinct = np.unique(values).size
         if distinct < MIN_SCALES:
-            found.append(
-                Diagnostic(
-                    "few-scales",
-                    f"input `{name}` takes only {distinct} distinct value(s); a law in `{name}` needs at "
-                    f"least {MIN_SCALES} scales to be identified. Add runs at other scales.",
-                )
-            )
+            found.append(Diagnostic(
+                "few-scales",
+                f"input `{name}` takes only {distinct} distinct value(s); a law in `{name}` needs at "
+                f"least {MIN_SCALES} scales to be identified. Add runs at other scales.",
+            ))
     found.extend(_influential(jac, r, w))
     return tuple(found)
 
@@ -142,11 +128,9 @@ def _influential(jac: np.ndarray, r: np.ndarray, w: np.ndarray) -> list[Diagnost
     if rows.size == 0:
         return []
     shown = ", ".join(f"{int(i)} (Cook's D {cook[i]:.2g})" for i in rows[:5])
-    return [
-        Diagnostic(
-            "influential",
-            f"{rows.size} point(s) move the fit by more than its uncertainty on their own: {shown}. "
-            "Check these runs; a robust loss (huber) limits their pull.",
-            tuple(int(i) for i in rows),
-        )
-    ]
+    return [Diagnostic(
+        "influential",
+        f"{rows.size} point(s) move the fit by more than its uncertainty on their own: {shown}. "
+        "Check these runs; a robust loss (huber) limits their pull.",
+        tuple(int(i) for i in rows),
+    )]

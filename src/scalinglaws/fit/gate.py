@@ -92,9 +92,7 @@ def resolve_law(
                 f"(CLI: `--map {name}=COLUMN`)."
             )
         if column == target:
-            raise LawSpecError(
-                f"input `{name}` of law {law.label!r} reads the target column {target!r}."
-            )
+            raise LawSpecError(f"input `{name}` of law {law.label!r} reads the target column {target!r}.")
         resolved[name] = column
     return law, resolved
 
@@ -143,9 +141,7 @@ def apply_overrides(law: Law, config: FitConfig) -> Law:
 def float_column(columns: Mapping[str, Any], name: str, role: str) -> np.ndarray:
     """Column ``name`` as floats, or an error naming it and its role."""
     if name not in columns:
-        raise MissingColumnError(
-            f"column {name!r} ({role}) is missing. Available columns: {sorted(columns)}."
-        )
+        raise MissingColumnError(f"column {name!r} ({role}) is missing. Available columns: {sorted(columns)}.")
     try:
         values = np.asarray(columns[name], dtype=float)
     except (TypeError, ValueError):
@@ -161,16 +157,12 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
     return f"{rows.size} row(s): {shown}{more}"
 
 
-def check_rows(
-    name: str, role: str, values: np.ndarray, bad: np.ndarray, rule: str, fix: str
-) -> None:
+def check_rows(name: str, role: str, values: np.ndarray, bad: np.ndarray, rule: str, fix: str) -> None:
     """Raise naming the bad rows; a row of a history input is bad when any of its entries is."""
     per_row = bad.reshape(bad.shape[0], -1)
     rows = np.flatnonzero(per_row.any(axis=1))
     if rows.size:
-        first_bad = values.reshape(per_row.shape)[
-            np.arange(per_row.shape[0]), np.argmax(per_row, axis=1)
-        ]
+        first_bad = values.reshape(per_row.shape)[np.arange(per_row.shape[0]), np.argmax(per_row, axis=1)]
         raise DataError(
             f"column {name!r} ({role}) must be {rule}; {_bad_rows_message(rows, first_bad)} are not "
             f"(row numbers count from 0). {fix} Nothing was dropped."
@@ -218,52 +210,24 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     y = float_column(columns, target, "target")
     w = float_column(columns, weights, "weights") if weights else np.ones_like(y)
     for name, col in input_columns.items():
-        check_rows(
-            col,
-            f"input `{name}`",
-            x[name],
-            ~np.isfinite(x[name]),
-            "finite",
-            "Drop or fill these rows before fitting.",
-        )
+        check_rows(col, f"input `{name}`", x[name], ~np.isfinite(x[name]), "finite",
+                   "Drop or fill these rows before fitting.")
         if name in law.positive_inputs:
-            check_rows(
-                col,
-                f"input `{name}`",
-                x[name],
-                x[name] <= 0,
-                "positive",
-                f"Law {law.label!r} raises `{name}` to a power or takes its log; check units "
-                "or drop these rows.",
-            )
-    check_rows(
-        target, "target", y, ~np.isfinite(y), "finite", "Drop or fill these rows before fitting."
-    )
+            check_rows(col, f"input `{name}`", x[name], x[name] <= 0, "positive",
+                       f"Law {law.label!r} raises `{name}` to a power or takes its log; check units "
+                       "or drop these rows.")
+    check_rows(target, "target", y, ~np.isfinite(y), "finite", "Drop or fill these rows before fitting.")
     if config.space == "log":
-        check_rows(
-            target,
-            "target",
-            y,
-            y <= 0,
-            "positive to fit in log space",
-            "Fit with `space='linear'` (CLI: `--space linear`) for targets that can be <= 0.",
-        )
+        check_rows(target, "target", y, y <= 0, "positive to fit in log space",
+                   "Fit with `space='linear'` (CLI: `--space linear`) for targets that can be <= 0.")
     if weights:
-        check_rows(
-            weights,
-            "weights",
-            w,
-            ~np.isfinite(w) | (w < 0),
-            "finite and non-negative",
-            "Fix the weights column.",
-        )
+        check_rows(weights, "weights", w, ~np.isfinite(w) | (w < 0), "finite and non-negative",
+                   "Fix the weights column.")
 
     labels = None
     if group is not None:
         if group not in columns:
-            raise MissingColumnError(
-                f"group column {group!r} is missing. Available: {sorted(names)}."
-            )
+            raise MissingColumnError(f"group column {group!r} is missing. Available: {sorted(names)}.")
         labels = np.asarray([str(v) for v in columns[group]])
 
     config = replace(config, mapping=input_columns)
@@ -277,9 +241,7 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
         law, x, y, w, layout, labels, config.loss, config.delta, config.space, config.asymmetry
     )
     # A group's points must determine its own parameters; shared ones draw on every group.
-    n_own = sum(
-        1 for p in law.param_names if (labels is None or p not in shared) and p not in law.fixed
-    )
+    n_own = sum(1 for p in law.param_names if (labels is None or p not in shared) and p not in law.fixed)
     for block in problem.blocks:
         if block.rows.size < n_own:
             where = "" if labels is None else f" in group {str(labels[block.rows[0]])!r}"
@@ -289,17 +251,11 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
                 f"{where}; a fit needs at least as many points as parameters. Add runs, or fit a law "
                 "with fewer parameters."
             )
-    axis = (
-        choose_axis(columns, law, input_columns, config.choose_by)
-        if config.choose == "backtest"
-        else None
-    )
+    axis = choose_axis(columns, law, input_columns, config.choose_by) if config.choose == "backtest" else None
     return Prepared(problem, config, labels, digest(used), layout, axis)
 
 
-def choose_axis(
-    columns: Mapping[str, Any], law: Law, mapping: Mapping[str, str], choose_by: str
-) -> np.ndarray:
+def choose_axis(columns: Mapping[str, Any], law: Law, mapping: Mapping[str, str], choose_by: str) -> np.ndarray:
     """The axis along which ``choose="backtest"`` scores optima (``"auto"``: compute, or the law's only
     input).
 

@@ -44,9 +44,7 @@ class Stack(Problem):
     def of(cls, problem: Problem) -> Stack:
         """The stack of a grouped problem's blocks (law parameters with the first group's specs)."""
         length = max(b.rows.size for b in problem.blocks)
-        take = np.array(
-            [np.resize(b.rows, length) for b in problem.blocks]
-        )  # padding repeats real rows
+        take = np.array([np.resize(b.rows, length) for b in problem.blocks])  # padding repeats real rows
         pad = np.arange(length)[None, :] >= np.array([b.rows.size for b in problem.blocks])[:, None]
         weights = np.where(pad, 0.0, problem.weights[take])
         first = problem.blocks[0].index
@@ -55,11 +53,8 @@ class Stack(Problem):
             law_index = np.array([_law_position(problem, int(i)) for i in problem.prior.index])
             unique = np.unique(law_index, return_index=True)[1]
             prior = replace(
-                problem.prior,
-                index=law_index[unique],
-                mean=problem.prior.mean[unique],
-                sd=problem.prior.sd[unique],
-                precision=problem.prior.precision[unique],
+                problem.prior, index=law_index[unique], mean=problem.prior.mean[unique],
+                sd=problem.prior.sd[unique], precision=problem.prior.precision[unique],
             )
         return cls(
             law=problem.law,
@@ -97,10 +92,7 @@ class Stack(Problem):
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         if owner is None:
             return weights, targets
-        return (
-            self.weights[owner] if weights is None else weights,
-            self.y[owner] if targets is None else targets,
-        )
+        return (self.weights[owner] if weights is None else weights, self.y[owner] if targets is None else targets)
 
     def _arguments_of(self, params: np.ndarray, owner: np.ndarray | None) -> list[Any]:
         rows = self._owned(owner, params.shape[0])
@@ -110,14 +102,9 @@ class Stack(Problem):
         shape = (params.shape[0], self.n_points)
         return evaluate(self.law.compiled.value, *self._arguments_of(params, owner), shape=shape)
 
-    def with_jacobian(
-        self, params: np.ndarray, owner: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        outs = _evaluate_all(
-            self.law.compiled.with_gradient,
-            self._arguments_of(params, owner),
-            (params.shape[0], self.n_points),
-        )
+    def with_jacobian(self, params: np.ndarray, owner: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments_of(params, owner),
+                             (params.shape[0], self.n_points))
         return outs[0], np.stack(outs[1:], axis=-1)
 
     def _with_hessian(
@@ -125,15 +112,11 @@ class Stack(Problem):
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, np.ndarray]]]:
         p = len(self.law.param_names)
         shape = (params.shape[0], self.n_points)
-        outs = _evaluate_all(
-            self.law.compiled.with_hessian, self._arguments_of(params, owner), shape
-        )
+        outs = _evaluate_all(self.law.compiled.with_hessian, self._arguments_of(params, owner), shape)
         seconds = np.stack(outs[1 + p :]) if len(outs) > 1 + p else np.zeros((0, *shape))
         return outs[0], np.stack(outs[1 : 1 + p], axis=-1), [(self.blocks[0], seconds)]
 
-    def basis(
-        self, linear: np.ndarray, params: np.ndarray, owner: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def basis(self, linear: np.ndarray, params: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Offset ``(B, rows)`` and linear columns ``(B, rows, k)`` of each batch row on its group's data."""
         compiled = self.law.compiled
         offset_fn, column_fns = compiled.basis
@@ -181,35 +164,23 @@ def separate_fits(
     compiled = stack.law.compiled
     names = stack.law.param_names
     free = stack.lower < stack.upper
-    linear = np.array(
-        [names.index(n) for n in compiled.linear_params if free[names.index(n)]], dtype=int
-    )
-    nonlinear = np.array(
-        [j for j in range(len(names)) if free[j] and j not in set(linear.tolist())], dtype=int
-    )
-    use_projection = (
-        linear.size > 0
-        and active_set_count(stack.lower[linear], stack.upper[linear]) <= MAX_ACTIVE_SETS
-    )
+    linear = np.array([names.index(n) for n in compiled.linear_params if free[names.index(n)]], dtype=int)
+    nonlinear = np.array([j for j in range(len(names)) if free[j] and j not in set(linear.tolist())], dtype=int)
+    use_projection = linear.size > 0 and active_set_count(stack.lower[linear], stack.upper[linear]) <= MAX_ACTIVE_SETS
     searched = nonlinear if use_projection else np.flatnonzero(free)
     extra = max(0, searched.size - 3)
     cells = config.n_grid * 2 ** min(extra, 4)
     coarse = pooled is not None and stack.n_groups * cells > FULL_GRID_CELLS
     theta = start_points(
-        stack.init_lower[searched],
-        stack.init_upper[searched],
-        stack.init_log[searched],
-        max(64, cells // 16) if coarse else cells,
-        config.seed,
+        stack.init_lower[searched], stack.init_upper[searched], stack.init_log[searched],
+        max(64, cells // 16) if coarse else cells, config.seed,
     )
     keep = config.n_polish + 8 * extra if use_projection else max(config.n_polish, 32) + 8 * extra
     lattice = _lattice(theta.shape[0], searched.size)
     anchor = np.where(free, 0.0, stack.lower)
     groups = stack.n_groups
     cells = theta.shape[0]
-    per_chunk = max(
-        1, int(_CELLS_TIMES_ROWS // max(cells * stack.n_points * max(linear.size, 1), 1))
-    )
+    per_chunk = max(1, int(_CELLS_TIMES_ROWS // max(cells * stack.n_points * max(linear.size, 1), 1)))
     starts, owners, n_scored = [], [], 0
     for first in range(0, groups, per_chunk):
         chunk = np.arange(first, min(groups, first + per_chunk))
@@ -219,14 +190,8 @@ def separate_fits(
         if use_projection:
             offset, columns = stack.basis(linear, candidates, owner)
             candidates[:, linear] = solve_linear(
-                offset,
-                columns,
-                stack.y[owner],
-                stack.weights[owner],
-                stack.lower[linear],
-                stack.upper[linear],
-                stack,
-                2,
+                offset, columns, stack.y[owner], stack.weights[owner], stack.lower[linear], stack.upper[linear],
+                stack, 2,
             )
         values = stack.objective(candidates, owner=owner).reshape(chunk.size, cells)
         coordinates = unit_coordinates(stack, candidates[:cells], searched)
@@ -235,22 +200,13 @@ def separate_fits(
             starts.append(candidates[k * cells + kept])
             owners.append(np.full(kept.size, g))
         n_scored += owner.size
-    if (
-        pooled is not None
-    ):  # the pooled optimum, its linear parameters re-solved on each group's rows
+    if pooled is not None:  # the pooled optimum, its linear parameters re-solved on each group's rows
         owner = np.arange(groups)
         candidates = np.tile(np.where(free, pooled, stack.lower), (groups, 1))
         if use_projection:
             offset, columns = stack.basis(linear, candidates, owner)
             candidates[:, linear] = solve_linear(
-                offset,
-                columns,
-                stack.y,
-                stack.weights,
-                stack.lower[linear],
-                stack.upper[linear],
-                stack,
-                2,
+                offset, columns, stack.y, stack.weights, stack.lower[linear], stack.upper[linear], stack, 2,
             )
         starts.append(candidates)
         owners.append(owner)
@@ -269,10 +225,7 @@ def separate_fits(
             "check the formula, the bounds and the initial ranges."
         )
     return (
-        solved.params[best],
-        solved.objective[best],
-        solved.outcome[best],
-        solved.n_iter[best],
+        solved.params[best], solved.objective[best], solved.outcome[best], solved.n_iter[best],
         solved.nfev + n_scored,
     )
 
@@ -294,9 +247,7 @@ class Arrowhead:
     def of(cls, problem: Problem) -> Arrowhead:
         law = problem.law.param_names
         expanded = np.array([b.index for b in problem.blocks])
-        shared = np.array(
-            [j for j in range(len(law)) if np.all(expanded[:, j] == expanded[0, j])], dtype=int
-        )
+        shared = np.array([j for j in range(len(law)) if np.all(expanded[:, j] == expanded[0, j])], dtype=int)
         own = np.array([j for j in range(len(law)) if j not in set(shared.tolist())], dtype=int)
         return cls(own, shared, expanded[:, own], expanded[0, shared])
 
@@ -316,12 +267,7 @@ class Arrowhead:
 
 
 def _arrowhead_step(
-    grad: np.ndarray,
-    hess: np.ndarray,
-    damping: np.ndarray,
-    free: np.ndarray,
-    lam: float,
-    shape: Arrowhead,
+    grad: np.ndarray, hess: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: float, shape: Arrowhead,
 ) -> np.ndarray:
     """``(H + lam*diag(D)) step = -grad`` for the block-arrowhead ``H`` through the Schur complement.
 
@@ -336,11 +282,7 @@ def _arrowhead_step(
     a = np.where(mask_o, hess[:, o][:, :, o], 0.0)
     eye_o = np.eye(o.size)
     d_own = np.where(damping[:, o] > 0, damping[:, o], 1.0)
-    a = (
-        a
-        + eye_o * (lam * d_own[:, None, :] * free[:, None, o] + (~free[:, None, o]))
-        + 1e-14 * eye_o * d_own[:, None, :]
-    )
+    a = a + eye_o * (lam * d_own[:, None, :] * free[:, None, o] + (~free[:, None, o])) + 1e-14 * eye_o * d_own[:, None, :]
     b = np.where(free[:, o, None] & free[:, None, s], hess[:, o][:, :, s], 0.0)
     c = np.where(free[0, s, None] & free[0, None, s], hess[:, s][:, :, s].sum(axis=0), 0.0)
     d_sh = damping[:, s].sum(axis=0)
@@ -392,9 +334,7 @@ def joint_polish(
         # A shared parameter is held at a bound by the gradient summed over the groups.
         pushed = np.broadcast_to(grad, params.shape).copy()
         pushed[:, shape.shared] = grad[:, shape.shared].sum(axis=0)
-        free = ~(((params <= lower) & (pushed > 0)) | ((params >= upper) & (pushed < 0))) & (
-            lower < upper
-        )
+        free = ~(((params <= lower) & (pushed > 0)) | ((params >= upper) & (pushed < 0))) & (lower < upper)
         gauss_newton = _arrowhead_step(grad, irls, damping, free, 0.0, shape)
         decrease = -float(np.sum(grad * gauss_newton)) / 2
         if decrease <= rtol * value + floor:
@@ -437,12 +377,7 @@ def _shared_penalty(stack: Stack, shape: Arrowhead, params: np.ndarray) -> float
 
 
 def _share_prior(
-    stack: Stack,
-    shape: Arrowhead,
-    params: np.ndarray,
-    grad: np.ndarray,
-    exact: np.ndarray,
-    irls: np.ndarray,
+    stack: Stack, shape: Arrowhead, params: np.ndarray, grad: np.ndarray, exact: np.ndarray, irls: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The derivatives with a shared parameter's prior counted once, not once per group."""
     if stack.prior is None:
@@ -470,16 +405,8 @@ def solve_grouped(problem: Problem, config: FitConfig) -> Multistart:
     stack = Stack.of(problem)
     shape = Arrowhead.of(problem)
     pooled_problem = build_problem(
-        problem.law,
-        problem.x,
-        problem.y,
-        problem.weights,
-        ParamLayout(problem.law.param_names),
-        None,
-        problem.loss,
-        problem.delta,
-        problem.space,
-        problem.asymmetry,
+        problem.law, problem.x, problem.y, problem.weights, ParamLayout(problem.law.param_names), None,
+        problem.loss, problem.delta, problem.space, problem.asymmetry,
     )
     pooled = solve(pooled_problem, config)
     alone, objectives, outcomes, iterations, nfev = separate_fits(stack, config, pooled.params)
@@ -487,15 +414,8 @@ def solve_grouped(problem: Problem, config: FitConfig) -> Multistart:
     if shape.shared.size == 0:
         vector = shape.vector(alone, problem.n_params)
         worst = Outcome(int(np.max(outcomes)))  # the worst outcome of any group decides
-        return _multistart(
-            problem,
-            vector[None],
-            np.array([float(np.sum(objectives))]),
-            worst,
-            int(np.max(iterations)),
-            nfev,
-            int(np.all(outcomes == Outcome.CONVERGED)),
-        )
+        return _multistart(problem, vector[None], np.array([float(np.sum(objectives))]), worst,
+                           int(np.max(iterations)), nfev, int(np.all(outcomes == Outcome.CONVERGED)))
     candidates = [np.median(alone[:, shape.shared], axis=0)]
     if stack.n_groups <= 8:  # few groups: each group's own values of the shared parameters too
         candidates += list(alone[:, shape.shared])
@@ -503,47 +423,25 @@ def solve_grouped(problem: Problem, config: FitConfig) -> Multistart:
     for shared_values in candidates:
         start = alone.copy()
         start[:, shape.shared] = shared_values
-        params, value, outcome, n_iter, evaluations = joint_polish(
-            stack, shape, start, config.max_iter
-        )
+        params, value, outcome, n_iter, evaluations = joint_polish(stack, shape, start, config.max_iter)
         nfev += evaluations
         ends.append(shape.vector(params, problem.n_params))
         values.append(value)
         results.append((outcome, n_iter))
     order = int(np.argmin(values))
-    multistart = _multistart(
-        problem,
-        np.array(ends),
-        np.array(values),
-        results[order][0],
-        results[order][1],
-        nfev,
-        sum(r[0] == Outcome.CONVERGED for r in results),
-    )
+    multistart = _multistart(problem, np.array(ends), np.array(values), results[order][0], results[order][1],
+                             nfev, sum(r[0] == Outcome.CONVERGED for r in results))
     return multistart.pick(order)
 
 
 def _multistart(
-    problem: Problem,
-    ends: np.ndarray,
-    values: np.ndarray,
-    outcome: Outcome,
-    n_iter: int,
-    nfev: int,
-    n_converged: int,
+    problem: Problem, ends: np.ndarray, values: np.ndarray, outcome: Outcome, n_iter: int, nfev: int, n_converged: int
 ) -> Multistart:
     best = int(np.argmin(values))
     return Multistart(
-        params=ends[best],
-        objective=float(values[best]),
-        outcome=outcome,
-        n_iter=n_iter,
-        nfev=nfev,
-        starts=ends,
-        start_objectives=values,
-        n_converged=n_converged,
-        start_outcomes=np.full(ends.shape[0], int(outcome)),
-        start_iterations=np.full(ends.shape[0], n_iter),
+        params=ends[best], objective=float(values[best]), outcome=outcome, n_iter=n_iter, nfev=nfev,
+        starts=ends, start_objectives=values, n_converged=n_converged,
+        start_outcomes=np.full(ends.shape[0], int(outcome)), start_iterations=np.full(ends.shape[0], n_iter),
     )
 
 
@@ -574,9 +472,7 @@ def _information(stack: Stack, law_params: np.ndarray) -> tuple[np.ndarray, np.n
     return jac, r, stack.point_weights(r, stack.weights)
 
 
-def grouped_covariance(
-    problem: Problem, stack: Stack, shape: Arrowhead, vector: np.ndarray
-) -> GroupedCovariance:
+def grouped_covariance(problem: Problem, stack: Stack, shape: Arrowhead, vector: np.ndarray) -> GroupedCovariance:
     """Huber's sandwich covariance of a grouped fit, through the Schur complement of the group blocks."""
     from scalinglaws.fit.covariance import noise_scale
     from scalinglaws.fit.diagnostics import CONDITION_LIMIT
@@ -639,14 +535,8 @@ def grouped_covariance(
     return GroupedCovariance(full, noise[0] * blocks, condition, blocks)
 
 
-def _condition(
-    a: np.ndarray,
-    b: np.ndarray,
-    c: np.ndarray,
-    scale_own: np.ndarray,
-    scale_sh: np.ndarray,
-    exact: bool,
-) -> float:
+def _condition(a: np.ndarray, b: np.ndarray, c: np.ndarray, scale_own: np.ndarray, scale_sh: np.ndarray,
+               exact: bool) -> float:
     """Condition number of the correlation-scaled arrowhead information: exactly (dense) for few
     parameters, otherwise the largest over the groups of ``[[A_g, B_g], [B_g', C]]``."""
     g, k, s = a.shape[0], a.shape[1], c.shape[0]
@@ -666,19 +556,12 @@ def _condition(
     top = np.concatenate([a_s, b_s], axis=2)
     bottom = np.concatenate([b_s.transpose(0, 2, 1), np.broadcast_to(c_s, (g, s, s))], axis=2)
     values = np.linalg.eigvalsh(np.concatenate([top, bottom], axis=1))
-    ratios = np.where(
-        values[:, 0] > 0, values[:, -1] / np.where(values[:, 0] > 0, values[:, 0], 1.0), np.inf
-    )
+    ratios = np.where(values[:, 0] > 0, values[:, -1] / np.where(values[:, 0] > 0, values[:, 0], 1.0), np.inf)
     return float(np.max(ratios))
 
 
-def grouped_diagnostics(
-    problem: Problem,
-    stack: Stack,
-    shape: Arrowhead,
-    vector: np.ndarray,
-    covariance: GroupedCovariance,
-) -> tuple[Any, ...]:
+def grouped_diagnostics(problem: Problem, stack: Stack, shape: Arrowhead, vector: np.ndarray,
+                        covariance: GroupedCovariance) -> tuple[Any, ...]:
     """The findings of :func:`scalinglaws.fit.diagnostics.diagnose` for a grouped fit, from its group
     blocks (correlations counted over groups instead of listed per pair of expanded parameters)."""
     from scalinglaws.fit.diagnostics import (
@@ -693,21 +576,17 @@ def grouped_diagnostics(
     found: list[Diagnostic] = []
     bounded = at_bound(problem, vector)
     if bounded:
-        found.append(
-            Diagnostic(
-                "at-bound",
-                f"parameter(s) {bounded} ended on a bound; the optimum may lie beyond it. Widen the bound "
-                "if it is not physical, or report the fit as constrained.",
-            )
-        )
+        found.append(Diagnostic(
+            "at-bound",
+            f"parameter(s) {bounded} ended on a bound; the optimum may lie beyond it. Widen the bound "
+            "if it is not physical, or report the fit as constrained.",
+        ))
     if covariance.condition > CONDITION_LIMIT:
-        found.append(
-            Diagnostic(
-                "ill-conditioned",
-                f"condition number {covariance.condition:.2g} of the scaled information matrix: some parameters "
-                "are nearly redundant (the data cannot tell them apart). Fix or bound one of them.",
-            )
-        )
+        found.append(Diagnostic(
+            "ill-conditioned",
+            f"condition number {covariance.condition:.2g} of the scaled information matrix: some parameters "
+            "are nearly redundant (the data cannot tell them apart). Fix or bound one of them.",
+        ))
     names = stack.law.param_names
     if covariance.blocks is not None:
         sd = np.sqrt(np.maximum(np.einsum("gii->gi", covariance.blocks), 1e-300))
@@ -717,29 +596,21 @@ def grouped_diagnostics(
             for j in free[free > i]:
                 strong = np.abs(corr[:, i, j]) > CORRELATION_LIMIT
                 if strong.any():
-                    where = (
-                        f"in {int(strong.sum())} of {stack.n_groups} groups"
-                        if stack.n_groups > 1
-                        else ""
-                    )
-                    found.append(
-                        Diagnostic(
-                            "correlated",
-                            f"parameters {names[i]} and {names[j]} are correlated at {float(np.median(corr[strong, i, j])):+.3f} "
-                            f"{where}: they trade off along a ridge; their separate values are uncertain even "
-                            "where predictions are not.",
-                        )
-                    )
+                    where = f"in {int(strong.sum())} of {stack.n_groups} groups" if stack.n_groups > 1 else ""
+                    found.append(Diagnostic(
+                        "correlated",
+                        f"parameters {names[i]} and {names[j]} are correlated at {float(np.median(corr[strong, i, j])):+.3f} "
+                        f"{where}: they trade off along a ridge; their separate values are uncertain even "
+                        "where predictions are not.",
+                    ))
     for name, values in problem.x.items():
         distinct = np.unique(values).size
         if distinct < MIN_SCALES:
-            found.append(
-                Diagnostic(
-                    "few-scales",
-                    f"input `{name}` takes only {distinct} distinct value(s); a law in `{name}` needs at "
-                    f"least {MIN_SCALES} scales to be identified. Add runs at other scales.",
-                )
-            )
+            found.append(Diagnostic(
+                "few-scales",
+                f"input `{name}` takes only {distinct} distinct value(s); a law in `{name}` needs at "
+                f"least {MIN_SCALES} scales to be identified. Add runs at other scales.",
+            ))
     if covariance.unscaled is not None:
         jac, r, w = _information(stack, shape.law_params(vector))
         real = stack.weights > 0
@@ -755,17 +626,12 @@ def grouped_diagnostics(
             bad = np.nan_to_num(cook, nan=np.inf) > INFLUENCE_LIMIT
             rows = np.sort(position[bad & real])
             if rows.size:
-                cooks = {
-                    int(position[g, m]): float(cook[g, m])
-                    for g, m in zip(*np.nonzero(bad & real), strict=True)
-                }
+                cooks = {int(position[g, m]): float(cook[g, m]) for g, m in zip(*np.nonzero(bad & real), strict=True)}
                 shown = ", ".join(f"{int(i)} (Cook's D {cooks[int(i)]:.2g})" for i in rows[:5])
-                found.append(
-                    Diagnostic(
-                        "influential",
-                        f"{rows.size} point(s) move the fit by more than its uncertainty on their own: {shown}. "
-                        "Check these runs; a robust loss (huber) limits their pull.",
-                        tuple(int(i) for i in rows),
-                    )
-                )
+                found.append(Diagnostic(
+                    "influential",
+                    f"{rows.size} point(s) move the fit by more than its uncertainty on their own: {shown}. "
+                    "Check these runs; a robust loss (huber) limits their pull.",
+                    tuple(int(i) for i in rows),
+                ))
     return tuple(found)

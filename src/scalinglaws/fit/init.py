@@ -103,11 +103,7 @@ def _searched(problem: Problem) -> tuple[np.ndarray, np.ndarray, bool]:
 
 
 def _grid_around(
-    problem: Problem,
-    config: FitConfig,
-    bases: np.ndarray,
-    searched: np.ndarray,
-    linear: np.ndarray,
+    problem: Problem, config: FitConfig, bases: np.ndarray, searched: np.ndarray, linear: np.ndarray,
     use_projection: bool,
 ) -> Starts:
     """The best distinct cells of a grid over ``searched`` laid around each row of ``bases``."""
@@ -157,9 +153,7 @@ def _lattice(n_points: int, d: int) -> tuple[int, ...] | None:
     return (per_axis,) * d if per_axis**d == n_points else None
 
 
-def local_minima(
-    values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int, ...] | None
-) -> np.ndarray:
+def local_minima(values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int, ...] | None) -> np.ndarray:
     """Indices of the candidates no neighbour of which is lower, best first: one start per basin.
 
     Neighbours are the adjacent cells of a full grid (diagonals included), or the ``2d`` nearest
@@ -183,9 +177,7 @@ def local_minima(
 
         k = min(values.size, 2 * coordinates.shape[1] + 1)
         _, neighbours = cKDTree(coordinates).query(coordinates, k=k)
-        minima = np.flatnonzero(
-            (finite[:, None] <= finite[neighbours]).all(axis=1) & np.isfinite(finite)
-        )
+        minima = np.flatnonzero((finite[:, None] <= finite[neighbours]).all(axis=1) & np.isfinite(finite))
     else:
         minima = np.flatnonzero(np.isfinite(finite))
     return minima[np.argsort(finite[minima], kind="stable")]
@@ -214,16 +206,8 @@ def nested(problem: Problem, config: FitConfig) -> Starts:
     sub_law = law.nested.with_specs({n: law.spec(n) for n in law.nested.param_names})
     layout = ParamLayout(sub_law.param_names)
     sub = build_problem(
-        sub_law,
-        problem.x,
-        problem.y,
-        problem.weights,
-        layout,
-        None,
-        problem.loss,
-        problem.delta,
-        problem.space,
-        problem.asymmetry,
+        sub_law, problem.x, problem.y, problem.weights, layout, None, problem.loss, problem.delta,
+        problem.space, problem.asymmetry,
     )
     solution = solve(sub, config)
     distinct = distinct_best(
@@ -269,16 +253,8 @@ def from_groups(problem: Problem, config: FitConfig) -> Starts:
     for block in problem.blocks:
         rows = block.rows
         alone = build_problem(
-            law,
-            {k: v[rows] for k, v in problem.x.items()},
-            problem.y[rows],
-            problem.weights[rows],
-            layout,
-            None,
-            problem.loss,
-            problem.delta,
-            problem.space,
-            problem.asymmetry,
+            law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
+            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
         )
         per_group.append(solve(alone, config).params)
     fitted = np.array(per_group)

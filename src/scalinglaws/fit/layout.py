@@ -81,15 +81,10 @@ class ParamLayout:
             )
         return np.array(table[group], dtype=int)
 
-    def group_values(
-        self, values: Mapping[str, Any] | Sequence[Any] | np.ndarray, group: str | None = None
-    ) -> dict[str, Any]:
+    def group_values(self, values: Mapping[str, Any] | Sequence[Any] | np.ndarray, group: str | None = None) -> dict[str, Any]:
         """The law's parameters of ``group`` by name, from values by display name or in vector order."""
         if isinstance(values, Mapping):
-            return {
-                n: values[self.names[i]]
-                for n, i in zip(self.law_names, self.index(group), strict=True)
-            }
+            return {n: values[self.names[i]] for n, i in zip(self.law_names, self.index(group), strict=True)}
         return {n: values[i] for n, i in zip(self.law_names, self.index(group), strict=True)}
 
     def blocks(self) -> list[tuple[str | None, np.ndarray]]:

@@ -49,9 +49,7 @@ class Multistart:
         return self.outcome is Outcome.MAX_ITER
 
 
-def best_of(
-    problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_scored: int = 0
-) -> Multistart:
+def best_of(problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_scored: int = 0) -> Multistart:
     """Polish every row of ``starts`` and keep the one with the lowest objective.
 
     ``n_scored`` counts the evaluations that chose the starts (added to ``nfev``).
@@ -65,11 +63,8 @@ def best_of(
         raise NonFiniteFitError(
             f"the objective of law {problem.law.label!r} is not finite at any of {n_scored} starts: "
             "the law gives non-positive or non-finite predictions everywhere"
-            + (
-                " (log space needs positive predictions; try `space='linear'`)."
-                if problem.space == "log"
-                else "."
-            )
+            + (" (log space needs positive predictions; try `space='linear'`)." if problem.space == "log"
+               else ".")
             + " Check the formula, the bounds and the initial ranges."
         )
     solved = solver.solve(problem, starts)
@@ -102,9 +97,7 @@ def sorted_exchangeable(problem: Problem, params: np.ndarray) -> np.ndarray:
     return out
 
 
-def distinct_best(
-    values: np.ndarray, coordinates: np.ndarray, keep: int, min_distance: float
-) -> np.ndarray:
+def distinct_best(values: np.ndarray, coordinates: np.ndarray, keep: int, min_distance: float) -> np.ndarray:
     """Indices of up to ``keep`` finite candidates, best first, no two closer than ``min_distance``.
 
     Neighbouring grid cells lead to the same optimum; polishing one per basin is enough.
@@ -120,11 +113,7 @@ def distinct_best(
 
 def unit_coordinates(problem: Problem, params: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """Parameters mapped to the unit cube of their initial ranges (log-scaled where the grid is)."""
-    lo, hi, log = (
-        problem.init_lower[columns],
-        problem.init_upper[columns],
-        problem.init_log[columns],
-    )
+    lo, hi, log = problem.init_lower[columns], problem.init_upper[columns], problem.init_log[columns]
     values = params[:, columns]
     with np.errstate(all="ignore"):
         values = np.where(log, np.log(np.abs(values) + 1e-300), values)

@@ -55,10 +55,8 @@ class Optimum:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Optimum:
         return cls(
-            dict(data["params"]),
-            float(data["objective"]),
-            None if data.get("lfo_error") is None else float(data["lfo_error"]),
-            bool(data["chosen"]),
+            dict(data["params"]), float(data["objective"]),
+            None if data.get("lfo_error") is None else float(data["lfo_error"]), bool(data["chosen"]),
             tuple(data.get("notes", ())),
         )
 
@@ -72,10 +70,7 @@ def distinct(problem: Problem, solution: Multistart) -> list[int]:
     for i in order:
         if not np.isfinite(solution.start_objectives[i]) or len(chosen) == MAX_OPTIMA:
             break
-        if all(
-            np.max(np.abs(coordinates[i] - coordinates[j]), initial=0.0) >= SAME_OPTIMUM
-            for j in chosen
-        ):
+        if all(np.max(np.abs(coordinates[i] - coordinates[j]), initial=0.0) >= SAME_OPTIMUM for j in chosen):
             chosen.append(int(i))
     return chosen
 

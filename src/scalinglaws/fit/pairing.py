@@ -85,8 +85,7 @@ def joint_draws(
                 f"{boot_b.method} draws with seed {boot_b.seed} on {second.n_points} points. Bootstrap "
                 "both on the same table with the same seed, method and n_boot, or use "
                 "pairing='independent' for fits made on different runs.",
-                argument="pairing",
-                function=function,
+                argument="pairing", function=function,
             )
         good = boot_a.converged & boot_b.converged
         joined_a, joined_b = a[good], b[good]
@@ -121,7 +120,6 @@ def argument_is_fit(function: str, argument: str, value: object) -> FitResult:
         raise ArgumentError(
             f"`{argument}` of {function} must be a FitResult (from `fit` or `load`). "
             f"Got {type(value).__name__} instead.",
-            argument=argument,
-            function=function,
+            argument=argument, function=function,
         )
     return value

@@ -77,9 +77,7 @@ def build(problem: Problem, priors: Mapping[str, tuple[float, float]], weight: f
             mean.append(priors[name][0])
             sd.append(priors[name][1])
     sd_array = np.array(sd, dtype=float)
-    return Prior(
-        np.array(index, dtype=int), np.array(mean, dtype=float), sd_array, weight / sd_array**2
-    )
+    return Prior(np.array(index, dtype=int), np.array(mean, dtype=float), sd_array, weight / sd_array**2)
 
 
 @dataclass(frozen=True)
@@ -97,12 +95,8 @@ class PriorEffect:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "mean": self.mean,
-            "sd": self.sd,
-            "estimate": self.estimate,
-            "shift": self.shift,
-            "data_share": self.data_share,
+            "name": self.name, "mean": self.mean, "sd": self.sd, "estimate": self.estimate,
+            "shift": self.shift, "data_share": self.data_share,
         }
 
 
@@ -120,7 +114,5 @@ def report(
         mean, sd = priors[base]
         se = None if stderr is None else stderr.get(display)
         share = None if se is None or not math.isfinite(se) else max(0.0, 1.0 - (se / sd) ** 2)
-        out.append(
-            PriorEffect(display, mean, sd, params[display], (params[display] - mean) / sd, share)
-        )
+        out.append(PriorEffect(display, mean, sd, params[display], (params[display] - mean) / sd, share))
     return tuple(out)

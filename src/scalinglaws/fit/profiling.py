@@ -44,17 +44,12 @@ def profile_interval(
     value = float(estimate[j])
     ends = []
     for side in (-1.0, 1.0):
-        width = (
-            3 * stderr
-            if stderr and np.isfinite(stderr) and stderr > 0
-            else 0.1 * max(abs(value), 1e-3)
-        )
+        width = 3 * stderr if stderr and np.isfinite(stderr) and stderr > 0 else 0.1 * max(abs(value), 1e-3)
         end = side * np.inf
         for _ in range(_EXPANSIONS):
             grid = np.clip(
                 value + side * width * np.linspace(0, 1, _POINTS_PER_SCAN + 1)[1:],
-                problem.lower[j],
-                problem.upper[j],
+                problem.lower[j], problem.upper[j],
             )
             statistic = _profile(problem, estimate, j, grid, best, scale)
             crossed = np.flatnonzero(statistic > critical)

@@ -35,20 +35,15 @@ def applies(problem: Problem) -> bool:
     """Whether the law has free linear parameters that can be projected (few enough bound patterns)."""
     linear, nonlinear = linear_structure(problem)
     return (
-        linear.size > 0
-        and nonlinear.size > 0
+        linear.size > 0 and nonlinear.size > 0
         and active_set_count(problem.lower[linear], problem.upper[linear]) <= MAX_ACTIVE_SETS
         and not problem.law.solve_for
     )
 
 
 def project(
-    problem: Problem,
-    linear: np.ndarray,
-    theta: np.ndarray,
-    weights: np.ndarray | None = None,
-    targets: np.ndarray | None = None,
-    passes: int = _PROJECTION_PASSES,
+    problem: Problem, linear: np.ndarray, theta: np.ndarray, weights: np.ndarray | None = None,
+    targets: np.ndarray | None = None, passes: int = _PROJECTION_PASSES,
 ) -> np.ndarray:
     """``theta`` with its linear parameters solved exactly for its nonlinear ones (per-row weights and
     targets as the bootstrap gives them)."""
@@ -65,29 +60,17 @@ def project(
     return out
 
 
-def _schur(
-    h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _schur(h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The reduced curvature and gradient on ``keep`` after eliminating ``eliminate`` (batched)."""
     h_kk = h[:, keep][:, :, keep]
     h_ke = h[:, keep][:, :, eliminate]
     h_ee = h[:, eliminate][:, :, eliminate] + 1e-12 * np.eye(eliminate.size)
     with np.errstate(all="ignore"):
         try:
-            solved = np.linalg.solve(
-                h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2)
-            )
+            solved = np.linalg.solve(h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2))
         except np.linalg.LinAlgError:
-            solved = np.stack(
-                [
-                    np.linalg.lstsq(a, b, rcond=None)[0]
-                    for a, b in zip(
-                        h_ee,
-                        np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2),
-                        strict=True,
-                    )
-                ]
-            )
+            solved = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(
+                h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2), strict=True)])
     reduced_h = h_kk - h_ke @ solved[:, :, : keep.size]
     reduced_g = g[:, keep] - (h_ke @ solved[:, :, keep.size :])[..., 0]
     return reduced_h, reduced_g
@@ -110,9 +93,7 @@ def polish(
     batch = start.shape[0]
     w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
     t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
-    params = project(
-        problem, linear, np.clip(start.astype(float), problem.lower, problem.upper), w, t
-    )
+    params = project(problem, linear, np.clip(start.astype(float), problem.lower, problem.upper), w, t)
     value = problem.objective(params, w, t)
     lower, upper = problem.lower[nonlinear], problem.upper[nonlinear]
     lam = np.full(batch, _LAMBDA_INIT)
@@ -136,30 +117,16 @@ def polish(
         done = ~(decrease > rtol * value[rows] + floor)
         active[rows[done]] = False
         keep = ~done
-        rows, h, g, gn, theta, free, damping = (
-            rows[keep],
-            h[keep],
-            g[keep],
-            gn[keep],
-            theta[keep],
-            free[keep],
-            damping[keep],
-        )
+        rows, h, g, gn, theta, free, damping = rows[keep], h[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
         if rows.size == 0:
             break
         step = _step(h, g, damping, free, lam[rows])
         uphill = ~(np.einsum("bi,bi->b", g, step) < 0)
-        step[uphill] = _step(
-            gn[uphill], g[uphill], damping[uphill], free[uphill], lam[rows[uphill]]
-        )
+        step[uphill] = _step(gn[uphill], g[uphill], damping[uphill], free[uphill], lam[rows[uphill]])
         trial = params[rows].copy()
         trial[:, nonlinear] = np.clip(theta + step, lower, upper)
-        trial = project(
-            problem, linear, trial, None if w is None else w[rows], None if t is None else t[rows]
-        )
-        trial_value = problem.objective(
-            trial, None if w is None else w[rows], None if t is None else t[rows]
-        )
+        trial = project(problem, linear, trial, None if w is None else w[rows], None if t is None else t[rows])
+        trial_value = problem.objective(trial, None if w is None else w[rows], None if t is None else t[rows])
         better = trial_value < value[rows]
         params[rows[better]] = trial[better]
         value[rows[better]] = trial_value[better]
@@ -169,9 +136,7 @@ def polish(
     return params
 
 
-def _step(
-    h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray
-) -> np.ndarray:
+def _step(h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """``(H + lam*diag(D)) step = -g`` on the free parameters (scaled by ``D``), zero on the others."""
     scale = np.sqrt(damping)
     hs = h / scale[:, :, None] / scale[:, None, :]
@@ -183,7 +148,5 @@ def _step(
         try:
             out = np.linalg.solve(hs, rhs)[..., 0]
         except np.linalg.LinAlgError:
-            out = np.stack(
-                [np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(hs, rhs, strict=True)]
-            )
+            out = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(hs, rhs, strict=True)])
     return np.where(free, out / scale, 0.0)

@@ -88,9 +88,7 @@ class BootstrapResult:
         """Percentile interval of each parameter over the converged draws."""
         return {n: self.interval_of(operator.itemgetter(n), prob) for n in self.param_names}
 
-    def interval_of(
-        self, quantity: Callable[[Mapping[str, np.ndarray]], Any], prob: float = 0.95
-    ) -> Interval:
+    def interval_of(self, quantity: Callable[[Mapping[str, np.ndarray]], Any], prob: float = 0.95) -> Interval:
         """Percentile interval of a derived quantity, computed from every draw at once.
 
         ``quantity`` takes the draws by parameter name (arrays) and returns one value per draw, e.g.

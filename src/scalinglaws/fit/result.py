@@ -82,17 +82,9 @@ class FitResult:
         if self.stderr is not None:
             freeze(self, "stderr", MappingProxyType(dict(self.stderr)))
         if self.groups is not None:
-            freeze(
-                self,
-                "groups",
-                MappingProxyType({g: MappingProxyType(dict(p)) for g, p in self.groups.items()}),
-            )
+            freeze(self, "groups", MappingProxyType({g: MappingProxyType(dict(p)) for g, p in self.groups.items()}))
         freeze(self, "input_ranges", MappingProxyType(dict(self.input_ranges)))
-        freeze(
-            self,
-            "priors",
-            MappingProxyType({k: (float(m), float(sd)) for k, (m, sd) in self.priors.items()}),
-        )
+        freeze(self, "priors", MappingProxyType({k: (float(m), float(sd)) for k, (m, sd) in self.priors.items()}))
         if self.covariance is not None:
             covariance = np.array(self.covariance, dtype=float)
             covariance.setflags(write=False)
@@ -129,11 +121,7 @@ class FitResult:
     def fixed(self) -> tuple[str, ...]:
         """Names in ``params`` of the parameters held at a value (not fitted, no standard error)."""
         held = self.law.fixed
-        return tuple(
-            n
-            for n, base in zip(self.layout.names, self.layout.base_names, strict=True)
-            if base in held
-        )
+        return tuple(n for n, base in zip(self.layout.names, self.layout.base_names, strict=True) if base in held)
 
     def params_for(self, group: str | None = None) -> Mapping[str, float]:
         """The law's parameters for ``group`` (or the only set in an ungrouped fit).
@@ -168,8 +156,8 @@ class FitResult:
         if tuple(draws.param_names) != tuple(self.params):
             raise ArgumentError(
                 f"`draws` are for parameters {list(draws.param_names)}, not {list(self.params)}.",
-                argument="draws",
-            )
+            argument="draws",
+        )
         return replace(self, bootstrap=draws)
 
     def _inputs(self, data: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
@@ -223,10 +211,7 @@ class FitResult:
         return out
 
     def predict_interval(
-        self,
-        data: Any,
-        prob: float = 0.95,
-        kind: Literal["confidence", "prediction"] = "confidence",
+        self, data: Any, prob: float = 0.95, kind: Literal["confidence", "prediction"] = "confidence"
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         """Point prediction with a ``prob`` interval for each row, and the method that made it.
 
@@ -246,8 +231,7 @@ class FitResult:
         if not 0 < prob < 1:
             raise ArgumentError(
                 f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.",
-                argument="prob",
-                function="predict_interval",
+                argument="prob", function="predict_interval",
             )
         point = self.predict(data)
         log = self.config.space == "log"
@@ -255,9 +239,7 @@ class FitResult:
         n, p = self.n_points, self.n_params
         if self.bootstrap is not None:
             good = self.bootstrap.good_draws()
-            curves = self._evaluate(
-                {n: good[:, j, None] for j, n in enumerate(self.bootstrap.param_names)}, data
-            )
+            curves = self._evaluate({n: good[:, j, None] for j, n in enumerate(self.bootstrap.param_names)}, data)
             with np.errstate(all="ignore"):
                 spread = np.nanstd(np.log(curves) if log else curves, axis=0, ddof=1)
             noise = float(np.var(self.bootstrap.residuals))
@@ -308,9 +290,7 @@ class FitResult:
                     raise missing
                 values = self.params_for(label)
                 columns = {n: v[rows] for n, v in inputs.items()}
-                out[rows] = _delta(
-                    self.law, values, cov, columns, point[rows], self.config.space == "log"
-                )
+                out[rows] = _delta(self.law, values, cov, columns, point[rows], self.config.space == "log")
             return out
         if self.covariance is None:
             raise missing
@@ -321,9 +301,7 @@ class FitResult:
             step = 1e-6 * max(abs(base[j]), 1e-8)
             above = dict(zip(names, base, strict=True)) | {names[j]: base[j] + step}
             below = dict(zip(names, base, strict=True)) | {names[j]: base[j] - step}
-            jac[:, j] = (self._evaluate(above, data)[0] - self._evaluate(below, data)[0]) / (
-                2 * step
-            )
+            jac[:, j] = (self._evaluate(above, data)[0] - self._evaluate(below, data)[0]) / (2 * step)
         if self.config.space == "log":
             jac = jac / point[:, None]
         return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, self.covariance, jac), 0.0))
@@ -415,9 +393,9 @@ class FitResult:
             "priors": {k: list(p) for k, p in self.priors.items()},
             "prior_weight": self.prior_weight,
             "interval_scale": self.interval_scale,
-            "group_covariance": None
-            if self.group_covariance is None
-            else {g: b.tolist() for g, b in self.group_covariance.items()},
+            "group_covariance": None if self.group_covariance is None else {
+                g: b.tolist() for g, b in self.group_covariance.items()
+            },
         }
 
     def to_json(self) -> str:
@@ -453,21 +431,17 @@ class FitResult:
             config=FitConfig.from_dict(data["config"]),
             data_digest=data["data_digest"],
             version=data["version"],
-            groups=None
-            if data["groups"] is None
-            else {g: dict(p) for g, p in data["groups"].items()},
+            groups=None if data["groups"] is None else {g: dict(p) for g, p in data["groups"].items()},
             input_ranges={k: (float(v[0]), float(v[1])) for k, v in data["input_ranges"].items()},
             diagnostics=tuple(Diagnostic.from_dict(d) for d in data["diagnostics"]),
-            bootstrap=None
-            if data["bootstrap"] is None
-            else BootstrapResult.from_dict(data["bootstrap"]),
+            bootstrap=None if data["bootstrap"] is None else BootstrapResult.from_dict(data["bootstrap"]),
             optima=tuple(Optimum.from_dict(o) for o in data.get("optima", ())),
             priors={k: (float(m), float(sd)) for k, (m, sd) in data.get("priors", {}).items()},
             prior_weight=None if data.get("prior_weight") is None else float(data["prior_weight"]),
             interval_scale=float(data.get("interval_scale", 1.0)),
-            group_covariance=None
-            if data.get("group_covariance") is None
-            else {g: np.array(b, dtype=float) for g, b in data["group_covariance"].items()},
+            group_covariance=None if data.get("group_covariance") is None else {
+                g: np.array(b, dtype=float) for g, b in data["group_covariance"].items()
+            },
         )
 
     @classmethod
@@ -499,14 +473,8 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _delta(
-    law: Law,
-    values: Mapping[str, float],
-    covariance: np.ndarray,
-    inputs: Mapping[str, np.ndarray],
-    point: np.ndarray,
-    log: bool,
-) -> np.ndarray:
+def _delta(law: Law, values: Mapping[str, float], covariance: np.ndarray, inputs: Mapping[str, np.ndarray],
+           point: np.ndarray, log: bool) -> np.ndarray:
     """Delta-method standard error of ``law`` at ``inputs`` (residual space), by central differences."""
     names = list(law.param_names)
     base = np.array([float(values[n]) for n in names])
@@ -516,10 +484,8 @@ def _delta(
         above, below = base.copy(), base.copy()
         above[j] += step
         below[j] -= step
-        jac[:, j] = (
-            law.predict(dict(zip(names, above, strict=True)), inputs)
-            - law.predict(dict(zip(names, below, strict=True)), inputs)
-        ) / (2 * step)
+        jac[:, j] = (law.predict(dict(zip(names, above, strict=True)), inputs)
+                     - law.predict(dict(zip(names, below, strict=True)), inputs)) / (2 * step)
     if log:
         jac = jac / point[:, None]
     return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, covariance, jac), 0.0))

@@ -69,11 +69,7 @@ def _as_exponent(
 ) -> dict[str, Any] | None:
     spans = []
     for node in sp.preorder_traversal(expr):
-        if (
-            isinstance(node, sp.Pow)
-            and symbol in node.exp.free_symbols
-            and symbol not in node.base.free_symbols
-        ):
+        if isinstance(node, sp.Pow) and symbol in node.exp.free_symbols and symbol not in node.base.free_symbols:
             for s in node.base.free_symbols & set(inputs):
                 d = _decades(x[inputs[s]])
                 if d:
@@ -89,13 +85,7 @@ def _as_scale(
 ) -> dict[str, Any] | None:
     """A parameter that divides (or is divided by) an input inside a power, exp or log."""
     for node in sp.preorder_traversal(expr):
-        inner = (
-            node.base
-            if isinstance(node, sp.Pow)
-            else node.args[0]
-            if isinstance(node, sp.exp | sp.log)
-            else None
-        )
+        inner = node.base if isinstance(node, sp.Pow) else node.args[0] if isinstance(node, sp.exp | sp.log) else None
         if inner is None or symbol not in inner.free_symbols:
             continue
         for factor in sp.preorder_traversal(inner):
@@ -107,10 +97,7 @@ def _as_scale(
                     if powers[s] == -powers[symbol]:
                         values = x[inputs[s]]
                         if _decades(values) is not None:
-                            return {
-                                "init": (float(values.min()), float(values.max())),
-                                "init_scale": "log",
-                            }
+                            return {"init": (float(values.min()), float(values.max())), "init_scale": "log"}
     return None
 
 
@@ -127,11 +114,7 @@ def _as_coefficient(
             continue
         mine = [t for t in node.args if symbol in sp.Mul.make_args(t)]
         data = [t for t in node.args if t.free_symbols and t.free_symbols <= set(inputs)]
-        if (
-            len(mine) != 1
-            or not data
-            or any(str(s) in params for t in data for s in t.free_symbols)
-        ):
+        if len(mine) != 1 or not data or any(str(s) in params for t in data for s in t.free_symbols):
             continue
         function = sp.lambdify(list(inputs), sum(data), modules="numpy")
         with np.errstate(all="ignore"):

@@ -48,9 +48,7 @@ class Solution:
         return self.outcome == Outcome.CONVERGED
 
 
-def _free_mask(
-    params: np.ndarray, grad: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> np.ndarray:
+def _free_mask(params: np.ndarray, grad: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     at_lower = (params <= lower) & (grad > 0)
     at_upper = (params >= upper) & (grad < 0)
     return ~(at_lower | at_upper) & (lower < upper)
@@ -74,12 +72,8 @@ def _damped_steps(
     with np.errstate(all="ignore"):
         try:
             step = np.linalg.solve(h, rhs)[..., 0]
-        except (
-            np.linalg.LinAlgError
-        ):  # an exactly singular row (a Gauss-Newton step on a flat ridge)
-            step = np.stack(
-                [np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(h, rhs, strict=True)]
-            )
+        except np.linalg.LinAlgError:  # an exactly singular row (a Gauss-Newton step on a flat ridge)
+            step = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(h, rhs, strict=True)])
     return np.where(free, step / scale, 0.0)
 
 
@@ -165,12 +159,7 @@ def _levenberg_marquardt(
         active[rows[done]] = False
         keep = ~done
         rows, grad, exact, irls, damping, free = (
-            rows[keep],
-            grad[keep],
-            exact[keep],
-            irls[keep],
-            damping[keep],
-            free[keep],
+            rows[keep], grad[keep], exact[keep], irls[keep], damping[keep], free[keep]
         )
         if rows.size == 0:
             break
@@ -197,9 +186,7 @@ def _levenberg_marquardt(
         value[rows[better]] = trial_value[better]
         # Nielsen's update: shrink the damping by how well the model predicted the decrease.
         shrink = np.maximum(1 / 3, 1 - (2 * np.clip(np.nan_to_num(gain), 0, 1) - 1) ** 3)
-        lam[rows] = np.where(
-            better, np.maximum(lam[rows] * shrink, 1e-12), lam[rows] * growth[rows]
-        )
+        lam[rows] = np.where(better, np.maximum(lam[rows] * shrink, 1e-12), lam[rows] * growth[rows])
         growth[rows] = np.where(better, 2.0, growth[rows] * 2)
         stuck = lam[rows] > _LAMBDA_MAX
         active[rows[stuck]] = False

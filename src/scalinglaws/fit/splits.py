@@ -17,10 +17,7 @@ from scalinglaws.laws import DEFAULT_COST, ColumnMap, CostModel, Law, as_cost_mo
 
 
 def split_axis(
-    columns: Mapping[str, np.ndarray],
-    law: Law,
-    mapping: Mapping[str, str],
-    split_by: str,
+    columns: Mapping[str, np.ndarray], law: Law, mapping: Mapping[str, str], split_by: str,
     cost: CostModel | str = DEFAULT_COST,
 ) -> tuple[np.ndarray, str]:
     """Values of the ordering axis and a note on where they came from.
@@ -55,9 +52,7 @@ def cut_points(axis: np.ndarray, fractions: Sequence[float]) -> list[float]:
         if not 0 < fraction < 1:
             raise ArgumentError(
                 f"`train_fractions` must lie strictly between 0 and 1. Got {fraction!r}.",
-                argument="train_fractions",
-                function="backtest",
-                rule="strictly between 0 and 1",
+                argument="train_fractions", function="backtest", rule="strictly between 0 and 1",
                 value=fraction,
             )
         index = min(max(int(np.ceil(fraction * distinct.size)) - 1, 0), distinct.size - 2)

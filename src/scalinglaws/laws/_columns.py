@@ -6,14 +6,12 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-COLUMN_ALIASES: Mapping[str, str] = MappingProxyType(
-    {
-        "N": "n_params",
-        "D": "n_tokens",
-        "C": "flops",
-        "U": "n_unique_tokens",
-    }
-)
+COLUMN_ALIASES: Mapping[str, str] = MappingProxyType({
+    "N": "n_params",
+    "D": "n_tokens",
+    "C": "flops",
+    "U": "n_unique_tokens",
+})
 """Descriptive column a literature symbol reads when the data has no column named like the symbol."""
 
 

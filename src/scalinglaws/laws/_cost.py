@@ -131,9 +131,7 @@ def moe_cost(expansion_rate: float) -> CostModel:
         raise ArgumentError(
             f"`expansion_rate` of moe_cost must be a finite number >= 1 (total FFN parameters over a "
             f"dense FFN's, e.g. 64). Got {expansion_rate!r} instead.",
-            argument="expansion_rate",
-            function="moe_cost",
-            rule="a finite number >= 1",
+            argument="expansion_rate", function="moe_cost", rule="a finite number >= 1",
             value=expansion_rate,
         )
     model = cost_model(f"72*N*D/{8 * rate + 4:g}")

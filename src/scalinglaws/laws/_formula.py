@@ -101,18 +101,14 @@ def parse_formula(formula: str) -> sp.Expr:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         # Python reports offset 0 (or past the end) for an error at the end of the text.
-        where = (
-            f" at column {exc.offset}" if exc.offset and exc.offset <= len(text) else " at its end"
-        )
+        where = f" at column {exc.offset}" if exc.offset and exc.offset <= len(text) else " at its end"
         raise LawSpecError(
             f"`formula` {formula!r} cannot be parsed: {exc.msg}{where}. "
             "Write it in Python arithmetic, e.g. 'E + A*N**-alpha + B*D**-beta'."
         ) from None
     expr = _to_sympy(tree.body, formula)
     if not isinstance(expr, sp.Expr) or not expr.free_symbols:
-        raise LawSpecError(
-            f"`formula` {formula!r} has no names in it; a law needs inputs and parameters."
-        )
+        raise LawSpecError(f"`formula` {formula!r} has no names in it; a law needs inputs and parameters.")
     return expr
 
 
@@ -122,17 +118,13 @@ def _to_sympy(node: ast.AST, formula: str) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         operand = _to_sympy(node.operand, formula)
         return -operand if isinstance(node.op, ast.USub) else operand
-    if (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, int | float)
-        and not isinstance(node.value, bool)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(
+        node.value, bool
     ):
         return sp.Float(node.value) if isinstance(node.value, float) else sp.Integer(node.value)
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
-            raise LawSpecError(
-                f"`formula` {formula!r} uses the function name {node.id!r} as a variable."
-            )
+            raise LawSpecError(f"`formula` {formula!r} uses the function name {node.id!r} as a variable.")
         return sp.Symbol(node.id, real=True)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         function = FUNCTIONS.get(node.func.id)
@@ -172,11 +164,7 @@ _NUMERIC = {"history_sum": lambda x: np.sum(x, axis=0)}
 
 
 def _lambdify(args: Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr]) -> Callable[..., Any]:
-    cleaned = (
-        [_without_impulses(e) for e in expr]
-        if isinstance(expr, list | tuple)
-        else _without_impulses(expr)
-    )
+    cleaned = [_without_impulses(e) for e in expr] if isinstance(expr, list | tuple) else _without_impulses(expr)
     return sp.lambdify(args, cleaned, modules=[_NUMERIC, "numpy"], cse=True)
 
 
@@ -242,9 +230,7 @@ class CompiledFormula:
         inside = history_symbols(self.expr)
         return tuple(n for n in self.inputs if n in inside)
 
-    def _compile(
-        self, args: Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr]
-    ) -> Callable[..., Any]:
+    def _compile(self, args: Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr]) -> Callable[..., Any]:
         function = _lambdify(args, expr)
         positions = [i for i, n in enumerate(self.inputs) if n in self.history_inputs]
         if not positions:
@@ -317,9 +303,7 @@ class CompiledFormula:
         ``hessian_pairs`` order), compiled together as :attr:`with_gradient`."""
         return self._compile_many(self._args, (self.expr, *self._first, *self._second.values()))
 
-    def _compile_many(
-        self, args: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]
-    ) -> Callable[..., list[Any]]:
+    def _compile_many(self, args: Sequence[sp.Symbol], exprs: Sequence[sp.Expr]) -> Callable[..., list[Any]]:
         return self._compile(args, list(exprs))
 
     def evaluator(self, expr: sp.Expr) -> Callable[..., Any]:

@@ -85,9 +85,7 @@ class ImplicitFormula(CompiledFormula):
                 out[(a, b)] = _lambdify((self._y, *self._args), sp.diff(self.expr, a, b))
         return out
 
-    def _slopes(
-        self, values: Sequence[Any]
-    ) -> tuple[np.ndarray, Callable[..., np.ndarray], list[np.ndarray]]:
+    def _slopes(self, values: Sequence[Any]) -> tuple[np.ndarray, Callable[..., np.ndarray], list[np.ndarray]]:
         """The solution, a partial-derivative evaluator at it, and ``dy/dparam`` for each parameter."""
         y = self._solve(*values)
 

@@ -84,9 +84,7 @@ class Law:
         if len(set(declared)) != len(declared):
             duplicated = sorted({n for n in declared if declared.count(n) > 1})
             raise LawSpecError(f"law {self.label!r} declares {duplicated} more than once.")
-        if bool(self.solve_for) != is_equation(self.formula) or (
-            self.solve_for and self.solve_for not in names
-        ):
+        if bool(self.solve_for) != is_equation(self.formula) or (self.solve_for and self.solve_for not in names):
             raise LawSpecError(
                 f"law {self.label!r}: an implicit law is an equation 'lhs = rhs' with `solve_for` naming "
                 f"the variable it is solved for, which appears in it (got solve_for={self.solve_for!r})."
@@ -140,9 +138,7 @@ class Law:
         sums = expr.atoms(history_sum)
         for node in sums:
             (summand,) = node.args
-            weights = [
-                f for f in sp.Mul.make_args(summand) if f.is_Symbol and str(f) in self.inputs
-            ]
+            weights = [f for f in sp.Mul.make_args(summand) if f.is_Symbol and str(f) in self.inputs]
             if summand.has(history_sum) or not weights:
                 raise LawSpecError(
                     f"law {self.label!r}: the argument of history_sum must be a product with a history "
@@ -217,9 +213,7 @@ class Law:
         for p in self.params:
             if p.name == name:
                 return p
-        raise LawSpecError(
-            f"law {self.label!r} has no parameter {name!r}; it has {list(self.param_names)}."
-        )
+        raise LawSpecError(f"law {self.label!r} has no parameter {name!r}; it has {list(self.param_names)}.")
 
     def with_specs(self, specs: Mapping[str, ParamSpec]) -> Law:
         """Return a copy with some parameter specs replaced."""
@@ -258,17 +252,13 @@ class Law:
         if missing:
             raise LawSpecError(f"`params` of Law.predict lacks {missing} for law {self.label!r}.")
         columns = {n: np.asarray(inputs[n], dtype=float) for n in self.inputs}
-        values = [
-            np.float64(params[n]) for n in self.param_names
-        ]  # numpy scalars: inf, not ZeroDivisionError
+        values = [np.float64(params[n]) for n in self.param_names]  # numpy scalars: inf, not ZeroDivisionError
         history = self.compiled.history_inputs
         if not history:
             shape = np.broadcast_shapes(*(c.shape for c in columns.values())) if columns else ()
             return np.array(evaluate(self.compiled.value, *columns.values(), *values, shape=shape))
         n_points = self.check_history_shapes(columns, "Law.predict")
-        return np.array(
-            evaluate(self.compiled.value, *columns.values(), *values, shape=(n_points,))
-        )
+        return np.array(evaluate(self.compiled.value, *columns.values(), *values, shape=(n_points,)))
 
     def check_history_shapes(self, columns: Mapping[str, np.ndarray], where: str) -> int:
         """The number of points, after checking that history inputs are ``(n_points, n_history)``

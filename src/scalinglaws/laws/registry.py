@@ -34,18 +34,8 @@ def _catalog() -> dict[str, Law]:
     )
 
     modules = (
-        core,
-        nd,
-        curves,
-        downstream,
-        architecture,
-        hparams,
-        mixtures,
-        schedules,
-        inference,
-        posttraining,
-        distillation,
-        precision,
+        core, nd, curves, downstream, architecture, hparams, mixtures, schedules,
+        inference, posttraining, distillation, precision,
     )
     return {law.name: law for module in modules for law in module.LAWS}
 

@@ -95,10 +95,8 @@ class ObservationalResult:
         matrix = _matrix(read_runs(scores), self.benchmarks, "capabilities")
         if np.isnan(matrix).any():
             if self.imputer is None:
-                raise DataError(
-                    "`scores` of capabilities has missing benchmark scores; this fit has no imputer "
-                    "(impute='none'). Drop those models or refit with impute='pca'."
-                )
+                raise DataError("`scores` of capabilities has missing benchmark scores; this fit has no imputer "
+                                "(impute='none'). Drop those models or refit with impute='pca'.")
             matrix, _ = self.imputer.fill(matrix)
         return self.components.transform(matrix)
 
@@ -111,36 +109,24 @@ class ObservationalResult:
             If the fit has no target.
         """
         if self.link is None:
-            raise ArgumentError(
-                "this observational fit has no `target`; refit with target=COLUMN to predict it.",
-                argument="target",
-                function="predict",
-            )
+            raise ArgumentError("this observational fit has no `target`; refit with target=COLUMN to predict it.",
+                                argument="target", function="predict")
         pcs = self.capabilities(scores)
-        return self.link.predict(
-            {name: pcs[:, j] for j, name in enumerate(_pc_names(self.n_components))}
-        )
+        return self.link.predict({name: pcs[:, j] for j, name in enumerate(_pc_names(self.n_components))})
 
     def summary(self) -> str:
-        ratios = ", ".join(
-            f"PC{j + 1} {r:.1%}" for j, r in enumerate(self.explained_variance_ratio)
-        )
+        ratios = ", ".join(f"PC{j + 1} {r:.1%}" for j, r in enumerate(self.explained_variance_ratio))
         split = self.models["split"].value_counts().sort("split")
         counts = ", ".join(f"{row['count']} {row['split']}" for row in split.iter_rows(named=True))
         lines = [
-            (
-                f"observational scaling: {len(self.benchmarks)} benchmarks ({', '.join(self.benchmarks)}), "
-                f"{self.models.height} models ({counts})"
-            ),
-            f"imputation: {self.impute}"
-            + (f" ({self.impute_iterations} iterations)" if self.impute == "pca" else "")
+            (f"observational scaling: {len(self.benchmarks)} benchmarks ({', '.join(self.benchmarks)}), "
+            f"{self.models.height} models ({counts})"),
+            f"imputation: {self.impute}" + (f" ({self.impute_iterations} iterations)" if self.impute == "pca" else "")
             + f"; PCA of {'standardised' if self.standardize else 'raw'} scores",
             f"explained variance: {ratios} (total {float(self.explained_variance_ratio.sum()):.1%})",
         ]
         if self.link is not None:
-            lines.append(
-                f"link: {self.target} = {self.link.law.formula}  ({self.link.status.value})"
-            )
+            lines.append(f"link: {self.target} = {self.link.law.formula}  ({self.link.status.value})")
             lines += [f"  {k} = {x:.6g}" for k, x in self.link.params.items()]
         if self.holdout is not None:
             lines.append(
@@ -151,24 +137,22 @@ class ObservationalResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python (lists, floats; missing values as None), e.g. for ``json.dumps``."""
-        return _finite(
-            {
-                "benchmarks": list(self.benchmarks),
-                "n_components": self.n_components,
-                "impute": self.impute,
-                "standardize": self.standardize,
-                "cutoff": self.cutoff,
-                "explained_variance_ratio": self.explained_variance_ratio.tolist(),
-                "loadings": self.loadings.to_dicts(),
-                "models": json.loads(self.models.write_json()),
-                "families": json.loads(self.families.write_json()),
-                "target": self.target,
-                "floor": self.floor,
-                "ceiling": self.ceiling,
-                "link": None if self.link is None else json.loads(self.link.to_json()),
-                "holdout": None if self.holdout is None else dict(self.holdout),
-            }
-        )
+        return _finite({
+            "benchmarks": list(self.benchmarks),
+            "n_components": self.n_components,
+            "impute": self.impute,
+            "standardize": self.standardize,
+            "cutoff": self.cutoff,
+            "explained_variance_ratio": self.explained_variance_ratio.tolist(),
+            "loadings": self.loadings.to_dicts(),
+            "models": json.loads(self.models.write_json()),
+            "families": json.loads(self.families.write_json()),
+            "target": self.target,
+            "floor": self.floor,
+            "ceiling": self.ceiling,
+            "link": None if self.link is None else json.loads(self.link.to_json()),
+            "holdout": None if self.holdout is None else dict(self.holdout),
+        })
 
 
 def _finite(value: Any) -> Any:
@@ -213,9 +197,7 @@ def family_fits(models: pl.DataFrame, n_components: int) -> pl.DataFrame:
     """Least-squares ``PCj = slope log10(compute) + intercept`` within each family of training models
     with at least two distinct known computes."""
     rows = []
-    train = models.filter(
-        (pl.col("split") == "train") & pl.col("compute").is_finite() & (pl.col("compute") > 0)
-    )
+    train = models.filter((pl.col("split") == "train") & pl.col("compute").is_finite() & (pl.col("compute") > 0))
     for (family,), group in train.group_by(["family"], maintain_order=True):
         x = np.log10(group["compute"].to_numpy())
         if np.unique(x).size < 2:
@@ -227,59 +209,32 @@ def family_fits(models: pl.DataFrame, n_components: int) -> pl.DataFrame:
             resid = y - design @ np.array([slope, intercept])
             total = float(np.sum((y - y.mean()) ** 2))
             r2 = 1.0 - float(np.sum(resid**2)) / total if total > 0 else math.nan
-            rows.append(
-                {
-                    "family": family,
-                    "component": name,
-                    "slope": float(slope),
-                    "intercept": float(intercept),
-                    "r2": r2,
-                    "n_models": int(x.size),
-                }
-            )
-    schema = {
-        "family": pl.String,
-        "component": pl.String,
-        "slope": pl.Float64,
-        "intercept": pl.Float64,
-        "r2": pl.Float64,
-        "n_models": pl.Int64,
-    }
+            rows.append({"family": family, "component": name, "slope": float(slope),
+                         "intercept": float(intercept), "r2": r2, "n_models": int(x.size)})
+    schema = {"family": pl.String, "component": pl.String, "slope": pl.Float64, "intercept": pl.Float64,
+              "r2": pl.Float64, "n_models": pl.Int64}
     return pl.DataFrame(rows, schema=schema)
 
 
-def link_law(
-    n_components: int, floor: float, ceiling: float, spreads: np.ndarray, fit_floor: bool
-) -> Law:
+def link_law(n_components: int, floor: float, ceiling: float, spreads: np.ndarray, fit_floor: bool) -> Law:
     """``floor + (ceiling - floor) sigmoid(w_0 + sum_j w_j PCj)`` with start ranges scaled to each PC's spread."""
     terms = " + ".join(f"w_{j + 1}*PC{j + 1}" for j in range(n_components))
-    params = {
-        "w_0": ParamSpec("w_0", init=(-6.0, 6.0), description="intercept of the capability index")
-    }
+    params = {"w_0": ParamSpec("w_0", init=(-6.0, 6.0), description="intercept of the capability index")}
     for j, spread in enumerate(spreads):
         width = 6.0 / max(float(spread), 1e-12)
-        params[f"w_{j + 1}"] = ParamSpec(
-            f"w_{j + 1}", init=(-width, width), description=f"weight of PC{j + 1}"
-        )
+        params[f"w_{j + 1}"] = ParamSpec(f"w_{j + 1}", init=(-width, width), description=f"weight of PC{j + 1}")
     if fit_floor:
         top = floor + FLOOR_RANGE * (ceiling - floor)
-        params["f"] = ParamSpec(
-            "f", floor, top, init=(floor, top), description="floor of the sigmoid"
-        )
+        params["f"] = ParamSpec("f", floor, top, init=(floor, top), description="floor of the sigmoid")
         formula = f"f + ({ceiling!r} - f)*sigmoid(w_0 + {terms})"
     else:
         formula = f"{floor!r} + {ceiling - floor!r}*sigmoid(w_0 + {terms})"
     return Law.from_formula(
-        formula,
-        inputs=tuple(_pc_names(n_components)),
-        params=params,
-        name="observational_sigmoid",
+        formula, inputs=tuple(_pc_names(n_components)), params=params, name="observational_sigmoid",
         description="Sigmoid link from capabilities (principal components of benchmark scores) to a "
         "target benchmark (Ruan et al. 2024).",
         reference="Ruan et al. 2024, arXiv:2405.10938; ryoungj/ObsScaling utils/data.py @ 4d6e1e43",
-        conventions=dict.fromkeys(
-            _pc_names(n_components), "principal component of the benchmark scores"
-        ),
+        conventions=dict.fromkeys(_pc_names(n_components), "principal component of the benchmark scores"),
     )
 
 
@@ -347,24 +302,15 @@ def fit(
         If a column is absent or not numeric, or too few models remain to fit.
     """
     function = "observational.fit"
-    v.check_all(
-        function,
-        RULES,
-        {"n_components": n_components, "impute": impute, "impute_rank": impute_rank, "seed": seed},
-    )
+    v.check_all(function, RULES, {"n_components": n_components, "impute": impute,
+                                  "impute_rank": impute_rank, "seed": seed})
     benchmarks = tuple(benchmarks) if not isinstance(benchmarks, str) else (benchmarks,)
     if len(benchmarks) < 2 or len(set(benchmarks)) != len(benchmarks):
-        raise v.argument_error(
-            function, "benchmarks", list(benchmarks), "two or more distinct column names"
-        )
+        raise v.argument_error(function, "benchmarks", list(benchmarks), "two or more distinct column names")
     if n_components > len(benchmarks):
-        raise v.argument_error(
-            function, "n_components", n_components, f"at most the {len(benchmarks)} benchmarks"
-        )
+        raise v.argument_error(function, "n_components", n_components, f"at most the {len(benchmarks)} benchmarks")
     if not (math.isfinite(floor) and math.isfinite(ceiling) and floor < ceiling):
-        raise v.argument_error(
-            function, "floor", (floor, ceiling), "below a finite `ceiling` (floor < ceiling)"
-        )
+        raise v.argument_error(function, "floor", (floor, ceiling), "below a finite `ceiling` (floor < ceiling)")
     if cutoff is not None:
         v.check(function, "cutoff", cutoff, v.Rule(v.positive(), "a positive compute"))
     frame = read_runs(pl.DataFrame(dict(scores)) if isinstance(scores, Mapping) else scores)
@@ -392,49 +338,25 @@ def fit(
     pcs = principal_components(matrix[train], n_components, standardize)
     capability = pcs.transform(matrix)
     names = _pc_names(n_components)
-    models = pl.DataFrame(
-        {
-            "model": frame[model].cast(pl.String),
-            "family": frame[family].cast(pl.String),
-            "compute": flops,
-            "split": split,
-            "n_imputed": n_missing,
-        }
-    ).with_columns(*(pl.Series(n, capability[:, j]) for j, n in enumerate(names)))
+    models = pl.DataFrame({
+        "model": frame[model].cast(pl.String), "family": frame[family].cast(pl.String),
+        "compute": flops, "split": split, "n_imputed": n_missing,
+    }).with_columns(*(pl.Series(n, capability[:, j]) for j, n in enumerate(names)))
     result_link, holdout = None, None
     if target is not None:
         y = frame[target].cast(pl.Float64).fill_null(math.nan).to_numpy()
         usable = train & np.isfinite(y)
         law = link_law(n_components, floor, ceiling, capability[usable].std(axis=0), fit_floor)
         columns = {n: capability[usable, j] for j, n in enumerate(names)} | {"target": y[usable]}
-        result_link = engine.fit(
-            columns, law, target="target", loss="squared", space="linear", seed=seed
-        )
+        result_link = engine.fit(columns, law, target="target", loss="squared", space="linear", seed=seed)
         predicted = result_link.predict({n: capability[:, j] for j, n in enumerate(names)})
         models = models.with_columns(pl.Series("target", y), pl.Series("predicted", predicted))
         scored = (split == "holdout") & np.isfinite(y)
         if cutoff is not None and scored.any():
             error = predicted[scored] - y[scored]
-            holdout = {
-                "n": float(scored.sum()),
-                "mae": float(np.mean(np.abs(error))),
-                "rmse": float(np.sqrt(np.mean(error**2))),
-                "mse": float(np.mean(error**2)),
-            }
+            holdout = {"n": float(scored.sum()), "mae": float(np.mean(np.abs(error))),
+                       "rmse": float(np.sqrt(np.mean(error**2))), "mse": float(np.mean(error**2))}
     return ObservationalResult(
-        benchmarks,
-        n_components,
-        impute,
-        standardize,
-        cutoff,
-        pcs,
-        imputer,
-        iterations,
-        models,
-        family_fits(models, n_components),
-        target,
-        floor,
-        ceiling,
-        result_link,
-        holdout,
+        benchmarks, n_components, impute, standardize, cutoff, pcs, imputer, iterations, models,
+        family_fits(models, n_components), target, floor, ceiling, result_link, holdout,
     )

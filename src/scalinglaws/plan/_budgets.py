@@ -79,8 +79,7 @@ def bucket(
                 f"`budgets` of isoflop_profiles must be more than 2 x `tolerance` = {2 * tolerance:g} "
                 f"decades apart, so that no run is near two of them. Got {budgets!r} instead. Pass "
                 "fewer budgets or a smaller `tolerance`.",
-                argument="budgets",
-                function="isoflop_profiles",
+                argument="budgets", function="isoflop_profiles",
             )
         return levels, values, nearest(log_c, levels, tolerance), tolerance, "given"
     values, counts = np.unique(c, return_counts=True)

@@ -55,9 +55,7 @@ def sweep_centre(lo: float, hi: float) -> tuple[float, float]:
     return 0.5 * (lo + hi), max(0.5 * (hi - lo), 1e-12)
 
 
-def poly_coefs(
-    u: np.ndarray, y: np.ndarray, counts: np.ndarray, degree: int
-) -> tuple[np.ndarray, np.ndarray]:
+def poly_coefs(u: np.ndarray, y: np.ndarray, counts: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least-squares polynomial of ``y`` in ``u`` for each row of resampling ``counts``, and
     whether the row has enough distinct sizes to determine it."""
     design = vandermonde(u, degree)
@@ -90,9 +88,7 @@ def poly_minimum(coefs: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, n
             curvature = 2 * c2 + 6 * c3 * roots
             nearest = np.argmin(np.where(curvature > 0, np.abs(roots - x), np.inf), axis=0)
         root = np.take_along_axis(roots, nearest[None], axis=0)[0]
-        x = np.where(
-            interior & np.isfinite(root) & (np.abs(root - x) < 2 * (hi - lo) / _DENSE), root, x
-        )
+        x = np.where(interior & np.isfinite(root) & (np.abs(root - x) < 2 * (hi - lo) / _DENSE), root, x)
     return x, interior
 
 
@@ -122,16 +118,12 @@ def budget_minima(
         values = Akima1DInterpolator(xs, ys)(grid)
         best = int(np.argmin(values))
         out_x[b], out_y[b] = grid[best], values[best]
-        spans = (
-            xs[0] - lo <= _SAME_SIZE and hi - xs[-1] <= _SAME_SIZE
-        )  # the resample kept both ends
+        spans = xs[0] - lo <= _SAME_SIZE and hi - xs[-1] <= _SAME_SIZE  # the resample kept both ends
         out_i[b] = float(0 < best < _DENSE - 1 and spans)
     return out_x, out_y, out_i.astype(bool)
 
 
-def merged_knots(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def merged_knots(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct sizes (merged within :data:`_SAME_SIZE`) and the weighted mean log loss at each."""
     order = np.argsort(x, kind="stable")
     xs, ys, ws = x[order], y[order], weights[order]
@@ -146,7 +138,5 @@ def profile(x: np.ndarray, y: np.ndarray, method: Method) -> Profile:
     if method == "akima":
         return Profile(method, (lo, hi), knots=merged_knots(x, y, np.ones_like(x)))
     centre, half = sweep_centre(lo, hi)
-    coefs, _ = poly_coefs(
-        (x - centre) / half, y, np.ones((1, x.size)), 2 if method == "parabola" else 3
-    )
+    coefs, _ = poly_coefs((x - centre) / half, y, np.ones((1, x.size)), 2 if method == "parabola" else 3)
     return Profile(method, (lo, hi), coefs=coefs[0])

@@ -69,8 +69,7 @@ def resolve(
         raise ArgumentError(
             f"`result` of {function} must be given alone: a fit carries its own law and parameters. "
             "Drop `law`, `preset` and `params`, or drop `result`.",
-            argument="result",
-            function=function,
+            argument="result", function=function,
         )
     if result is not None:
         values = result.params_for(group)
@@ -82,33 +81,26 @@ def resolve(
             raise ArgumentError(
                 f"{function} needs `result` (a FitResult) or `law` (a Law or catalog name) with "
                 "`preset` or `params`. Got neither.",
-                argument="preset",
-            )
-        law, preset = (
-            default_law,
-            preset if preset is not None or params is not None else default_preset,
+            argument="preset",
         )
+        law, preset = default_law, preset if preset is not None or params is not None else default_preset
     resolved_law = get_law(law) if isinstance(law, str) else law
     if not isinstance(resolved_law, Law):
-        raise TypeError(
-            f"`law` of {function} must be a Law or a catalog name. Got {type(law).__name__} instead."
-        )
+        raise TypeError(f"`law` of {function} must be a Law or a catalog name. Got {type(law).__name__} instead.")
     if (preset is None) == (params is None):
         raise ArgumentError(
             f"`law` of {function} needs exactly one of `preset` (published constants) or `params` "
             f"(a mapping of parameter values). Presets of {resolved_law.label!r}: "
             f"{sorted(resolved_law.presets) or 'none'}.",
-            argument="law",
-            function=function,
+            argument="law", function=function,
         )
     if preset is not None:
         if preset not in resolved_law.presets:
             raise ArgumentError(
                 f"`preset` of {function} must be one of {sorted(resolved_law.presets)} for law "
                 f"{resolved_law.label!r}. Got {preset!r} instead.",
-                argument="preset",
-                function=function,
-            )
+            argument="preset", function=function,
+        )
         values = resolved_law.presets[preset]
         label = f"{resolved_law.label} ({preset})"
     else:
@@ -118,14 +110,11 @@ def resolve(
             raise ArgumentError(
                 f"`params` of {function} must give every parameter of {resolved_law.label!r}: "
                 f"{list(resolved_law.param_names)}. Missing {missing}.",
-                argument="params",
-                function=function,
-            )
+            argument="params", function=function,
+        )
         values = params
         label = f"{resolved_law.label} (given parameters)"
-    return Resolved(
-        resolved_law, {n: float(values[n]) for n in resolved_law.param_names}, None, label
-    )
+    return Resolved(resolved_law, {n: float(values[n]) for n in resolved_law.param_names}, None, label)
 
 
 def charged_cost(law: Law, cost: CostModel | str | None, function: str) -> CostModel:
@@ -148,8 +137,7 @@ def charged_cost(law: Law, cost: CostModel | str | None, function: str) -> CostM
         raise ArgumentError(
             f"`cost` of {function} must name how compute is charged for law {law.label!r}: "
             f"{law.cost_required} (command line: --cost FORMULA, e.g. --cost '72*N*D/516').",
-            argument="cost",
-            function=function,
+            argument="cost", function=function,
         )
     return cost_model(DEFAULT_COST)
 
@@ -165,11 +153,8 @@ def _draws(result: FitResult, group: str | None) -> np.ndarray | None:
 NDFunction = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], np.ndarray]
 
 
-def nd_loss(
-    law: Law,
-    fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarray], np.ndarray]] | None = None,
-    function: str = "allocate",
-) -> NDFunction:
+def nd_loss(law: Law, fixed: Mapping[str, float | Callable[[np.ndarray, np.ndarray], np.ndarray]] | None = None,
+            function: str = "allocate") -> NDFunction:
     """The law as ``f(params, N, D)``: inputs ``N``, ``D``; ``C = 6ND`` and ``M = D/N`` for laws written
     in compute and token multiplier (Gadre); any other input must be given in ``fixed`` (a value, or a
     function of ``N`` and ``D``).
@@ -189,8 +174,7 @@ def nd_loss(
         raise ArgumentError(
             f"`law` of {function} must have inputs N and D (or C and M as Gadre's law). "
             f"Got {law.label!r} with inputs {list(law.inputs)} instead.",
-            argument="law",
-            function=function,
+            argument="law", function=function,
         )
     getters: list[Callable[[np.ndarray, np.ndarray], Any]] = []
     for name in law.inputs:
@@ -203,16 +187,13 @@ def nd_loss(
             raise ArgumentError(
                 f"`law` of {function} has input {name!r}, which a plan over N and D cannot set. "
                 f"Give it a value, e.g. fixed={{{name!r}: ...}}.",
-                argument="law",
-                function=function,
-            )
+            argument="law", function=function,
+        )
     value_fn = law.compiled.value
     order = law.param_names
 
     def evaluate_nd(params: Mapping[str, np.ndarray], n: np.ndarray, d: np.ndarray) -> np.ndarray:
-        args = [np.asarray(g(n, d), dtype=float) for g in getters] + [
-            np.asarray(params[p], dtype=float) for p in order
-        ]
+        args = [np.asarray(g(n, d), dtype=float) for g in getters] + [np.asarray(params[p], dtype=float) for p in order]
         args = list(np.broadcast_arrays(*args))
         with np.errstate(all="ignore"):
             out = np.asarray(value_fn(*args), dtype=float)
@@ -259,9 +240,7 @@ def minimise_log(
     ``interior`` is False where the best grid point is on the first or last feasible grid point, i.e.
     the minimum may lie outside the range.
     """
-    lower, upper = np.broadcast_arrays(
-        np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-    )
+    lower, upper = np.broadcast_arrays(np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
     t = np.linspace(0.0, 1.0, n_grid)
     grid = lower[..., None] + (upper - lower)[..., None] * t
     values = np.asarray(objective(grid), dtype=float)

@@ -73,11 +73,8 @@ class Allocation:
             zip(self.flops, self.n_params, self.n_tokens, self.predicted_loss, strict=True)
         ):
             row = {
-                "flops": float(c),
-                "n_params": float(n),
-                "n_tokens": float(d),
-                "tokens_per_param": float(d / n),
-                "predicted_loss": float(loss),
+                "flops": float(c), "n_params": float(n), "n_tokens": float(d),
+                "tokens_per_param": float(d / n), "predicted_loss": float(loss),
             }
             for key in ("n_params", "n_tokens", "predicted_loss"):
                 if key in self.intervals:
@@ -85,16 +82,10 @@ class Allocation:
                     row[f"{key}_lower"], row[f"{key}_upper"] = float(lo[i]), float(hi[i])
             budgets.append(row)
         out: dict[str, Any] = {
-            "law": self.law,
-            "source": self.source,
-            "cost": self.cost,
-            "method": self.method,
-            "exponent_a": self.exponent_a,
-            "exponent_b": self.exponent_b,
-            "exponent_range": list(self.exponent_range),
-            "budgets": budgets,
-            "prob": self.prob if self.intervals else None,
-            "interval_method": self.interval_method,
+            "law": self.law, "source": self.source, "cost": self.cost, "method": self.method,
+            "exponent_a": self.exponent_a, "exponent_b": self.exponent_b,
+            "exponent_range": list(self.exponent_range), "budgets": budgets,
+            "prob": self.prob if self.intervals else None, "interval_method": self.interval_method,
         }
         for key in ("exponent_a", "exponent_b"):
             if key in self.intervals:
@@ -109,19 +100,12 @@ class Allocation:
 
 def is_chinchilla_form(law: Law) -> bool:
     """Whether the law is exactly E + A/N^alpha + B/D^beta in inputs N, D (names as in the catalog)."""
-    return set(law.inputs) == {"N", "D"} and bool(
-        sp.simplify(law.compiled.expr - parse_formula(_CHINCHILLA)) == 0
-    )
+    return set(law.inputs) == {"N", "D"} and bool(sp.simplify(law.compiled.expr - parse_formula(_CHINCHILLA)) == 0)
 
 
 def _check_flops(flops: Any, function: str, name: str = "flops") -> np.ndarray:
     values = np.atleast_1d(np.asarray(flops, dtype=float))
-    if (
-        values.ndim != 1
-        or values.size == 0
-        or not np.all(np.isfinite(values))
-        or np.any(values <= 0)
-    ):
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise argument_error(
             function, name, flops, "one or more positive finite budgets in FLOPs, e.g. 1e24"
         )
@@ -157,9 +141,7 @@ def optimum(
     span = _SEARCH_DECADES * np.log(10.0)
     lower = np.broadcast_to(centre - span, (next(iter(params.values())).shape[0], flops.size))
     upper = lower + 2 * span
-    expanded = {
-        k: v[..., None] for k, v in params.items()
-    }  # (batch, 1, 1) against (batch, K, grid)
+    expanded = {k: v[..., None] for k, v in params.items()}  # (batch, 1, 1) against (batch, K, grid)
 
     def objective(log_n: np.ndarray) -> np.ndarray:
         n = np.exp(log_n)
@@ -182,11 +164,7 @@ def _exponents(
     exponent_range: tuple[float, float] | None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """Exponents a, b per batch row: closed form for Chinchilla + 6ND, else a log-log slope."""
-    lo, hi = (
-        exponent_range
-        if exponent_range is not None
-        else (float(flops.min()) / 10, float(flops.max()) * 10)
-    )
+    lo, hi = exponent_range if exponent_range is not None else (float(flops.min()) / 10, float(flops.max()) * 10)
     params = resolved.batch(with_draws)
     if fixed is None and cost.formula == DEFAULT_COST and is_chinchilla_form(resolved.law):
         alpha, beta = params["alpha"][:, 0], params["beta"][:, 0]
@@ -285,8 +263,7 @@ def allocate(
             f"allocation at {bad.tolist()} under cost {model.formula!r}: along the iso-cost curve the loss "
             "keeps falling towards the edge of the search (1e-7 to 1e7 tokens per parameter). Check "
             "the fit (an exponent at its bound?) or the cost model.",
-            argument="flops",
-            function="allocate",
+            argument="flops", function="allocate",
         )
     a, b, span = _exponents(resolved, budgets, model, fixed, with_draws, exponent_range)
     intervals: dict[str, Interval2] = {}

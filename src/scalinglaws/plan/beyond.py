@@ -78,21 +78,9 @@ class InferenceAllocation:
 
     def to_dict(self) -> dict[str, Any]:
         keys = (
-            "target_loss",
-            "inference_tokens",
-            "n_params",
-            "n_tokens",
-            "training_flops",
-            "inference_flops",
-            "total_flops",
-            "chinchilla_n_params",
-            "chinchilla_n_tokens",
-            "chinchilla_total_flops",
-            "params_ratio",
-            "tokens_ratio",
-            "cost_ratio",
-            "law",
-            "source",
+            "target_loss", "inference_tokens", "n_params", "n_tokens", "training_flops",
+            "inference_flops", "total_flops", "chinchilla_n_params", "chinchilla_n_tokens",
+            "chinchilla_total_flops", "params_ratio", "tokens_ratio", "cost_ratio", "law", "source",
         )
         out = {k: getattr(self, k) for k in keys}
         out["intervals"] = {k: list(v) for k, v in self.intervals.items()} or None
@@ -141,14 +129,12 @@ def allocate_inference(
         raise ArgumentError(
             f"`inference_tokens` of {function} must be a finite number >= 0 (lifetime tokens served). "
             f"Got {inference_tokens!r} instead.",
-            argument="inference_tokens",
-            function=function,
+            argument="inference_tokens", function=function,
         )
     if not (np.isfinite(loss) and loss > 0):
         raise ArgumentError(
             f"`loss` of {function} must be a positive target loss. Got {loss!r} instead.",
-            argument="loss",
-            function=function,
+            argument="loss", function=function,
         )
     resolved = resolve(function, result, law, preset, params)
     evaluate = nd_loss(resolved.law, None, function)
@@ -173,8 +159,7 @@ def allocate_inference(
             f"`loss` of {function} must be reachable by {resolved.law.label!r} and above its "
             f"irreducible loss. Got {loss!r}, for which no finite model and data reach the target; "
             "raise the target loss.",
-            argument="loss",
-            function=function,
+            argument="loss", function=function,
         )
     train = training.flops(n, d)
     inference = 2.0 * n * inference_tokens
@@ -182,9 +167,7 @@ def allocate_inference(
     if resolved.draws is not None:
         ok = interior[1:, 1] & np.isfinite(d[1:, 1])
         for key, values in (
-            ("n_params", n[1:, 1]),
-            ("n_tokens", d[1:, 1]),
-            ("total_flops", (train + inference)[1:, 1]),
+            ("n_params", n[1:, 1]), ("n_tokens", d[1:, 1]), ("total_flops", (train + inference)[1:, 1])
         ):
             lo, hi = _quantiles(np.where(ok, values, np.nan)[:, None], prob)
             intervals[key] = (float(lo[0]), float(hi[0]))
@@ -232,22 +215,13 @@ class DataConstrainedAllocation:
             "unique_tokens": self.unique_tokens,
             "budgets": [
                 {
-                    "flops": float(c),
-                    "n_params": float(n),
-                    "n_tokens": float(d),
-                    "epochs": float(d / self.unique_tokens),
-                    "predicted_loss": float(v),
-                    "unconstrained_n_params": float(un),
-                    "unconstrained_n_tokens": float(ud),
+                    "flops": float(c), "n_params": float(n), "n_tokens": float(d),
+                    "epochs": float(d / self.unique_tokens), "predicted_loss": float(v),
+                    "unconstrained_n_params": float(un), "unconstrained_n_tokens": float(ud),
                 }
                 for c, n, d, v, un, ud in zip(
-                    self.flops,
-                    self.n_params,
-                    self.n_tokens,
-                    self.predicted_loss,
-                    self.unconstrained.n_params,
-                    self.unconstrained.n_tokens,
-                    strict=True,
+                    self.flops, self.n_params, self.n_tokens, self.predicted_loss,
+                    self.unconstrained.n_params, self.unconstrained.n_tokens, strict=True,
                 )
             ],
         }
@@ -278,63 +252,34 @@ def allocate_data_constrained(
     if not (np.isfinite(unique_tokens) and unique_tokens > 0):
         raise ArgumentError(
             f"`unique_tokens` of {function} must be a positive number of tokens. Got {unique_tokens!r} instead.",
-            argument="unique_tokens",
-            function=function,
+            argument="unique_tokens", function=function,
         )
-    resolved = resolve(
-        function,
-        result,
-        law,
-        preset,
-        params,
-        default_law="muennighoff",
-        default_preset="muennighoff2023",
-    )
+    resolved = resolve(function, result, law, preset, params, default_law="muennighoff",
+                       default_preset="muennighoff2023")
     if "U" not in resolved.law.inputs:
         raise ArgumentError(
             f"`law` of {function} must have an input U (unique tokens), as 'muennighoff' does. "
             f"Got {resolved.law.label!r} with inputs {list(resolved.law.inputs)} instead.",
-            argument="law",
-            function=function,
+            argument="law", function=function,
         )
     pool = float(unique_tokens)
     model = cost_model()
-    n, d, value, ok, _ = optimum(
-        resolved, budgets, model, {"U": lambda n_, d_: np.minimum(pool, d_)}, False, function
-    )
-    un, ud, uv, uok, _ = optimum(
-        resolved, budgets, model, {"U": lambda n_, d_: d_}, False, function
-    )
+    n, d, value, ok, _ = optimum(resolved, budgets, model, {"U": lambda n_, d_: np.minimum(pool, d_)}, False, function)
+    un, ud, uv, uok, _ = optimum(resolved, budgets, model, {"U": lambda n_, d_: d_}, False, function)
     if not (ok[0].all() and uok[0].all()):
         raise ArgumentError(
             f"`flops` of {function}: no interior optimum for {resolved.law.label!r} at "
             f"{budgets[~(ok[0] & uok[0])].tolist()}; check the law's parameters.",
-            argument="flops",
-            function=function,
+            argument="flops", function=function,
         )
     unconstrained = Allocation(
-        flops=budgets,
-        n_params=un[0],
-        n_tokens=ud[0],
-        predicted_loss=uv[0],
-        exponent_a=float("nan"),
-        exponent_b=float("nan"),
-        exponent_range=(float(budgets.min()), float(budgets.max())),
-        law=resolved.law.label,
-        source=resolved.label,
-        cost=model.formula,
-        method="numeric",
-        prob=0.95,
+        flops=budgets, n_params=un[0], n_tokens=ud[0], predicted_loss=uv[0], exponent_a=float("nan"),
+        exponent_b=float("nan"), exponent_range=(float(budgets.min()), float(budgets.max())),
+        law=resolved.law.label, source=resolved.label, cost=model.formula, method="numeric", prob=0.95,
     )
     return DataConstrainedAllocation(
-        flops=budgets,
-        unique_tokens=pool,
-        n_params=n[0],
-        n_tokens=d[0],
-        predicted_loss=value[0],
-        unconstrained=unconstrained,
-        law=resolved.law.label,
-        source=resolved.label,
+        flops=budgets, unique_tokens=pool, n_params=n[0], n_tokens=d[0], predicted_loss=value[0],
+        unconstrained=unconstrained, law=resolved.law.label, source=resolved.label,
     )
 
 
@@ -396,8 +341,7 @@ def overtrain_penalty(
         raise ArgumentError(
             f"`multiplier` of {function} must be a positive factor on the optimal tokens per parameter, "
             f"e.g. 10. Got {multiplier!r} instead.",
-            argument="multiplier",
-            function=function,
+            argument="multiplier", function=function,
         )
     resolved = resolve(function, result, law, preset, params)
     model = cost_model()
@@ -406,8 +350,7 @@ def overtrain_penalty(
     if not ok[0].all():
         raise ArgumentError(
             f"`flops` of {function}: {resolved.law.label!r} has no interior optimum there.",
-            argument="flops",
-            function=function,
+            argument="flops", function=function,
         )
     ratio = d_opt / n_opt * multiplier
     n = model.n_params_at(budgets, ratio)
@@ -417,15 +360,7 @@ def overtrain_penalty(
     if with_draws:
         intervals["loss_increase"] = _quantiles(np.where(ok[1:], (value - l_opt)[1:], np.nan), prob)
     return OvertrainPenalty(
-        flops=budgets,
-        multiplier=float(multiplier),
-        optimal_ratio=(d_opt / n_opt)[0],
-        n_params=n[0],
-        n_tokens=d[0],
-        loss=value[0],
-        optimal_loss=l_opt[0],
-        law=resolved.law.label,
-        source=resolved.label,
-        prob=prob,
-        intervals=intervals,
+        flops=budgets, multiplier=float(multiplier), optimal_ratio=(d_opt / n_opt)[0], n_params=n[0],
+        n_tokens=d[0], loss=value[0], optimal_loss=l_opt[0], law=resolved.law.label,
+        source=resolved.label, prob=prob, intervals=intervals,
     )

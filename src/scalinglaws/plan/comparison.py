@@ -74,46 +74,26 @@ class Comparison:
         """Plain Python (infinite values as the strings "inf"/"-inf"), e.g. for ``json.dumps``."""
         lo, hi = self.multiplier_interval
         rows = [
-            {
-                "flops": float(c),
-                "loss_a": _num(a),
-                "loss_b": _num(b),
-                "multiplier": _num(m),
-                "multiplier_lower": _num(low),
-                "multiplier_upper": _num(high),
-            }
-            for c, a, b, m, low, high in zip(
-                self.flops, self.loss_a, self.loss_b, self.multiplier, lo, hi, strict=True
-            )
+            {"flops": float(c), "loss_a": _num(a), "loss_b": _num(b), "multiplier": _num(m),
+             "multiplier_lower": _num(low), "multiplier_upper": _num(high)}
+            for c, a, b, m, low, high in zip(self.flops, self.loss_a, self.loss_b, self.multiplier, lo, hi, strict=True)
         ]
         return {
-            "a": self.label_a,
-            "b": self.label_b,
-            "scale": self.scale,
-            "prob": self.prob,
-            "method": self.method,
-            "scales": rows,
-            "leader": self.leader,
-            "crossover": _num(self.crossover),
+            "a": self.label_a, "b": self.label_b, "scale": self.scale, "prob": self.prob, "method": self.method,
+            "scales": rows, "leader": self.leader, "crossover": _num(self.crossover),
             "crossover_interval": [_num(x) for x in self.crossover_interval],
             "crossover_probability": self.crossover_probability,
             "crossover_range": list(self.crossover_range),
-            "target": self.target,
-            "probability_a_better": self.probability_a_better,
+            "target": self.target, "probability_a_better": self.probability_a_better,
         }
 
     def summary(self) -> str:
         lo, hi = self.multiplier_interval
         pct = f"{self.prob:.0%}"
-        lines = [
-            f"A: {self.label_a}",
-            f"B: {self.label_b}",
-            f"compute multiplier (B's {self.scale} to match A's loss, / A's), {pct} intervals, {self.method}:",
-        ]
-        lines += [
-            f"  {c:.3g}: {m:.3g}  [{low:.3g}, {high:.3g}]"
-            for c, m, low, high in zip(self.flops, self.multiplier, lo, hi, strict=True)
-        ]
+        lines = [f"A: {self.label_a}", f"B: {self.label_b}",
+                 f"compute multiplier (B's {self.scale} to match A's loss, / A's), {pct} intervals, {self.method}:"]
+        lines += [f"  {c:.3g}: {m:.3g}  [{low:.3g}, {high:.3g}]" for c, m, low, high in
+                  zip(self.flops, self.multiplier, lo, hi, strict=True)]
         a, b = self.crossover_interval
         where = "over the whole range" if self.crossover == 0 else f"beyond {self.crossover:.3g}"
         lines.append(
@@ -146,14 +126,11 @@ def _axis(result: FitResult) -> str:
     raise ArgumentError(
         f"fits passed to compare must have inputs N and D (or C and M), or a single input such as compute. "
         f"Got law {result.law.label!r} with inputs {list(result.law.inputs)}.",
-        argument="fit_a",
-        function="compare",
+        argument="fit_a", function="compare",
     )
 
 
-def _frontier(
-    result: FitResult, draws: np.ndarray, grid: np.ndarray, cost: CostModel
-) -> np.ndarray:
+def _frontier(result: FitResult, draws: np.ndarray, grid: np.ndarray, cost: CostModel) -> np.ndarray:
     """Log of the frontier on ``grid`` for the estimate (row 0) and each draw, shape ``(1 + B, G)``."""
     law = result.law
     point = {n: float(result.params[n]) for n in law.param_names}
@@ -162,12 +139,8 @@ def _frontier(
         _, _, value, _, _ = optimum(resolved, grid, cost, None, with_draws=True, function="compare")
     else:
         rows = np.vstack([[point[n] for n in law.param_names], _law_draws(result, draws)])
-        value = evaluate(
-            law.compiled.value,
-            grid[None, :],
-            *(rows[:, j, None] for j in range(rows.shape[1])),
-            shape=(rows.shape[0], grid.size),
-        )
+        value = evaluate(law.compiled.value, grid[None, :], *(rows[:, j, None] for j in range(rows.shape[1])),
+                         shape=(rows.shape[0], grid.size))
     with np.errstate(all="ignore"):
         log = np.where(value > 0, np.log(value), np.nan)
     # Widen each draw's deviation from the fit's frontier by the fit's small-sample factor.
@@ -178,9 +151,7 @@ def _match(log_b: np.ndarray, log_grid: np.ndarray, target: np.ndarray) -> np.nd
     """Log compute at which each row of B's (decreasing) frontier reaches ``target`` (rows x scales)."""
     out = np.empty(target.shape)
     for i in range(log_b.shape[0]):
-        curve = np.minimum.accumulate(
-            np.where(np.isfinite(log_b[i]), log_b[i], np.inf)
-        )  # frontier: non-increasing
+        curve = np.minimum.accumulate(np.where(np.isfinite(log_b[i]), log_b[i], np.inf))  # frontier: non-increasing
         ok = np.isfinite(curve)
         if not ok.any():
             out[i] = np.nan
@@ -268,40 +239,25 @@ def compare(
         v.check(function, "target", target, v.positive())
     for fit in (fit_a, fit_b):
         if fit.groups is not None:
-            raise ArgumentError(
-                "fits passed to compare must be ungrouped; compare one group's fit at a time.",
-                argument="fit_a",
-                function=function,
-            )
+            raise ArgumentError("fits passed to compare must be ungrouped; compare one group's fit at a time.",
+                                argument="fit_a", function=function)
     axes = {_axis(fit_a), _axis(fit_b)}
     if len(axes) == 2 and axes != {"nd", "flops"}:
         raise ArgumentError(
             f"fits passed to compare must share their scale: laws in N and D compare with each other or with a "
             f"single-input law of the 'flops' column; got scales {sorted(axes)}.",
-            argument="fit_b",
-            function=function,
+            argument="fit_b", function=function,
         )
     scale = "compute" if "nd" in axes or axes == {"flops"} else next(iter(axes))
     model = cost_model(cost)
     points = [*scales.tolist(), *([target] if target is not None else [])]
-    lo, hi = (
-        crossover_range if crossover_range is not None else (min(points) / 10, max(points) * 10)
-    )
+    lo, hi = crossover_range if crossover_range is not None else (min(points) / 10, max(points) * 10)
     if not (0 < lo < hi and math.isfinite(hi)):
-        raise v.argument_error(
-            function, "crossover_range", crossover_range, "(lo, hi) with 0 < lo < hi"
-        )
-    names = (
-        labels if labels is not None else (f"fit of {fit_a.law.label}", f"fit of {fit_b.law.label}")
-    )
-    draws_a, draws_b, method = joint_draws(
-        fit_a, fit_b, pairing, seed, function, ("fit_a", "fit_b")
-    )
-    log_grid = np.linspace(
-        math.log(min(lo, scales.min())) - _SPAN * math.log(10),
-        math.log(max(hi, scales.max())) + _SPAN * math.log(10),
-        _GRID,
-    )
+        raise v.argument_error(function, "crossover_range", crossover_range, "(lo, hi) with 0 < lo < hi")
+    names = labels if labels is not None else (f"fit of {fit_a.law.label}", f"fit of {fit_b.law.label}")
+    draws_a, draws_b, method = joint_draws(fit_a, fit_b, pairing, seed, function, ("fit_a", "fit_b"))
+    log_grid = np.linspace(math.log(min(lo, scales.min())) - _SPAN * math.log(10),
+                           math.log(max(hi, scales.max())) + _SPAN * math.log(10), _GRID)
     grid = np.exp(log_grid)
     fa = _frontier(fit_a, draws_a, grid, model)
     fb = _frontier(fit_b, draws_b, grid, model)
@@ -324,21 +280,12 @@ def compare(
         m_lo, m_hi = np.nanquantile(multiplier[1:], q, axis=0, method="inverted_cdf")
         c_lo, c_hi = np.quantile(cross[1:], q, method="inverted_cdf")
     return Comparison(
-        flops=scales,
-        loss_a=np.exp(at_scales[0]),
+        flops=scales, loss_a=np.exp(at_scales[0]),
         loss_b=np.exp(np.interp(np.log(scales), log_grid, fb[0])),
-        multiplier=multiplier[0],
-        multiplier_interval=(m_lo, m_hi),
-        leader="A" if leader_sign > 0 else "B",
-        crossover=float(cross[0]),
+        multiplier=multiplier[0], multiplier_interval=(m_lo, m_hi),
+        leader="A" if leader_sign > 0 else "B", crossover=float(cross[0]),
         crossover_interval=(float(c_lo), float(c_hi)),
-        crossover_probability=float(np.mean(np.isfinite(cross[1:]))),
-        crossover_range=(float(lo), float(hi)),
-        target=None if target is None else float(target),
-        probability_a_better=probability,
-        prob=prob,
-        method=method,
-        label_a=names[0],
-        label_b=names[1],
-        scale=scale,
+        crossover_probability=float(np.mean(np.isfinite(cross[1:]))), crossover_range=(float(lo), float(hi)),
+        target=None if target is None else float(target), probability_a_better=probability, prob=prob,
+        method=method, label_a=names[0], label_b=names[1], scale=scale,
     )

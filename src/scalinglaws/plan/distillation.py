@@ -85,15 +85,8 @@ class DistillationPlan:
 
     def to_dict(self) -> dict[str, Any]:
         keys = (
-            "teacher_n_params",
-            "teacher_tokens",
-            "student_tokens",
-            "teacher_loss",
-            "student_loss",
-            "supervised_loss",
-            "advantage",
-            "flops_teacher_pretraining",
-            "flops_teacher_logits",
+            "teacher_n_params", "teacher_tokens", "student_tokens", "teacher_loss", "student_loss",
+            "supervised_loss", "advantage", "flops_teacher_pretraining", "flops_teacher_logits",
             "flops_student",
         )
         budgets = []
@@ -105,31 +98,21 @@ class DistillationPlan:
                 row["prob_distillation_better"] = float(self.prob_distillation_better[i])
             budgets.append(row)
         return {
-            "student_n_params": self.student_n_params,
-            "scenario": self.scenario,
-            "source": self.source,
-            "prob": self.prob if self.intervals else None,
-            "n_draws": self.n_draws,
-            "budgets": budgets,
+            "student_n_params": self.student_n_params, "scenario": self.scenario, "source": self.source,
+            "prob": self.prob if self.intervals else None, "n_draws": self.n_draws, "budgets": budgets,
         }
 
 
 def _source(
     function: str, result: FitResult | None, law: str, preset: str, inputs: tuple[str, ...]
 ) -> Resolved:
-    resolved = resolve(
-        function,
-        result,
-        None if result is not None else law,
-        None if result is not None else preset,
-        None,
-    )
+    resolved = resolve(function, result, None if result is not None else law,
+                       None if result is not None else preset, None)
     if set(resolved.law.inputs) != set(inputs):
         raise ArgumentError(
             f"`{'distillation' if 'L_T' in inputs else 'supervised'}` of {function} must be a fit of a law "
             f"with inputs {list(inputs)} (as {law!r}). Got {resolved.law.label!r} with inputs "
-            f"{list(resolved.law.inputs)}.",
-            argument="distillation" if "L_T" in inputs else "supervised",
+            f"{list(resolved.law.inputs)}.", argument="distillation" if "L_T" in inputs else "supervised",
             function=function,
         )
     return resolved
@@ -194,28 +177,17 @@ def allocate_distillation(
     if scenario not in SCENARIOS:
         raise ArgumentError(
             f"`scenario` of {function} must be one of {sorted(SCENARIOS)}. Got {scenario!r} instead.",
-            argument="scenario",
-            function=function,
-            rule=f"one of {sorted(SCENARIOS)}",
-            value=scenario,
+            argument="scenario", function=function, rule=f"one of {sorted(SCENARIOS)}", value=scenario,
         )
     n_s = float(student_n_params)
     if not (np.isfinite(n_s) and n_s > 0):
         raise ArgumentError(
             f"`student_n_params` of {function} must be a positive number of parameters. Got "
-            f"{student_n_params!r} instead.",
-            argument="student_n_params",
-            function=function,
-            rule="a positive number of parameters",
-            value=student_n_params,
+            f"{student_n_params!r} instead.", argument="student_n_params", function=function,
+            rule="a positive number of parameters", value=student_n_params,
         )
-    student_law = _source(
-        function,
-        distillation,
-        "busbridge_distillation",
-        "busbridge2025",
-        ("N", "D", "L_T", "L_sup"),
-    )
+    student_law = _source(function, distillation, "busbridge_distillation", "busbridge2025",
+                          ("N", "D", "L_T", "L_sup"))
     teacher_law = _source(function, supervised, "busbridge_supervised", "busbridge2025", ("N", "D"))
     dist, sup, n_draws = _paired(student_law, teacher_law)
     train, logits = as_cost_model(train_cost), as_cost_model(logit_cost)
@@ -231,9 +203,7 @@ def allocate_distillation(
         d_s = np.where(d_s > 0, d_s, np.nan)
         l_t = evaluate_batch(teacher_law.law, expand[1], {"N": n_t, "D": d_t})
         l_sup = evaluate_batch(teacher_law.law, expand[1], {"N": n_s, "D": d_s})
-        value = evaluate_batch(
-            student_law.law, expand[0], {"N": n_s, "D": d_s, "L_T": l_t, "L_sup": l_sup}
-        )
+        value = evaluate_batch(student_law.law, expand[0], {"N": n_s, "D": d_s, "L_T": l_t, "L_sup": l_sup})
         return value, d_s, l_t
 
     shape = (n_draws + 1, budgets.size)
@@ -255,35 +225,21 @@ def allocate_distillation(
         size = _ZOOM
     value, d_s, l_t = (a[..., 0] for a in student_loss(bn[..., None], bd[..., None]))
     n_t, d_t = np.exp(bn), np.exp(bd)
-    supervised_loss = evaluate_batch(
-        teacher_law.law, sup, {"N": n_s, "D": train.tokens(np.asarray(n_s), budgets)[None, :]}
-    )
+    supervised_loss = evaluate_batch(teacher_law.law, sup, {"N": n_s, "D": train.tokens(np.asarray(n_s), budgets)[None, :]})
     intervals: dict[str, Interval2] = {}
     better = None
     if n_draws:
-        for key, values in (
-            ("student_loss", value),
-            ("supervised_loss", supervised_loss),
-            ("advantage", supervised_loss - value),
-        ):
+        for key, values in (("student_loss", value), ("supervised_loss", supervised_loss),
+                            ("advantage", supervised_loss - value)):
             intervals[key] = _quantiles(values[1:], prob)
         better = np.mean(supervised_loss[1:] - value[1:] > 0, axis=0)
     return DistillationPlan(
-        flops=budgets,
-        student_n_params=n_s,
-        scenario=scenario,
-        teacher_n_params=n_t[0],
-        teacher_tokens=d_t[0],
-        student_tokens=d_s[0],
-        teacher_loss=l_t[0],
-        student_loss=value[0],
+        flops=budgets, student_n_params=n_s, scenario=scenario, teacher_n_params=n_t[0],
+        teacher_tokens=d_t[0], student_tokens=d_s[0], teacher_loss=l_t[0], student_loss=value[0],
         supervised_loss=supervised_loss[0],
         flops_teacher_pretraining=d_pre * train.flops(n_t[0], d_t[0]),
         flops_teacher_logits=d_logit * logits.flops(n_t[0], d_s[0]),
         flops_student=train.flops(n_s, d_s[0]),
-        source=f"{student_law.label}; {teacher_law.label}",
-        prob=prob,
-        intervals=intervals,
-        prob_distillation_better=better,
-        n_draws=n_draws,
+        source=f"{student_law.label}; {teacher_law.label}", prob=prob, intervals=intervals,
+        prob_distillation_better=better, n_draws=n_draws,
     )

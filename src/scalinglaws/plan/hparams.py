@@ -75,15 +75,10 @@ class HparamRecommendation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "n_params": self.n_params,
-            "n_tokens": self.n_tokens,
-            "flops": self.flops,
-            "learning_rate": self.learning_rate,
-            "batch_size_tokens": self.batch_size,
-            "lr_source": self.lr_source,
-            "batch_source": self.batch_source,
-            "lr_validity": self.lr_validity,
-            "batch_validity": self.batch_validity,
+            "n_params": self.n_params, "n_tokens": self.n_tokens, "flops": self.flops,
+            "learning_rate": self.learning_rate, "batch_size_tokens": self.batch_size,
+            "lr_source": self.lr_source, "batch_source": self.batch_source,
+            "lr_validity": self.lr_validity, "batch_validity": self.batch_validity,
             "outside": list(self.outside),
         }
 
@@ -165,34 +160,22 @@ def recommend_hparams(
     """
     for name, value in (("n_params", n_params), ("n_tokens", n_tokens)):
         if not (math.isfinite(value) and value > 0):
-            raise ArgumentError(
-                f"`{name}` of recommend_hparams must be positive. Got {value!r} instead."
-            )
-    compute = (
-        float(cost_model(DEFAULT_COST).flops(n_params, n_tokens)) if flops is None else float(flops)
-    )
+            raise ArgumentError(f"`{name}` of recommend_hparams must be positive. Got {value!r} instead.")
+    compute = float(cost_model(DEFAULT_COST).flops(n_params, n_tokens)) if flops is None else float(flops)
     values = {"N": float(n_params), "D": float(n_tokens), "C": compute}
     rate, lr_label, lr_note, lr_out = _evaluate(lr, lr_preset, values, "lr")
     size, batch_label, batch_note, batch_out = _evaluate(batch, batch_preset, values, "batch")
     outside = tuple(lr_out + batch_out)
     if outside:
         warnings.warn(
-            "recommended hyper-parameters extrapolate: "
-            + "; ".join(outside)
+            "recommended hyper-parameters extrapolate: " + "; ".join(outside)
             + ". Treat them as a starting point for a small sweep. Silence with "
             "warnings.simplefilter('ignore', scalinglaws.ExtrapolationWarning).",
             ExtrapolationWarning,
             stacklevel=2,
         )
     return HparamRecommendation(
-        n_params=float(n_params),
-        n_tokens=float(n_tokens),
-        flops=compute,
-        learning_rate=rate,
-        batch_size=size,
-        lr_source=lr_label,
-        batch_source=batch_label,
-        lr_validity=lr_note,
-        batch_validity=batch_note,
-        outside=outside,
+        n_params=float(n_params), n_tokens=float(n_tokens), flops=compute, learning_rate=rate,
+        batch_size=size, lr_source=lr_label, batch_source=batch_label, lr_validity=lr_note,
+        batch_validity=batch_note, outside=outside,
     )

@@ -45,14 +45,8 @@ from scalinglaws.plan._profiles import MIN_POINTS, Method, Profile, budget_minim
 from scalinglaws.plan.allocation import Allocation, _check_flops, _check_prob
 
 __all__ = [
-    "DEFAULT_TOLERANCE",
-    "FOUND_MIN_RUNS",
-    "FrontierComparison",
-    "IsoFlopResult",
-    "Profile",
-    "compare_frontiers",
-    "isoflop_grid",
-    "isoflop_profiles",
+    "DEFAULT_TOLERANCE", "FOUND_MIN_RUNS", "FrontierComparison", "IsoFlopResult", "Profile",
+    "compare_frontiers", "isoflop_grid", "isoflop_profiles",
 ]
 
 
@@ -86,31 +80,25 @@ def isoflop_grid(
     if n_sizes < 3:
         raise ArgumentError(
             f"`n_sizes` of {function} must be at least 3 to locate a minimum. Got {n_sizes!r} instead.",
-            argument="n_sizes",
-            function=function,
+            argument="n_sizes", function=function,
         )
     if not span > 1:
         raise ArgumentError(
             f"`span` of {function} must be a factor above 1, e.g. 16. Got {span!r} instead.",
-            argument="span",
-            function=function,
+            argument="span", function=function,
         )
     if not tokens_per_param > 0:
         raise ArgumentError(
             f"`tokens_per_param` of {function} must be positive. Got {tokens_per_param!r} instead.",
-            argument="tokens_per_param",
-            function=function,
+            argument="tokens_per_param", function=function,
         )
     if center is not None:
-        if center.flops.shape != budgets.shape or not np.allclose(
-            center.flops, budgets, rtol=1e-12
-        ):
+        if center.flops.shape != budgets.shape or not np.allclose(center.flops, budgets, rtol=1e-12):
             raise ArgumentError(
                 f"`center` of {function} must be an Allocation for the same budgets as `flops`. "
                 f"Got budgets {center.flops.tolist()} instead of {budgets.tolist()}.",
-                argument="center",
-                function=function,
-            )
+            argument="center", function=function,
+        )
         middle = center.n_params
     else:
         middle = cost_model(DEFAULT_COST).n_params_at(budgets, tokens_per_param)
@@ -118,9 +106,7 @@ def isoflop_grid(
     n = (middle[:, None] * factors[None, :]).ravel()
     c = np.repeat(budgets, n_sizes)
     d = cost_model(DEFAULT_COST).tokens(n, c)
-    return pl.DataFrame(
-        {"flops": c, "n_params": np.round(n), "n_tokens": np.round(d), "tokens_per_param": d / n}
-    )
+    return pl.DataFrame({"flops": c, "n_params": np.round(n), "n_tokens": np.round(d), "tokens_per_param": d / n})
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,9 +188,7 @@ def _as_columns(data: Any) -> dict[str, np.ndarray]:
     )
 
 
-def _frontier(
-    log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _frontier(log_c: np.ndarray, log_v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares slope and intercept of log_v on log_c per row, over entries where ``ok``."""
     w = ok.astype(float)
     n = w.sum(axis=-1)
@@ -212,30 +196,16 @@ def _frontier(
         mc = (w * log_c).sum(axis=-1) / n
         mv = (w * np.where(ok, log_v, 0.0)).sum(axis=-1) / n
         dc = log_c - mc[..., None]
-        slope = (w * dc * np.where(ok, log_v - mv[..., None], 0.0)).sum(axis=-1) / (w * dc**2).sum(
-            axis=-1
-        )
+        slope = (w * dc * np.where(ok, log_v - mv[..., None], 0.0)).sum(axis=-1) / (w * dc**2).sum(axis=-1)
     slope = np.where(n >= 2, slope, np.nan)
     return slope, mv - slope * mc
 
 
-_EMPTY = {
-    "n_opt": np.nan,
-    "n_opt_lower": np.nan,
-    "n_opt_upper": np.nan,
-    "d_opt": np.nan,
-    "loss_opt": np.nan,
-    "interior": False,
-}
+_EMPTY = {"n_opt": np.nan, "n_opt_lower": np.nan, "n_opt_upper": np.nan, "d_opt": np.nan, "loss_opt": np.nan,
+          "interior": False}
 _SCHEMA = {
-    "flops": pl.Float64,
-    "n_points": pl.Int64,
-    "n_opt": pl.Float64,
-    "n_opt_lower": pl.Float64,
-    "n_opt_upper": pl.Float64,
-    "d_opt": pl.Float64,
-    "loss_opt": pl.Float64,
-    "interior": pl.Boolean,
+    "flops": pl.Float64, "n_points": pl.Int64, "n_opt": pl.Float64, "n_opt_lower": pl.Float64,
+    "n_opt_upper": pl.Float64, "d_opt": pl.Float64, "loss_opt": pl.Float64, "interior": pl.Boolean,
 }
 
 
@@ -289,21 +259,18 @@ def isoflop_profiles(
     if method not in MIN_POINTS:
         raise ArgumentError(
             f"`method` of {function} must be one of {sorted(MIN_POINTS)}. Got {method!r} instead.",
-            argument="method",
-            function=function,
+            argument="method", function=function,
         )
     if n_boot < 0:
         raise ArgumentError(
             f"`n_boot` of {function} must be >= 0 (0: no intervals). Got {n_boot!r} instead.",
-            argument="n_boot",
-            function=function,
+            argument="n_boot", function=function,
         )
     if not (np.isfinite(tolerance) and 0 <= tolerance < 0.5):
         raise ArgumentError(
             f"`tolerance` of {function} must be a half-width in decades of compute in [0, 0.5), e.g. "
             f"0.03 (±7%). Got {tolerance!r} instead.",
-            argument="tolerance",
-            function=function,
+            argument="tolerance", function=function,
         )
     _check_prob(prob, function)
     columns = _as_columns(data)
@@ -317,9 +284,7 @@ def isoflop_profiles(
                 f"column {name!r} of the IsoFLOP data must be positive and finite; {bad.size} rows are "
                 f"not (rows {bad[:5].tolist()}, values {values[bad[:5]].tolist()}). Drop or fix them."
             )
-    levels, known, assignment, applied, bucketing = bucket(
-        c, budgets, tolerance, MIN_POINTS[method]
-    )
+    levels, known, assignment, applied, bucketing = bucket(c, budgets, tolerance, MIN_POINTS[method])
     model = cost_model(DEFAULT_COST)
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
@@ -332,11 +297,7 @@ def isoflop_profiles(
         if known is not None:
             budget = float(known[k])
         else:
-            budget = (
-                float(np.exp(np.mean(np.log(c[members]))))
-                if members.size
-                else float(10 ** levels[k])
-            )
+            budget = float(np.exp(np.mean(np.log(c[members])))) if members.size else float(10 ** levels[k])
         budget_values[k] = budget
         order = members[np.argsort(n[members], kind="stable")]
         x, ly = np.log(n[order]), np.log(y[order])
@@ -355,21 +316,13 @@ def isoflop_profiles(
             bx, _, bi = budget_minima(x, ly, resampled, method)
             draws_x[:, k] = np.where(bi, bx, np.nan)
             if np.isfinite(draws_x[:, k]).sum() >= 2:
-                lower, upper = np.exp(
-                    np.nanquantile(draws_x[:, k], [(1 - prob) / 2, (1 + prob) / 2])
-                )
+                lower, upper = np.exp(np.nanquantile(draws_x[:, k], [(1 - prob) / 2, (1 + prob) / 2]))
         n_opt = float(np.exp(xm[0]))
-        rows.append(
-            row
-            | {
-                "n_opt": n_opt,
-                "n_opt_lower": float(lower),
-                "n_opt_upper": float(upper),
-                "d_opt": float(model.tokens(np.array(n_opt), np.array(budget))),
-                "loss_opt": float(np.exp(ym[0])),
-                "interior": bool(interior[0]),
-            }
-        )
+        rows.append(row | {
+            "n_opt": n_opt, "n_opt_lower": float(lower), "n_opt_upper": float(upper),
+            "d_opt": float(model.tokens(np.array(n_opt), np.array(budget))), "loss_opt": float(np.exp(ym[0])),
+            "interior": bool(interior[0]),
+        })
     table = pl.DataFrame(rows, schema=_SCHEMA)
     ok = table["interior"].to_numpy() & np.isfinite(table["n_opt"].to_numpy())
     unassigned = int(np.sum(assignment < 0))
@@ -401,20 +354,9 @@ def isoflop_profiles(
         intervals["exponent_a"] = tuple(float(v) for v in np.nanquantile(ab, q))  # type: ignore[assignment]
         intervals["exponent_b"] = tuple(float(v) for v in np.nanquantile(bb, q))  # type: ignore[assignment]
     return IsoFlopResult(
-        method=method,
-        budgets=table,
-        exponent_a=float(a),
-        exponent_b=float(b),
-        coef_a=float(np.exp(ka)),
-        coef_b=float(np.exp(kb)),
-        prob=prob,
-        n_boot=n_boot,
-        intervals=intervals,
-        profiles=tuple(profiles),
-        levels=levels,
-        tolerance=applied,
-        bucketing=bucketing,
-        n_unassigned=unassigned,
+        method=method, budgets=table, exponent_a=float(a), exponent_b=float(b), coef_a=float(np.exp(ka)),
+        coef_b=float(np.exp(kb)), prob=prob, n_boot=n_boot, intervals=intervals, profiles=tuple(profiles),
+        levels=levels, tolerance=applied, bucketing=bucketing, n_unassigned=unassigned,
         columns=(flops, n_params, loss),
     )
 
@@ -447,23 +389,14 @@ def compare_frontiers(isoflop: IsoFlopResult, allocation: Allocation) -> Frontie
             "`allocation` of compare_frontiers must be computed at the IsoFLOP budgets, e.g. "
             "allocate(fit, flops=isoflop.budgets['flops']). Got budgets "
             f"{allocation.flops.tolist()} instead of {flops.tolist()}.",
-            argument="allocation",
-            function="compare_frontiers",
+            argument="allocation", function="compare_frontiers",
         )
     iso_n = isoflop.budgets["n_opt"].to_numpy()
-    table = pl.DataFrame(
-        {
-            "flops": flops,
-            "n_opt_isoflop": iso_n,
-            "n_opt_law": allocation.n_params,
-            "ratio": allocation.n_params / iso_n,
-            "interior": isoflop.budgets["interior"],
-        }
-    )
+    table = pl.DataFrame({
+        "flops": flops, "n_opt_isoflop": iso_n, "n_opt_law": allocation.n_params,
+        "ratio": allocation.n_params / iso_n, "interior": isoflop.budgets["interior"],
+    })
     return FrontierComparison(
-        table=table,
-        exponent_a_isoflop=isoflop.exponent_a,
-        exponent_a_law=allocation.exponent_a,
-        exponent_b_isoflop=isoflop.exponent_b,
-        exponent_b_law=allocation.exponent_b,
+        table=table, exponent_a_isoflop=isoflop.exponent_a, exponent_a_law=allocation.exponent_a,
+        exponent_b_isoflop=isoflop.exponent_b, exponent_b_law=allocation.exponent_b,
     )

@@ -43,20 +43,13 @@ class MixturePlan:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "domains": list(self.domains),
-            "proportions": self.proportions.tolist(),
-            "predicted_loss": self.predicted_loss,
-            "weights": self.weights.tolist(),
-            "bounds": self.bounds.tolist(),
-            "laws": list(self.laws),
-            "prob": self.prob if self.intervals else None,
-            "n_draws": self.n_draws,
+            "domains": list(self.domains), "proportions": self.proportions.tolist(),
+            "predicted_loss": self.predicted_loss, "weights": self.weights.tolist(),
+            "bounds": self.bounds.tolist(), "laws": list(self.laws),
+            "prob": self.prob if self.intervals else None, "n_draws": self.n_draws,
         }
         for key, (lo, hi) in self.intervals.items():
-            out[f"{key}_lower"], out[f"{key}_upper"] = (
-                np.asarray(lo).tolist(),
-                np.asarray(hi).tolist(),
-            )
+            out[f"{key}_lower"], out[f"{key}_upper"] = np.asarray(lo).tolist(), np.asarray(hi).tolist()
         return out
 
 
@@ -64,8 +57,7 @@ def _resolve_sources(function: str, sources: Sequence[Source]) -> list[Resolved]
     if not sources:
         raise ArgumentError(
             f"`sources` of {function} must give at least one validation domain's law. Got none.",
-            argument="sources",
-            function=function,
+            argument="sources", function=function,
         )
     resolved = []
     for i, source in enumerate(sources):
@@ -76,42 +68,31 @@ def _resolve_sources(function: str, sources: Sequence[Source]) -> list[Resolved]
         else:
             raise ArgumentError(
                 f"`sources` of {function}: entry {i} must be a FitResult or a (law, parameters) pair. Got "
-                f"{type(source).__name__} instead.",
-                argument="sources",
-                function=function,
+                f"{type(source).__name__} instead.", argument="sources", function=function,
             )
     inputs = resolved[0].law.inputs
     if not inputs or any(r.law.inputs != inputs for r in resolved):
         raise ArgumentError(
             f"`sources` of {function} must all be laws in the same mixture proportions (e.g. r1, r2 of "
             f"ye_mixing3). Got inputs {[list(r.law.inputs) for r in resolved]}.",
-            argument="sources",
-            function=function,
+            argument="sources", function=function,
         )
     return resolved
 
 
-def _bounds(
-    function: str, bounds: Sequence[tuple[float, float]] | None, n_domains: int
-) -> np.ndarray:
+def _bounds(function: str, bounds: Sequence[tuple[float, float]] | None, n_domains: int) -> np.ndarray:
     if bounds is None:
         return np.tile([0.0, 1.0], (n_domains, 1))
     array = np.asarray(bounds, dtype=float)
     if (
-        array.shape != (n_domains, 2)
-        or not np.all(np.isfinite(array))
-        or np.any(array[:, 0] < 0)
-        or np.any(array[:, 1] > 1)
-        or np.any(array[:, 0] > array[:, 1])
-        or array[:, 0].sum() > 1
-        or array[:, 1].sum() < 1
+        array.shape != (n_domains, 2) or not np.all(np.isfinite(array))
+        or np.any(array[:, 0] < 0) or np.any(array[:, 1] > 1) or np.any(array[:, 0] > array[:, 1])
+        or array[:, 0].sum() > 1 or array[:, 1].sum() < 1
     ):
         raise ArgumentError(
             f"`bounds` of {function} must be {n_domains} pairs (lower, upper) with 0 <= lower <= upper <= 1, "
             f"lowers summing to at most 1 and uppers to at least 1 (one per training domain, the last "
-            f"included). Got {bounds!r} instead.",
-            argument="bounds",
-            function=function,
+            f"included). Got {bounds!r} instead.", argument="bounds", function=function,
         )
     return array
 
@@ -157,13 +138,8 @@ def optimal_mixture(
 
     function = "optimal_mixture"
     if not 0 < prob < 1:
-        raise ArgumentError(
-            f"`prob` of {function} must be strictly between 0 and 1. Got {prob!r} instead.",
-            argument="prob",
-            function=function,
-            rule="strictly between 0 and 1",
-            value=prob,
-        )
+        raise ArgumentError(f"`prob` of {function} must be strictly between 0 and 1. Got {prob!r} instead.",
+                            argument="prob", function=function, rule="strictly between 0 and 1", value=prob)
     resolved = _resolve_sources(function, sources)
     inputs = resolved[0].law.inputs
     n_domains = len(inputs) + 1
@@ -171,16 +147,12 @@ def optimal_mixture(
     if w.shape != (len(resolved),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ArgumentError(
             f"`weights` of {function} must be {len(resolved)} non-negative numbers, not all zero (one per "
-            f"validation domain). Got {weights!r} instead.",
-            argument="weights",
-            function=function,
+            f"validation domain). Got {weights!r} instead.", argument="weights", function=function,
         )
     w = w / w.sum()
     box = _bounds(function, bounds, n_domains)
     with_draws = all(r.draws is not None for r in resolved)
-    n_rows = 1 + (
-        min(r.draws.shape[0] for r in resolved if r.draws is not None) if with_draws else 0
-    )
+    n_rows = 1 + (min(r.draws.shape[0] for r in resolved if r.draws is not None) if with_draws else 0)
     batches = [{k: v[:n_rows, 0] for k, v in r.batch(with_draws).items()} for r in resolved]
     rng = np.random.default_rng(seed)
     initial = [np.full(n_domains, 1.0 / n_domains), *rng.dirichlet(np.ones(n_domains), starts)]
@@ -191,29 +163,17 @@ def optimal_mixture(
 
         def objective(r: np.ndarray, params: list[dict[str, Any]] = params) -> float:
             point = {name: r[j] for j, name in enumerate(inputs)}
-            return float(
-                sum(
-                    wi * evaluate_batch(s.law, p, point)
-                    for wi, s, p in zip(w, resolved, params, strict=True)
-                )
-            )
+            return float(sum(wi * evaluate_batch(s.law, p, point) for wi, s, p in zip(w, resolved, params, strict=True)))
 
         best = None
         for start in initial:
             x0 = np.clip(start, box[:, 0], box[:, 1])
             fit = minimize(
-                objective,
-                x0,
-                method="SLSQP",
-                bounds=[tuple(b) for b in box],
+                objective, x0, method="SLSQP", bounds=[tuple(b) for b in box],
                 constraints=({"type": "eq", "fun": lambda r: float(np.sum(r) - 1.0)},),
                 options={"ftol": 1e-12, "maxiter": 500},
             )
-            feasible = (
-                abs(fit.x.sum() - 1) < 1e-6
-                and np.all(fit.x >= box[:, 0] - 1e-9)
-                and np.all(fit.x <= box[:, 1] + 1e-9)
-            )
+            feasible = abs(fit.x.sum() - 1) < 1e-6 and np.all(fit.x >= box[:, 0] - 1e-9) and np.all(fit.x <= box[:, 1] + 1e-9)
             if feasible and np.isfinite(fit.fun) and (best is None or fit.fun < best.fun):
                 best = fit
         if best is not None:
@@ -221,8 +181,7 @@ def optimal_mixture(
     if not np.isfinite(values[0]):
         raise ArgumentError(
             f"`bounds` of {function}: no feasible mixture with a finite loss was found within {box.tolist()}.",
-            argument="bounds",
-            function=function,
+            argument="bounds", function=function,
         )
     intervals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if n_rows > 1:
@@ -234,13 +193,6 @@ def optimal_mixture(
         intervals["predicted_loss"] = (np.asarray(lo_v), np.asarray(hi_v))
     names = (*(f"domain {j + 1}" for j in range(n_domains)),)
     return MixturePlan(
-        proportions=solutions[0],
-        predicted_loss=float(values[0]),
-        domains=names,
-        weights=w,
-        bounds=box,
-        laws=tuple(r.law.label for r in resolved),
-        prob=prob,
-        intervals=intervals,
-        n_draws=n_rows - 1,
+        proportions=solutions[0], predicted_loss=float(values[0]), domains=names, weights=w, bounds=box,
+        laws=tuple(r.law.label for r in resolved), prob=prob, intervals=intervals, n_draws=n_rows - 1,
     )

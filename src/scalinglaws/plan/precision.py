@@ -56,23 +56,15 @@ class PrecisionAllocation:
         budgets = []
         for i, c in enumerate(self.flops):
             row = {
-                "flops": float(c),
-                "n_params": float(self.n_params[i]),
-                "n_tokens": float(self.n_tokens[i]),
-                "precision": float(self.precision[i]),
-                "predicted_loss": float(self.predicted_loss[i]),
+                "flops": float(c), "n_params": float(self.n_params[i]), "n_tokens": float(self.n_tokens[i]),
+                "precision": float(self.precision[i]), "predicted_loss": float(self.predicted_loss[i]),
             }
             for key, (lo, hi) in self.intervals.items():
                 row[f"{key}_lower"], row[f"{key}_upper"] = float(lo[i]), float(hi[i])
             budgets.append(row)
         return {
-            "law": self.law,
-            "source": self.source,
-            "cost": self.cost,
-            "fixed": dict(self.fixed),
-            "prob": self.prob if self.intervals else None,
-            "n_draws": self.n_draws,
-            "budgets": budgets,
+            "law": self.law, "source": self.source, "cost": self.cost, "fixed": dict(self.fixed),
+            "prob": self.prob if self.intervals else None, "n_draws": self.n_draws, "budgets": budgets,
         }
 
 
@@ -82,10 +74,7 @@ def _check_positive(value: float | None, name: str, function: str, rule: str) ->
     if not (np.isfinite(value) and value > 0):
         raise ArgumentError(
             f"`{name}` of {function} must be {rule}. Got {value!r} instead.",
-            argument=name,
-            function=function,
-            rule=rule,
-            value=value,
+            argument=name, function=function, rule=rule, value=value,
         )
     return float(value)
 
@@ -140,33 +129,21 @@ def allocate_precision(
     _check_prob(prob, function)
     bits = _check_positive(precision, "precision", function, "a positive number of bits")
     size = _check_positive(n_params, "n_params", function, "a positive number of parameters")
-    reference = _check_positive(
-        reference_bits, "reference_bits", function, "a positive number of bits"
-    )
+    reference = _check_positive(reference_bits, "reference_bits", function, "a positive number of bits")
     assert reference is not None
     if bits is not None and size is not None:
         raise ArgumentError(
             f"`precision` and `n_params` of {function} cannot both be fixed: the budget then fixes D "
-            "and nothing is left to choose. Give one of them.",
-            argument="precision",
-            function=function,
+            "and nothing is left to choose. Give one of them.", argument="precision", function=function,
         )
-    resolved = resolve(
-        function,
-        result,
-        law,
-        preset,
-        params,
-        default_law="kumar_precision",
-        default_preset="kumar2024",
-    )
+    resolved = resolve(function, result, law, preset, params,
+                       default_law="kumar_precision", default_preset="kumar2024")
     wanted = {"N", "D", *precision_inputs}
     if not set(precision_inputs) or set(resolved.law.inputs) != wanted:
         raise ArgumentError(
             f"`law` of {function} must have inputs N, D and the precision inputs {list(precision_inputs)}. "
             f"Got {resolved.law.label!r} with inputs {list(resolved.law.inputs)}.",
-            argument="law",
-            function=function,
+            argument="law", function=function,
         )
     model = as_cost_model(cost)
     batch = resolved.batch(resolved.draws is not None)
@@ -206,33 +183,17 @@ def allocate_precision(
     intervals: dict[str, Interval2] = {}
     n_draws = rows - 1
     if n_draws:
-        for key, values_ in (
-            ("n_params", n),
-            ("n_tokens", d),
-            ("precision", p_opt),
-            ("predicted_loss", value),
-        ):
+        for key, values_ in (("n_params", n), ("n_tokens", d), ("precision", p_opt), ("predicted_loss", value)):
             intervals[key] = _quantiles(np.where(np.isfinite(value[1:]), values_[1:], np.nan), prob)
     fixed = {k: v for k, v in (("precision", bits), ("n_params", size)) if v is not None}
     return PrecisionAllocation(
-        flops=budgets,
-        n_params=n[0],
-        n_tokens=d[0],
-        precision=p_opt[0],
-        predicted_loss=value[0],
-        fixed=fixed,
-        cost=f"({model.formula})*P/{reference:g}",
-        law=resolved.law.label,
-        source=resolved.label,
-        prob=prob,
-        intervals=intervals,
-        n_draws=n_draws,
+        flops=budgets, n_params=n[0], n_tokens=d[0], precision=p_opt[0], predicted_loss=value[0],
+        fixed=fixed, cost=f"({model.formula})*P/{reference:g}", law=resolved.law.label,
+        source=resolved.label, prob=prob, intervals=intervals, n_draws=n_draws,
     )
 
 
-def _golden(
-    objective: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray
-) -> np.ndarray:
+def _golden(objective: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Elementwise golden-section minimum of ``objective`` on ``[a, b]``."""
     c, d = b - _GOLDEN * (b - a), a + _GOLDEN * (b - a)
     fc, fd = objective(c), objective(d)

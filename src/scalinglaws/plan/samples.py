@@ -71,8 +71,7 @@ class SampleAllocation:
             rows = []
             for j, n in enumerate(self.n_params):
                 row: dict[str, Any] = {
-                    "n_params": float(n),
-                    "samples": int(self.samples[i, j]),
+                    "n_params": float(n), "samples": int(self.samples[i, j]),
                     "coverage": float(self.coverage[i, j]),
                 }
                 if "coverage" in self.intervals:
@@ -81,22 +80,14 @@ class SampleAllocation:
                 if self.prob_best is not None:
                     row["prob_best"] = float(self.prob_best[i, j])
                 rows.append(row)
-            budgets.append(
-                {
-                    "flops": float(budget),
-                    "best_n_params": float(self.best_n_params[i]),
-                    "best_samples": int(self.best_samples[i]),
-                    "best_coverage": float(self.best_coverage[i]),
-                    "candidates": rows,
-                }
-            )
+            budgets.append({
+                "flops": float(budget), "best_n_params": float(self.best_n_params[i]),
+                "best_samples": int(self.best_samples[i]), "best_coverage": float(self.best_coverage[i]),
+                "candidates": rows,
+            })
         return {
-            "cost": self.cost,
-            "tokens_per_sample": self.tokens_per_sample,
-            "laws": list(self.laws),
-            "prob": self.prob if self.intervals else None,
-            "n_draws": self.n_draws,
-            "budgets": budgets,
+            "cost": self.cost, "tokens_per_sample": self.tokens_per_sample, "laws": list(self.laws),
+            "prob": self.prob if self.intervals else None, "n_draws": self.n_draws, "budgets": budgets,
         }
 
 
@@ -109,8 +100,7 @@ def _resolved_candidate(
         raise ArgumentError(
             f"`candidates` of {function}: the candidate of {key:g} parameters is a mapping of parameter "
             "values, which needs `law` (e.g. law='brown_coverage'). Pass law=, or fitted results.",
-            argument="law",
-            function=function,
+            argument="law", function=function,
         )
     else:
         resolved = resolve(function, None, law, None, value)
@@ -119,8 +109,7 @@ def _resolved_candidate(
             f"`candidates` of {function} must be coverage laws in the number of samples k alone, such as "
             f"'brown_coverage'. The candidate of {key:g} parameters has law {resolved.law.label!r} with "
             f"inputs {list(resolved.law.inputs)}.",
-            argument="candidates",
-            function=function,
+            argument="candidates", function=function,
         )
     return resolved
 
@@ -175,25 +164,19 @@ def allocate_samples(
     if not candidates:
         raise ArgumentError(
             f"`candidates` of {function} must map at least one model size to its coverage law. Got none.",
-            argument="candidates",
-            function=function,
+            argument="candidates", function=function,
         )
     sizes = np.array([float(k) for k in candidates])
     if not np.all(np.isfinite(sizes) & (sizes > 0)):
         raise ArgumentError(
             f"`candidates` of {function} must be keyed by positive finite model sizes (parameters). "
-            f"Got {sizes.tolist()} instead.",
-            argument="candidates",
-            function=function,
+            f"Got {sizes.tolist()} instead.", argument="candidates", function=function,
         )
     if not (np.isfinite(tokens_per_sample) and tokens_per_sample > 0):
         raise ArgumentError(
             f"`tokens_per_sample` of {function} must be a positive number of generated tokens. "
-            f"Got {tokens_per_sample!r} instead.",
-            argument="tokens_per_sample",
-            function=function,
-            rule="a positive number of tokens",
-            value=tokens_per_sample,
+            f"Got {tokens_per_sample!r} instead.", argument="tokens_per_sample", function=function,
+            rule="a positive number of tokens", value=tokens_per_sample,
         )
     model = as_cost_model(cost)
     resolved = [_resolved_candidate(function, float(k), v, law) for k, v in candidates.items()]
@@ -204,13 +187,10 @@ def allocate_samples(
         raise ArgumentError(
             f"`flops` of {function}: no candidate can afford one sample of {tokens_per_sample:g} tokens "
             f"at {poor} under cost {model.formula!r}. Raise the budget or add a smaller model.",
-            argument="flops",
-            function=function,
+            argument="flops", function=function,
         )
     with_draws = all(r.draws is not None for r in resolved)
-    n_rows = 1 + (
-        min(r.draws.shape[0] for r in resolved if r.draws is not None) if with_draws else 0
-    )
+    n_rows = 1 + (min(r.draws.shape[0] for r in resolved if r.draws is not None) if with_draws else 0)
     values = np.full((n_rows, budgets.size, sizes.size), np.nan)
     for j, source in enumerate(resolved):
         params = {k: v[:n_rows] for k, v in source.batch(with_draws).items()}
@@ -225,16 +205,8 @@ def allocate_samples(
         winners = np.argmax(np.where(np.isfinite(values[1:]), values[1:], -np.inf), axis=2)
         prob_best = np.stack([(winners == j).mean(axis=0) for j in range(sizes.size)], axis=1)
     return SampleAllocation(
-        flops=budgets,
-        n_params=sizes,
-        samples=samples.astype(int),
-        coverage=point,
-        best=best,
-        tokens_per_sample=float(tokens_per_sample),
-        cost=model.formula,
-        laws=tuple(r.law.label for r in resolved),
-        prob=prob,
-        intervals=intervals,
-        prob_best=prob_best,
+        flops=budgets, n_params=sizes, samples=samples.astype(int), coverage=point, best=best,
+        tokens_per_sample=float(tokens_per_sample), cost=model.formula,
+        laws=tuple(r.law.label for r in resolved), prob=prob, intervals=intervals, prob_best=prob_best,
         n_draws=n_rows - 1,
     )

@@ -58,9 +58,7 @@ def model_shape(n_params: float, *, aspect_ratio: float = 128.0, head_dim: int =
     for n_layers in {max(1, math.floor(layers)), max(1, math.ceil(layers))}:
         d = max(head_dim, round(math.sqrt(n_params / (12.0 * n_layers)) / head_dim) * head_dim)
         shape = ModelShape(n_layers, int(d), int(d // head_dim), 12.0 * n_layers * d * d)
-        if best is None or abs(math.log(shape.n_params / n_params)) < abs(
-            math.log(best.n_params / n_params)
-        ):
+        if best is None or abs(math.log(shape.n_params / n_params)) < abs(math.log(best.n_params / n_params)):
             best = shape
     assert best is not None
     return best
@@ -98,25 +96,13 @@ class Suggestion:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "target": {
-                "n_params": self.target_n_params,
-                "n_tokens": self.target_n_tokens,
-                "flops": float(
-                    cost_model(DEFAULT_COST).flops(self.target_n_params, self.target_n_tokens)
-                ),
-                "loss": self.target_loss,
-            },
-            "se_log_loss_before": self.se_before,
-            "se_log_loss_after": self.se_after,
-            "interval_before": list(self.interval(False)),
-            "interval_after": list(self.interval(True)),
-            "prob": self.prob,
-            "budget": self.budget,
-            "spent": self.spent,
-            "noise": self.noise,
-            "method": self.method,
-            "notes": list(self.notes),
-            "runs": self.runs.to_dicts(),
+            "target": {"n_params": self.target_n_params, "n_tokens": self.target_n_tokens,
+                       "flops": float(cost_model(DEFAULT_COST).flops(self.target_n_params, self.target_n_tokens)),
+                       "loss": self.target_loss},
+            "se_log_loss_before": self.se_before, "se_log_loss_after": self.se_after,
+            "interval_before": list(self.interval(False)), "interval_after": list(self.interval(True)),
+            "prob": self.prob, "budget": self.budget, "spent": self.spent, "noise": self.noise,
+            "method": self.method, "notes": list(self.notes), "runs": self.runs.to_dicts(),
         }
 
 
@@ -126,8 +112,7 @@ def _inputs(law_inputs: tuple[str, ...], n: np.ndarray, d: np.ndarray) -> list[n
     if missing:
         raise ArgumentError(
             f"`result` of suggest_runs must be a law in N and D (or C and M). Its inputs include {missing}.",
-            argument="result",
-            function="suggest_runs",
+            argument="result", function="suggest_runs",
         )
     return [derived[name] for name in law_inputs]
 
@@ -139,11 +124,7 @@ def _log_gradient(result: FitResult, n: np.ndarray, d: np.ndarray) -> np.ndarray
     with np.errstate(all="ignore"):
         value = np.broadcast_to(np.asarray(law.compiled.value(*args), dtype=float), n.shape)
         grads = np.stack(
-            [
-                np.broadcast_to(np.asarray(g(*args), dtype=float), n.shape)
-                for g in law.compiled.gradient
-            ],
-            axis=1,
+            [np.broadcast_to(np.asarray(g(*args), dtype=float), n.shape) for g in law.compiled.gradient], axis=1
         )
     return grads / value[:, None] if result.config.space == "log" else grads
 
@@ -198,8 +179,7 @@ def suggest_runs(
     if not (math.isfinite(budget) and budget > 0):
         raise ArgumentError(
             f"`budget` of {function} must be a positive number of FLOPs. Got {budget!r} instead.",
-            argument="budget",
-            function=function,
+            argument="budget", function=function,
         )
     if (target_flops is None) == (target is None):
         raise ArgumentError(
@@ -210,16 +190,14 @@ def suggest_runs(
     if result.groups is not None:
         raise ArgumentError(
             f"`result` of {function} must be an ungrouped fit. Got a fit grouped by {result.config.group!r}.",
-            argument="result",
-            function=function,
+            argument="result", function=function,
         )
     notes: list[str] = []
     if target is not None:
         if set(target) != {"N", "D"} or not all(v > 0 for v in target.values()):
             raise ArgumentError(
                 f"`target` of {function} must be {{'N': n_params, 'D': n_tokens}} with positive values. Got {target!r} instead.",
-                argument="target",
-                function=function,
+                argument="target", function=function,
             )
         tn, td = float(target["N"]), float(target["D"])
     else:
@@ -244,13 +222,10 @@ def suggest_runs(
     if not noise > 0:
         raise ArgumentError(
             f"`noise` of {function} must be positive. Got {noise!r} instead.",
-            argument="noise",
-            function=function,
+            argument="noise", function=function,
         )
-    lo_n, hi_n = (
-        n_params_range
-        if n_params_range is not None
-        else (result.input_ranges.get("N", (tn / 1e3, tn))[0], tn)
+    lo_n, hi_n = n_params_range if n_params_range is not None else (
+        result.input_ranges.get("N", (tn / 1e3, tn))[0], tn
     )
     if not (0 < lo_n <= hi_n) or not (0 < tokens_per_param[0] <= tokens_per_param[1]):
         raise ArgumentError(
@@ -283,25 +258,14 @@ def suggest_runs(
         remaining -= cost[best]
         if not replicates:
             usable[best] = False
-        picked.append(
-            {
-                "n_params": float(cn[best]),
-                "n_tokens": float(cd[best]),
-                "flops": float(cost[best]),
-                "se_after": math.sqrt(max(float(g @ cov @ g), 0.0)),
-            }
-        )
+        picked.append({
+            "n_params": float(cn[best]), "n_tokens": float(cd[best]), "flops": float(cost[best]),
+            "se_after": math.sqrt(max(float(g @ cov @ g), 0.0)),
+        })
     if not picked:
         notes.append("no candidate run fits the budget or helps; raise `budget` or widen the grid")
-    runs = pl.DataFrame(
-        picked,
-        schema={
-            "n_params": pl.Float64,
-            "n_tokens": pl.Float64,
-            "flops": pl.Float64,
-            "se_after": pl.Float64,
-        },
-    )
+    runs = pl.DataFrame(picked, schema={"n_params": pl.Float64, "n_tokens": pl.Float64, "flops": pl.Float64,
+                                        "se_after": pl.Float64})
     if shapes:
         found = [model_shape(n) for n in runs["n_params"].to_list()]
         runs = runs.with_columns(
@@ -309,29 +273,11 @@ def suggest_runs(
             pl.Series("d_model", [s.d_model for s in found], dtype=pl.Int64),
             pl.Series("n_heads", [s.n_heads for s in found], dtype=pl.Int64),
         )
-    target_loss = float(
-        result.law.predict(
-            result.params,
-            dict(
-                zip(
-                    result.law.inputs,
-                    _inputs(result.law.inputs, np.array([tn]), np.array([td])),
-                    strict=True,
-                )
-            ),
-        )[0]
-    )
+    target_loss = float(result.law.predict(result.params, dict(zip(
+        result.law.inputs, _inputs(result.law.inputs, np.array([tn]), np.array([td])), strict=True)))[0])
     return Suggestion(
-        runs=runs,
-        target_n_params=tn,
-        target_n_tokens=td,
-        target_loss=target_loss,
-        se_before=math.sqrt(max(variance0, 0.0)),
-        se_after=math.sqrt(max(float(g @ cov @ g), 0.0)),
-        budget=float(budget),
-        spent=float(budget) - remaining,
-        noise=float(noise),
-        method=method,
-        prob=prob,
-        notes=tuple(notes),
+        runs=runs, target_n_params=tn, target_n_tokens=td, target_loss=target_loss,
+        se_before=math.sqrt(max(variance0, 0.0)), se_after=math.sqrt(max(float(g @ cov @ g), 0.0)),
+        budget=float(budget), spent=float(budget) - remaining, noise=float(noise), method=method,
+        prob=prob, notes=tuple(notes),
     )

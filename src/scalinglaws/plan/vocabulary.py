@@ -27,19 +27,8 @@ from scalinglaws.plan._source import evaluate_batch, minimise_log, resolve
 from scalinglaws.plan.allocation import Interval2, _check_flops, _check_prob, _quantiles
 
 WIDTHS: tuple[tuple[float, float], ...] = (
-    (5e7, 512),
-    (2e8, 768),
-    (5e8, 1024),
-    (1e9, 1536),
-    (2e9, 2048),
-    (5e9, 3200),
-    (1e10, 4096),
-    (2e10, 5120),
-    (5e10, 6048),
-    (1e11, 8192),
-    (2e11, 12288),
-    (5e11, 16384),
-    (1e12, 20480),
+    (5e7, 512), (2e8, 768), (5e8, 1024), (1e9, 1536), (2e9, 2048), (5e9, 3200), (1e10, 4096),
+    (2e10, 5120), (5e10, 6048), (1e11, 8192), (2e11, 12288), (5e11, 16384), (1e12, 20480),
 )
 """(largest N_nv, embedding width d) of the model family Tao et al. use to predict V* (``Nnv_to_d`` in
 their ``utils.py``); above 1e12 non-vocabulary parameters the width is 24576."""
@@ -80,22 +69,16 @@ class VocabularyPlan:
         budgets = []
         for i, c in enumerate(self.flops):
             row = {
-                "flops": float(c),
-                "vocab_size": float(self.vocab_size[i]),
-                "vocab_params": float(self.vocab_params[i]),
-                "n_tokens": float(self.n_tokens[i]),
+                "flops": float(c), "vocab_size": float(self.vocab_size[i]),
+                "vocab_params": float(self.vocab_params[i]), "n_tokens": float(self.n_tokens[i]),
                 "predicted_loss": float(self.predicted_loss[i]),
             }
             for key, (lo, hi) in self.intervals.items():
                 row[f"{key}_lower"], row[f"{key}_upper"] = float(lo[i]), float(hi[i])
             budgets.append(row)
         return {
-            "n_params": self.n_params,
-            "embed_dim": self.embed_dim,
-            "source": self.source,
-            "prob": self.prob if self.intervals else None,
-            "n_draws": self.n_draws,
-            "budgets": budgets,
+            "n_params": self.n_params, "embed_dim": self.embed_dim, "source": self.source,
+            "prob": self.prob if self.intervals else None, "n_draws": self.n_draws, "budgets": budgets,
         }
 
 
@@ -144,25 +127,14 @@ def optimal_vocabulary(
         if given is not None and not (np.isfinite(given) and given > 0):
             raise ArgumentError(
                 f"`{name}` of {function} must be a positive number. Got {given!r} instead.",
-                argument=name,
-                function=function,
-                rule="a positive number",
-                value=given,
+                argument=name, function=function, rule="a positive number", value=given,
             )
-    resolved = resolve(
-        function,
-        result,
-        law,
-        preset,
-        params,
-        default_law="tao_vocab_loss",
-        default_preset="tao2024",
-    )
+    resolved = resolve(function, result, law, preset, params,
+                       default_law="tao_vocab_loss", default_preset="tao2024")
     if set(resolved.law.inputs) != {"N_nv", "N_v", "D_b"}:
         raise ArgumentError(
             f"`law` of {function} must have inputs N_nv, N_v and D_b (as 'tao_vocab_loss'). Got "
-            f"{resolved.law.label!r} with inputs {list(resolved.law.inputs)}.",
-            argument="law",
+            f"{resolved.law.label!r} with inputs {list(resolved.law.inputs)}.", argument="law",
             function=function,
         )
     n_nv = float(n_params)
@@ -179,15 +151,12 @@ def optimal_vocabulary(
         return evaluate_batch(resolved.law, params, inputs)
 
     lower = np.full((rows, budgets.size), _VOCAB_RANGE[0])
-    log_v, interior = minimise_log(
-        lambda x: loss(x, expanded, c), lower, lower * 0 + _VOCAB_RANGE[1]
-    )
+    log_v, interior = minimise_log(lambda x: loss(x, expanded, c), lower, lower * 0 + _VOCAB_RANGE[1])
     if not interior[0].all():
         raise ArgumentError(
             f"`flops` of {function}: law {resolved.law.label!r} has no interior optimal vocabulary at "
             f"{budgets[~interior[0]].tolist()} for {n_nv:g} non-vocabulary parameters (the loss keeps "
-            "falling towards 1K or 10M tokens). Check the fit or the budget.",
-            argument="flops",
+            "falling towards 1K or 10M tokens). Check the fit or the budget.", argument="flops",
             function=function,
         )
     vocab = np.exp(log_v)
@@ -199,14 +168,7 @@ def optimal_vocabulary(
         intervals["vocab_size"] = _quantiles(np.where(ok, vocab[1:], np.nan), prob)
         intervals["predicted_loss"] = _quantiles(np.where(ok, value[1:], np.nan), prob)
     return VocabularyPlan(
-        flops=budgets,
-        n_params=n_nv,
-        embed_dim=d,
-        vocab_size=vocab[0],
-        n_tokens=tokens[0],
-        predicted_loss=value[0],
-        source=resolved.label,
-        prob=prob,
-        intervals=intervals,
+        flops=budgets, n_params=n_nv, embed_dim=d, vocab_size=vocab[0], n_tokens=tokens[0],
+        predicted_loss=value[0], source=resolved.label, prob=prob, intervals=intervals,
         n_draws=rows - 1,
     )

@@ -124,48 +124,29 @@ def residual_trend(result: FitResult, data: Any, name: str) -> Trend | None:
     p_value = float(stats.f.sf(statistic, *df))
     trend = design @ coefs
     return Trend(
-        input=name,
-        column=column_of(result, name),
-        statistic=float(statistic),
-        df=df,
-        p_value=p_value,
-        span=float(trend.max() - trend.min()),
-        n_used=int(r.size),
-        n_dropped=dropped,
-        curve=(float(coefs[0]), float(coefs[1]), float(coefs[2]), mean, sd),
+        input=name, column=column_of(result, name), statistic=float(statistic), df=df,
+        p_value=p_value, span=float(trend.max() - trend.min()), n_used=int(r.size),
+        n_dropped=dropped, curve=(float(coefs[0]), float(coefs[1]), float(coefs[2]), mean, sd),
     )
 
 
 def lack_of_fit(result: FitResult, data: Any, alpha: float = TREND_ALPHA) -> list[Finding]:
     """A finding per input whose residual trend is significant at ``alpha`` / (inputs tested)."""
-    trends = [
-        t for n in result.law.point_inputs if (t := residual_trend(result, data, n)) is not None
-    ]
+    trends = [t for n in result.law.point_inputs if (t := residual_trend(result, data, n)) is not None]
     out = []
     space = "log ratio" if result.config.space == "log" else "residual"
     for t in trends:
         if t.p_value < alpha / len(trends):
-            size = (
-                f"{t.span:.1%} of the target" if result.config.space == "log" else f"{t.span:.3g}"
-            )
+            size = f"{t.span:.1%} of the target" if result.config.space == "log" else f"{t.span:.3g}"
             name = t.column if t.column == t.input else f"{t.column} ({t.input})"
-            out.append(
-                Finding(
-                    "lack of fit",
-                    (
-                        f"the residuals trend with {name}: a quadratic in log {t.column} "
-                        f"explains them with F = {t.statistic:.1f} on {t.df[0]} and {t.df[1]} degrees of "
-                        f"freedom (p = {t.p_value:.1e}); the trend spans {size} ({space}) across the runs. "
-                        f"The law misses structure along {t.input}: check the residual figure, and trust "
-                        f"extrapolation in {t.input} less."
-                        + (
-                            f" ({t.n_dropped} outlying residuals left out of the test.)"
-                            if t.n_dropped
-                            else ""
-                        )
-                    ),
-                )
-            )
+            out.append(Finding("lack of fit", (
+                f"the residuals trend with {name}: a quadratic in log {t.column} "
+                f"explains them with F = {t.statistic:.1f} on {t.df[0]} and {t.df[1]} degrees of "
+                f"freedom (p = {t.p_value:.1e}); the trend spans {size} ({space}) across the runs. "
+                f"The law misses structure along {t.input}: check the residual figure, and trust "
+                f"extrapolation in {t.input} less."
+                + (f" ({t.n_dropped} outlying residuals left out of the test.)" if t.n_dropped else "")
+            )))
     return out
 
 
@@ -182,15 +163,12 @@ def under_coverage(backtest: BacktestResult, alpha: float = COVERAGE_ALPHA) -> F
     tail = float(stats.binom.cdf(k, n, backtest.prob))
     if tail >= alpha:
         return None
-    return Finding(
-        "under-coverage",
-        (
-            f"the backtest's {backtest.prob:.0%} intervals covered {k / n:.0%} ({k} of {n}) of the held-out "
-            f"runs: so few would be covered with probability {tail:.1e} if the intervals were right. They "
-            "are too narrow for extrapolation: widen them (more bootstrap draws, prediction intervals) or "
-            "trust the law's intervals beyond the data less."
-        ),
-    )
+    return Finding("under-coverage", (
+        f"the backtest's {backtest.prob:.0%} intervals covered {k / n:.0%} ({k} of {n}) of the held-out "
+        f"runs: so few would be covered with probability {tail:.1e} if the intervals were right. They "
+        "are too narrow for extrapolation: widen them (more bootstrap draws, prediction intervals) or "
+        "trust the law's intervals beyond the data less."
+    ))
 
 
 def extrapolation_finding(result: FitResult, target: Mapping[str, Any]) -> Finding | None:
@@ -216,10 +194,7 @@ def extrapolation_finding(result: FitResult, target: Mapping[str, Any]) -> Findi
             worst = max(worst, beyond)
     if not parts:
         return None
-    return Finding(
-        "extrapolation",
-        (
-            f"the target lies beyond the fitted range: {'; '.join(parts)}. The prediction extrapolates "
-            f"{worst:.2f} decades; the backtest measures how well this law extrapolates on these runs."
-        ),
-    )
+    return Finding("extrapolation", (
+        f"the target lies beyond the fitted range: {'; '.join(parts)}. The prediction extrapolates "
+        f"{worst:.2f} decades; the backtest measures how well this law extrapolates on these runs."
+    ))

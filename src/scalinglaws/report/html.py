@@ -74,6 +74,7 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """Content-Security-Policy of the page: nothing may load except ``data:`` images and the inline style."""
 
 
+
 def _extent(
     result: FitResult, data: Any, target: Mapping[str, Any] | None, plan: Allocation | None
 ) -> tuple[float, float]:
@@ -94,12 +95,8 @@ def _extent(
 
 
 def _frontier(
-    result: FitResult,
-    data: Any,
-    target: Mapping[str, Any] | None,
-    plan: Allocation | None,
-    frontier: Allocation | None,
-    prob: float,
+    result: FitResult, data: Any, target: Mapping[str, Any] | None, plan: Allocation | None,
+    frontier: Allocation | None, prob: float,
 ) -> str:
     """The frontier section, or a note saying why there is none (empty for a law without N and D)."""
     from scalinglaws.report.figures.frontier import frontier_allocation
@@ -132,9 +129,7 @@ def _law_at_budgets(result: FitResult, isoflop: IsoFlopResult, prob: float) -> A
         return None
     budgets = isoflop.budgets["flops"].to_numpy()
     try:
-        return allocate(
-            result, flops=np.geomspace(budgets.min() / 2, budgets.max() * 2, 30), prob=prob
-        )
+        return allocate(result, flops=np.geomspace(budgets.min() / 2, budgets.max() * 2, 30), prob=prob)
     except ValueError:
         return None
 
@@ -226,8 +221,7 @@ def render_report(
     if not 0 < prob < 1:
         raise ArgumentError(
             f"`prob` of render_report must be strictly between 0 and 1. Got {prob!r} instead.",
-            argument="prob",
-            function="render_report",
+            argument="prob", function="render_report",
         )
     if figures:
         require_matplotlib()
@@ -242,55 +236,24 @@ def render_report(
     sections = [
         ("law", "Law", fit_sections.law_section(result)),
         ("parameters", "Parameters", fit_sections.parameter_section(result, prob)),
-        (
-            "prediction",
-            "Prediction",
-            fit_sections.target_section(result, target, prob, kind, extrapolation)
-            if target
-            else "",
-        ),
+        ("prediction", "Prediction", fit_sections.target_section(result, target, prob, kind, extrapolation)
+         if target else ""),
         ("optima", "Optima", fit_sections.optima_section(result)),
         ("diagnostics", "Diagnostics", fit_sections.diagnostics_section(result, notes, findings)),
-        (
-            "figures",
-            "Figures",
-            fit_sections.figures_section(result, data, target, prob, kind)
-            if figures
-            else (
-                '<h2 id="figures">Figures</h2><p class="sl-note">Figures need matplotlib: '
-                f"<code>{h.esc(PLOT_EXTRA)}</code>, then make the report again.</p>"
-            ),
-        ),
-        (
-            "backtest",
-            "Backtest",
-            backtest_section(backtest, figures, result.config.target, coverage)
-            if backtest is not None
-            else "",
-        ),
-        (
-            "frontier",
-            "Frontier",
-            _frontier(result, data, target, plan, frontier, prob) if figures else "",
-        ),
+        ("figures", "Figures", fit_sections.figures_section(result, data, target, prob, kind) if figures else (
+            '<h2 id="figures">Figures</h2><p class="sl-note">Figures need matplotlib: '
+            f"<code>{h.esc(PLOT_EXTRA)}</code>, then make the report again.</p>"
+        )),
+        ("backtest", "Backtest", backtest_section(backtest, figures, result.config.target, coverage)
+         if backtest is not None else ""),
+        ("frontier", "Frontier", _frontier(result, data, target, plan, frontier, prob) if figures else ""),
         ("plan", "Plan", plan_sections.plan_section(plan) if plan is not None else ""),
-        (
-            "isoflop",
-            "IsoFLOP",
-            plan_sections.isoflop_section(
-                isoflop,
-                data if isoflop_data is None else isoflop_data,
-                _law_at_budgets(result, isoflop, prob),
-                figures,
-            )
-            if isoflop is not None
-            else "",
-        ),
-        (
-            "provenance",
-            "Provenance",
-            fit_sections.provenance_section(result, source, command, created, backtest),
-        ),
+        ("isoflop", "IsoFLOP", plan_sections.isoflop_section(
+            isoflop, data if isoflop_data is None else isoflop_data,
+            _law_at_budgets(result, isoflop, prob), figures,
+        ) if isoflop is not None else ""),
+        ("provenance", "Provenance",
+         fit_sections.provenance_section(result, source, command, created, backtest)),
     ]
     shown = [(a, t, s) for a, t, s in sections if s]
     nav = "<nav>" + "".join(f'<a href="#{a}">{t}</a>' for a, t, _ in shown) + "</nav>"
@@ -298,11 +261,8 @@ def render_report(
         f'<p class="sl-sub">{h.status_badge(result.status.value)} {result.n_points} runs · '
         f"{h.esc(result.config.loss)} loss in {h.esc(result.config.space)} space · data "
         f"<code>{h.esc(result.data_digest[:19])}…</code>"
-        + (
-            f" · {h.badge(f'{len(findings)} warning' + ('s' if len(findings) > 1 else ''), '#9a6700')}"
-            if findings
-            else ""
-        )
+        + (f" · {h.badge(f'{len(findings)} warning' + ('s' if len(findings) > 1 else ''), '#9a6700')}"
+           if findings else "")
         + "</p>"
     )
     return (

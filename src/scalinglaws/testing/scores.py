@@ -7,14 +7,8 @@ import polars as pl
 
 
 def synthetic_scores(
-    *,
-    n_families: int = 6,
-    per_family: int = 6,
-    n_benchmarks: int = 5,
-    missing: float = 0.0,
-    noise: float = 0.01,
-    floor: float = 0.25,
-    seed: int = 0,
+    *, n_families: int = 6, per_family: int = 6, n_benchmarks: int = 5, missing: float = 0.0,
+    noise: float = 0.01, floor: float = 0.25, seed: int = 0,
 ) -> pl.DataFrame:
     """Models whose benchmark scores are sigmoids of one planted capability, log-linear in compute per family.
 
@@ -34,17 +28,10 @@ def synthetic_scores(
             capability.append(slope * (log_c - 1.5) + offset)
     s = np.array(capability)
     weights, shifts = rng.uniform(0.7, 2.0, n_benchmarks), rng.uniform(-1.0, 0.5, n_benchmarks)
-    scores = 1 / (1 + np.exp(-(s[:, None] * weights + shifts))) + rng.normal(
-        0, noise, (s.size, n_benchmarks)
-    )
+    scores = 1 / (1 + np.exp(-(s[:, None] * weights + shifts))) + rng.normal(0, noise, (s.size, n_benchmarks))
     scores[rng.random(scores.shape) < missing] = np.nan
     target = floor + (1 - floor) / (1 + np.exp(-(1.8 * s - 0.5))) + rng.normal(0, noise / 2, s.size)
     return pl.DataFrame(
-        {
-            "run_id": names,
-            "group": families,
-            "flops": computes,
-            **{f"b{j}": scores[:, j] for j in range(n_benchmarks)},
-            "target": target,
-        }
+        {"run_id": names, "group": families, "flops": computes,
+         **{f"b{j}": scores[:, j] for j in range(n_benchmarks)}, "target": target}
     )

@@ -22,12 +22,7 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     "kaplan_c": {"C_c": 3.1e8, "alpha_C": 0.050},
     "kaplan_ns": {"N_c": 6.5e13, "alpha_N": 0.077, "S_c": 2.1e3, "alpha_S": 0.76},
     "muennighoff": {
-        "E": 1.87,
-        "A": 520.8,
-        "alpha": 0.353,
-        "beta": 0.353,
-        "B": 1487.7,
-        "R_N": 5.31,
+        "E": 1.87, "A": 520.8, "alpha": 0.353, "beta": 0.353, "B": 1487.7, "R_N": 5.31,
         "R_D": 15.39,
     },
     "gadre_overtrain": {"E": 1.84, "a": 212.0, "b": 367.0, "eta": 0.136},
@@ -38,29 +33,12 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     "porian_n_opt": {"k": 0.119, "a": 0.497},
     # Breaks well inside the design (x = 1e3..1e9) and above the floor a, so each one shows.
     "bnsl2": {
-        "a": 0.1,
-        "b": 10.0,
-        "c0": 0.05,
-        "c1": 0.3,
-        "d1": 1e4,
-        "f1": 0.2,
-        "c2": -0.2,
-        "d2": 1e7,
+        "a": 0.1, "b": 10.0, "c0": 0.05, "c1": 0.3, "d1": 1e4, "f1": 0.2, "c2": -0.2, "d2": 1e7,
         "f2": 0.2,
     },
     "bnsl3": {
-        "a": 0.1,
-        "b": 10.0,
-        "c0": 0.05,
-        "c1": 0.3,
-        "d1": 1e4,
-        "f1": 0.2,
-        "c2": -0.2,
-        "d2": 1e6,
-        "f2": 0.2,
-        "c3": 0.3,
-        "d3": 3e7,
-        "f3": 0.2,
+        "a": 0.1, "b": 10.0, "c0": 0.05, "c1": 0.3, "d1": 1e4, "f1": 0.2, "c2": -0.2, "d2": 1e6,
+        "f2": 0.2, "c3": 0.3, "d3": 3e7, "f3": 0.2,
     },
     "gadre_downstream": {"epsilon": 0.85, "k": 2.5, "gamma": 0.8},
     # Accuracy from 0.85 at L = 1.8 down to the 4-way chance floor near L = 5.
@@ -73,12 +51,7 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     # The published offset (E = 5.53) makes L_u negative; a negative E keeps the target positive
     # so the law can be checked in log space like every other law.
     "tao_vocab_loss": {
-        "A1": 1.83139,
-        "A2": 0.195842,
-        "B": 2.12411,
-        "E": -1.0,
-        "beta": 0.446606,
-        "alpha2": 0.670737,
+        "A1": 1.83139, "A2": 0.195842, "B": 2.12411, "E": -1.0, "beta": 0.446606, "alpha2": 0.670737,
     },
     "tao_nnv_opt": {"k": 0.0833, "a": 0.5},
     "tao_nv_opt": {"k": 0.204, "gamma": 0.416},
@@ -96,24 +69,11 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     "alabdulmohsin_m4": {"eps_inf": 0.2, "eps_0": 1.0, "alpha": 0.5, "beta": 30.0, "c": -0.4},
     # Li et al. Eq. 15 rounded, with N in billions as the catalog law takes it.
     "farseer": {
-        "a1": -1.586,
-        "alpha": 0.123,
-        "b1": 0.424,
-        "a2": 11.08,
-        "beta": -0.1,
-        "b2": -6.287,
-        "a3": -0.697,
-        "gamma": 0.169,
-        "b3": -0.091,
+        "a1": -1.586, "alpha": 0.123, "b1": 0.424, "a2": 11.08, "beta": -0.1, "b2": -6.287,
+        "a3": -0.697, "gamma": 0.169, "b3": -0.091,
     },
     "krajewski_moe": {
-        "c": 0.47,
-        "a": 18.1,
-        "alpha": 0.115,
-        "b": 30.8,
-        "beta": 0.147,
-        "g": 2.1,
-        "gamma": 0.58,
+        "c": 0.47, "a": 18.1, "alpha": 0.115, "b": 30.8, "beta": 0.147, "g": 2.1, "gamma": 0.58,
     },
     # Of the order reported in summaries of the paper; not its constants (which are unverified).
     "ouyang_qid": {"k": 0.02, "alpha": 0.23, "beta": 0.53, "gamma": 5.5},
@@ -124,44 +84,19 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     # ScaleRL's 100k GPU-hour 8B run (Table 1, batch 2048).
     "khatri_rl": {"A": 0.645, "B": 1.70, "C_mid": 10909.0},
     "busbridge_supervised": {
-        "E": 1.220,
-        "A": 3355.0,
-        "B": 18186.0,
-        "alpha": 0.408,
-        "beta": 0.431,
-        "gamma": 0.452,
+        "E": 1.220, "A": 3355.0, "B": 18186.0, "alpha": 0.408, "beta": 0.431, "gamma": 0.452,
     },
     "busbridge_distillation": {
-        "c0": 2.549,
-        "c1": 522.6,
-        "f1": 0.090,
-        "d1": 1.315,
-        "A": 2243.0,
-        "B": 24181.0,
-        "alpha": 0.321,
-        "beta": 0.637,
-        "gamma": 0.764,
+        "c0": 2.549, "c1": 522.6, "f1": 0.090, "d1": 1.315, "A": 2243.0, "B": 24181.0,
+        "alpha": 0.321, "beta": 0.637, "gamma": 0.764,
     },
     "kumar_precision": {
-        "A": 4.299e3,
-        "alpha": 0.4965,
-        "B": 1.806e4,
-        "E": 2.7648,
-        "gamma_w": 2.6745,
-        "n_w": 0.3037,
-        "gamma_a": 2.2102,
-        "n_a": 1.4072,
-        "gamma_kv": 0.9578,
-        "n_kv": 2.4185,
+        "A": 4.299e3, "alpha": 0.4965, "B": 1.806e4, "E": 2.7648, "gamma_w": 2.6745, "n_w": 0.3037,
+        "gamma_a": 2.2102, "n_a": 1.4072, "gamma_kv": 0.9578, "n_kv": 2.4185,
     },
     "kumar_ptq": {"C_T": 0.1847, "gamma_D": 0.5068, "gamma_N": 0.3439, "gamma_post": 0.5907},
     "multi_power": {
-        "L0": 3.0405,
-        "A": 0.52469,
-        "alpha": 0.50787,
-        "B": 363.79,
-        "C": 2.0656,
-        "beta": 0.58279,
+        "L0": 3.0405, "A": 0.52469, "alpha": 0.50787, "B": 363.79, "C": 2.0656, "beta": 0.58279,
         "gamma": 0.64142,
     },
 }
@@ -232,7 +167,6 @@ def _beyond_design(
     inputs: set[str], n_runs: int, rng: np.random.Generator
 ) -> dict[str, np.ndarray] | None:
     """Designs of the RL, distillation and precision laws, in the ranges their papers measured."""
-
     def log_uniform(lo: float, hi: float) -> np.ndarray:
         return np.exp(rng.uniform(np.log(lo), np.log(hi), n_runs))
 
@@ -246,15 +180,8 @@ def _beyond_design(
         n_params = log_uniform(1.43e8, 7.75e9)
         tokens = n_params * log_uniform(20.0, 320.0)
         supervised = get_law("busbridge_supervised")
-        l_sup = supervised.predict(
-            supervised.presets["busbridge2025"], {"N": n_params, "D": tokens}
-        )
-        return {
-            "N": n_params,
-            "D": tokens,
-            "L_T": l_sup * rng.uniform(0.75, 1.45, n_runs),
-            "L_sup": l_sup,
-        }
+        l_sup = supervised.predict(supervised.presets["busbridge2025"], {"N": n_params, "D": tokens})
+        return {"N": n_params, "D": tokens, "L_T": l_sup * rng.uniform(0.75, 1.45, n_runs), "L_sup": l_sup}
     if inputs == {"N", "D", "P_w", "P_a", "P_kv"}:
         # Kumar et al.: 30M-220M parameters, 1.5B-26B tokens, 3-12 bits per part; activations from
         # 4 bits (below n_a gamma_a = 3.1 the fitted factor is not positive). The paper did not fit
@@ -262,13 +189,10 @@ def _beyond_design(
         # them its offset and sensitivity are not told apart (correlation -0.998 on 4-12 bits).
         bits = {"P_w": (3, 12), "P_a": (4, 12), "P_kv": (3, 12)}
         design = {"N": log_uniform(3e7, 2.2e8), "D": log_uniform(1.5e9, 2.6e10)}
-        return design | {
-            k: rng.integers(lo, hi + 1, n_runs).astype(float) for k, (lo, hi) in bits.items()
-        }
+        return design | {k: rng.integers(lo, hi + 1, n_runs).astype(float) for k, (lo, hi) in bits.items()}
     if inputs == {"N", "D", "P_post"}:
         return {
-            "N": log_uniform(3e7, 2.2e8),
-            "D": log_uniform(1.5e9, 2.6e10),
+            "N": log_uniform(3e7, 2.2e8), "D": log_uniform(1.5e9, 2.6e10),
             "P_post": rng.choice([2.0, 3.0, 4.0, 5.0, 6.0, 8.0], n_runs),
         }
     return None
@@ -289,18 +213,14 @@ def _schedule_design(n_runs: int) -> dict[str, np.ndarray]:
         [
             schedules.schedule_history(
                 schedules.cosine(total, peak, peak / 10, warmup),
-                np.linspace(300, total - 1, sizes[0]).round(),
-                n_blocks=16,
+                np.linspace(300, total - 1, sizes[0]).round(), n_blocks=16,
             ),
             schedules.schedule_history(
                 schedules.warmup_stable_decay(total, peak, peak / 10, warmup, 3000),
-                steps(sizes[1], 3000),
-                n_blocks=16,
+                steps(sizes[1], 3000), n_blocks=16,
             ),
             schedules.schedule_history(
-                schedules.step_decay(total, peak, peak / 5, warmup, 2000),
-                steps(sizes[2], 2000),
-                n_blocks=16,
+                schedules.step_decay(total, peak, peak / 5, warmup, 2000), steps(sizes[2], 2000), n_blocks=16
             ),
         ]
     )
@@ -315,10 +235,7 @@ def _design(law: Law, n_runs: int, rng: np.random.Generator) -> dict[str, np.nda
         return {"N_avg": grid["N"], "D": grid["D"]}
     if set(law.inputs) == {"N", "D"}:
         return _design_nd(
-            n_runs,
-            rng,
-            *_ND_SIZES.get(law.name, (2e7, 2e9)),
-            ratios=_ND_RATIOS.get(law.name, (5.0, 200.0)),
+            n_runs, rng, *_ND_SIZES.get(law.name, (2e7, 2e9)), ratios=_ND_RATIOS.get(law.name, (5.0, 200.0))
         )
     if len(law.inputs) == 1:
         return {law.inputs[0]: np.geomspace(1e3, 1e9, n_runs)}
@@ -339,10 +256,7 @@ terms are told apart only when their ratio varies widely."""
 
 
 def _design_nd(
-    n_runs: int,
-    rng: np.random.Generator,
-    smallest: float = 2e7,
-    largest: float = 2e9,
+    n_runs: int, rng: np.random.Generator, smallest: float = 2e7, largest: float = 2e9,
     ratios: tuple[float, float] = (5.0, 200.0),
 ) -> dict[str, np.ndarray]:
     """Model sizes (2e7-2e9 unless given) crossed with tokens per parameter (5-200 unless given),
@@ -379,9 +293,7 @@ def synthetic_runs(
     loss = clean * np.exp(rng.normal(0.0, noise, clean.shape))
     outlier = np.zeros(clean.shape, dtype=bool)
     if outlier_fraction > 0:
-        picked = rng.choice(
-            clean.size, size=max(1, round(outlier_fraction * clean.size)), replace=False
-        )
+        picked = rng.choice(clean.size, size=max(1, round(outlier_fraction * clean.size)), replace=False)
         outlier[picked] = True
         loss = np.where(outlier, loss * (1 + outlier_scale), loss)
     columns = {COLUMN_ALIASES.get(name, name): values for name, values in inputs.items()}

@@ -15,26 +15,14 @@ if TYPE_CHECKING:
     from scalinglaws.trust.calibration import calibrate
     from scalinglaws.trust.selection import SelectionResult, select
 
-__all__ = [
-    "Average",
-    "BacktestResult",
-    "SelectionResult",
-    "average",
-    "backtest",
-    "calibrate",
-    "select",
-]
+__all__ = ["Average", "BacktestResult", "SelectionResult", "average", "backtest", "calibrate", "select"]
 
-__getattr__, __dir__ = _lazy.attributes(
-    __name__,
-    globals(),
-    {
-        "Average": "scalinglaws.trust.averaging",
-        "average": "scalinglaws.trust.averaging",
-        "BacktestResult": "scalinglaws.trust.backtesting",
-        "backtest": "scalinglaws.trust.backtesting",
-        "calibrate": "scalinglaws.trust.calibration",
-        "SelectionResult": "scalinglaws.trust.selection",
-        "select": "scalinglaws.trust.selection",
-    },
-)
+__getattr__, __dir__ = _lazy.attributes(__name__, globals(), {
+    "Average": "scalinglaws.trust.averaging",
+    "average": "scalinglaws.trust.averaging",
+    "BacktestResult": "scalinglaws.trust.backtesting",
+    "backtest": "scalinglaws.trust.backtesting",
+    "calibrate": "scalinglaws.trust.calibration",
+    "SelectionResult": "scalinglaws.trust.selection",
+    "select": "scalinglaws.trust.selection",
+})

@@ -58,17 +58,12 @@ class Average:
             return np.exp(self.weights @ np.log(predictions))
 
     def predict_interval(
-        self,
-        data: Any,
-        prob: float = 0.95,
-        kind: Literal["confidence", "prediction"] = "prediction",
+        self, data: Any, prob: float = 0.95, kind: Literal["confidence", "prediction"] = "prediction"
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
         """Point prediction and the ``prob`` interval of the mixture of the candidates' predictive
         distributions (normal in the fit's residual space, from each candidate's own interval)."""
         if not 0 < prob < 1:
-            raise ArgumentError(
-                f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.", argument="prob"
-            )
+            raise ArgumentError(f"`prob` must be strictly between 0 and 1. Got {prob!r} instead.", argument="prob")
         log = self.candidates[0].config.space == "log"
         centres, spreads = [], []
         for candidate in self.candidates:
@@ -91,14 +86,10 @@ class Average:
         upper = _mixture_quantile(self.weights[keep], mean, sd, (1 + prob) / 2)
         point = self.predict(data)
         method = f"mixture of {len(self.candidates)} candidates (stacking weights)"
-        return (
-            (point, np.exp(lower), np.exp(upper), method) if log else (point, lower, upper, method)
-        )
+        return (point, np.exp(lower), np.exp(upper), method) if log else (point, lower, upper, method)
 
     def summary(self) -> str:
-        lines = [
-            f"average of {len(self.candidates)} candidates by leave-future-out stacking along {self.axis}:"
-        ]
+        lines = [f"average of {len(self.candidates)} candidates by leave-future-out stacking along {self.axis}:"]
         width = max(len(label) for label in self.labels)
         for label, weight, error in zip(self.labels, self.weights, self.errors, strict=True):
             lines.append(f"  {label:<{width}}  weight {weight:6.1%}  held-out error {error:.4g}")
@@ -113,24 +104,14 @@ class Average:
             "axis": self.axis,
             "lfo_error": self.lfo_error,
             "candidates": [
-                {
-                    "label": label,
-                    "weight": float(w),
-                    "lfo_error": float(e),
-                    "law": c.law.label,
-                    "params": dict(c.params),
-                    "objective": c.objective,
-                }
-                for label, w, e, c in zip(
-                    self.labels, self.weights, self.errors, self.candidates, strict=True
-                )
+                {"label": label, "weight": float(w), "lfo_error": float(e), "law": c.law.label,
+                 "params": dict(c.params), "objective": c.objective}
+                for label, w, e, c in zip(self.labels, self.weights, self.errors, self.candidates, strict=True)
             ],
         }
 
 
-def _mixture_quantile(
-    weights: np.ndarray, mean: np.ndarray, sd: np.ndarray, q: float
-) -> np.ndarray:
+def _mixture_quantile(weights: np.ndarray, mean: np.ndarray, sd: np.ndarray, q: float) -> np.ndarray:
     """Quantile ``q`` of a mixture of normals per column (bisection on the mixture's CDF)."""
     from scipy.special import ndtr
 
@@ -167,9 +148,7 @@ def _stacking_weights(held: np.ndarray, actual: np.ndarray) -> np.ndarray:
     return weights
 
 
-def _held_out(
-    candidate: FitResult, columns: Mapping[str, np.ndarray], axis: np.ndarray, cuts: Sequence[float]
-) -> np.ndarray:
+def _held_out(candidate: FitResult, columns: Mapping[str, np.ndarray], axis: np.ndarray, cuts: Sequence[float]) -> np.ndarray:
     """The candidate's predictions of the runs above each cut, polished on the runs below (in its basin)."""
     problem = prepare(columns, candidate.law, candidate.config).problem
     start = np.array([[candidate.params[n] for n in problem.names]])
@@ -217,11 +196,7 @@ def average(
         If fewer than two candidates are given, or ``by`` is not ``"backtest"``.
     """
     if by != "backtest":
-        raise ArgumentError(
-            f"`by` of average must be 'backtest'. Got {by!r} instead.",
-            argument="by",
-            function="average",
-        )
+        raise ArgumentError(f"`by` of average must be 'backtest'. Got {by!r} instead.", argument="by", function="average")
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "average")
     fits = [c if isinstance(c, FitResult) else _fit(columns, c, config) for c in candidates]
@@ -229,15 +204,12 @@ def average(
     if basins:
         for f in list(fits):
             for k, optimum in enumerate(o for o in f.optima if not o.chosen and not o.notes):
-                fits.append(
-                    replace(f, params=dict(optimum.params), objective=optimum.objective, optima=())
-                )
+                fits.append(replace(f, params=dict(optimum.params), objective=optimum.objective, optima=()))
                 labels.append(f"{f.law.label} (optimum {k + 2})")
     if len(fits) < 2:
         raise ArgumentError(
             f"`candidates` of average needs at least two fits to average. Got {len(fits)}.",
-            argument="candidates",
-            function="average",
+            argument="candidates", function="average",
         )
     axis = choose_axis(columns, fits[0].law, fits[0].config.mapping, split_by)
     cuts = cut_points(axis, train_fractions)
@@ -250,20 +222,10 @@ def average(
         actual = np.log(target) if log else target
     weights = _stacking_weights(held_space, actual)
     scale = 1.0 if log else max(float(np.mean(np.abs(actual))), 1e-300)
-    errors = np.array(
-        [
-            float(np.mean(np.abs(h - actual))) / scale if np.all(np.isfinite(h)) else math.inf
-            for h in held_space
-        ]
-    )
+    errors = np.array([float(np.mean(np.abs(h - actual))) / scale if np.all(np.isfinite(h)) else math.inf for h in held_space])
     combined = weights @ np.nan_to_num(held_space, nan=0.0)
     mixture_error = float(np.mean(np.abs(combined - actual))) / scale
-    table = pl.DataFrame(
-        {
-            "candidate": labels,
-            "weight": weights,
-            "lfo_error": errors,
-            "objective": [f.objective for f in fits],
-        }
-    )
+    table = pl.DataFrame({
+        "candidate": labels, "weight": weights, "lfo_error": errors, "objective": [f.objective for f in fits],
+    })
     return Average(tuple(fits), tuple(labels), weights, errors, mixture_error, split_by, table)

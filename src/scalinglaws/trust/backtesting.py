@@ -110,11 +110,7 @@ def backtest(
     BacktestResult
         Per-point and per-split relative error, R², interval coverage and signed bias.
     """
-    v.check_all(
-        "backtest",
-        {k: r for k, r in RULES.items() if k != "train_fractions"},
-        {"prob": prob, "n_boot": n_boot},
-    )
+    v.check_all("backtest", {k: r for k, r in RULES.items() if k != "train_fractions"}, {"prob": prob, "n_boot": n_boot})
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "backtest")
     check_target(columns, config.target)
@@ -122,13 +118,9 @@ def backtest(
     axis, note = split_axis(columns, resolved, config.mapping, split_by, cost)
     if not np.all(np.isfinite(axis)):
         bad = np.flatnonzero(~np.isfinite(axis))[:5].tolist()
-        raise DataError(
-            f"`split_by` axis {split_by!r} has non-finite values at rows {bad}; fix them first."
-        )
+        raise DataError(f"`split_by` axis {split_by!r} has non-finite values at rows {bad}; fix them first.")
     if np.unique(axis).size < 2:
-        raise DataError(
-            f"`split_by` axis {split_by!r} has a single value; nothing to extrapolate to."
-        )
+        raise DataError(f"`split_by` axis {split_by!r} has a single value; nothing to extrapolate to.")
     target = np.asarray(columns[config.target], dtype=float)
     point_rows, split_rows = [], []
     method = "none"
@@ -138,9 +130,7 @@ def backtest(
         result = engine.fit(subset, law, config=config)
         held = {c: np.asarray(v)[test] for c, v in columns.items()}
         if n_boot > 0:
-            result = result.with_bootstrap(
-                engine.bootstrap(result, subset, n_boot, config.seed, boot_method)
-            )
+            result = result.with_bootstrap(engine.bootstrap(result, subset, n_boot, config.seed, boot_method))
         try:
             predicted, lower, upper, method = result.predict_interval(held, prob, kind="prediction")
         except FitError:  # no covariance and no draws: score the forecast, leave coverage unknown
@@ -151,43 +141,35 @@ def backtest(
         rel = (predicted - actual) / actual
         covered = pl.Series(
             "covered",
-            [None] * actual.size
-            if np.isnan(lower).all()
-            else (actual >= lower) & (actual <= upper),
+            [None] * actual.size if np.isnan(lower).all() else (actual >= lower) & (actual <= upper),
             dtype=pl.Boolean,
         )
         residual = np.sum((actual - predicted) ** 2)
         spread = np.sum((actual - actual.mean()) ** 2)
-        split_rows.append(
-            {
-                "split": k,
-                "cut": cut,
-                "n_train": int(train.sum()),
-                "n_test": int(test.sum()),
-                "mean_are": float(np.mean(np.abs(rel))),
-                "r2": float(1 - residual / spread) if spread > 0 else float("nan"),
-                "coverage": _mean(covered),
-                "bias": float(np.mean(rel)),
-                "status": result.status.value,
-            }
-        )
-        point_rows.append(
-            pl.DataFrame(
-                {
-                    "split": np.full(actual.size, k),
-                    "row": np.flatnonzero(test),
-                    "axis": axis[test],
-                    "extrapolation_decades": result.extrapolation(held),
-                    "actual": actual,
-                    "predicted": predicted,
-                    "lower": lower,
-                    "upper": upper,
-                    "rel_error": rel,
-                    "abs_rel_error": np.abs(rel),
-                    "covered": covered,
-                }
-            )
-        )
+        split_rows.append({
+            "split": k,
+            "cut": cut,
+            "n_train": int(train.sum()),
+            "n_test": int(test.sum()),
+            "mean_are": float(np.mean(np.abs(rel))),
+            "r2": float(1 - residual / spread) if spread > 0 else float("nan"),
+            "coverage": _mean(covered),
+            "bias": float(np.mean(rel)),
+            "status": result.status.value,
+        })
+        point_rows.append(pl.DataFrame({
+            "split": np.full(actual.size, k),
+            "row": np.flatnonzero(test),
+            "axis": axis[test],
+            "extrapolation_decades": result.extrapolation(held),
+            "actual": actual,
+            "predicted": predicted,
+            "lower": lower,
+            "upper": upper,
+            "rel_error": rel,
+            "abs_rel_error": np.abs(rel),
+            "covered": covered,
+        }))
     return BacktestResult(
         law=resolved.label,
         axis=split_by,

@@ -59,20 +59,11 @@ def calibrate(
         If ``prob`` is not strictly between 0 and 1.
     """
     if not 0 < prob < 1:
-        raise ArgumentError(
-            f"`prob` of calibrate must be strictly between 0 and 1. Got {prob!r} instead.",
-            argument="prob",
-            function="calibrate",
-            rule="strictly between 0 and 1",
-            value=prob,
-        )
+        raise ArgumentError(f"`prob` of calibrate must be strictly between 0 and 1. Got {prob!r} instead.",
+                            argument="prob", function="calibrate", rule="strictly between 0 and 1", value=prob)
     columns = columns_of(data, "calibrate")
     axis = choose_axis(columns, result.law, result.config.mapping, split_by)
-    draws = (
-        result.bootstrap.n_boot
-        if (n_boot is None and result.bootstrap is not None)
-        else (n_boot or 0)
-    )
+    draws = result.bootstrap.n_boot if (n_boot is None and result.bootstrap is not None) else (n_boot or 0)
     target = np.asarray(columns[result.config.target], dtype=float)
     log = result.config.space == "log"
     ratios: list[np.ndarray] = []
@@ -83,9 +74,7 @@ def calibrate(
         try:  # a cut too early for the law (fewer runs than parameters) or an unusable refit scores nothing
             fitted = engine.fit(past, result.law, config=result.config.with_options(strict=False))
             if draws:
-                fitted = fitted.with_bootstrap(
-                    engine.bootstrap(fitted, past, draws, result.config.seed)
-                )
+                fitted = fitted.with_bootstrap(engine.bootstrap(fitted, past, draws, result.config.seed))
             point, lower, upper, _ = fitted.predict_interval(future, prob, kind="prediction")
         except (DataError, FitError):
             continue
@@ -93,9 +82,7 @@ def calibrate(
         with np.errstate(all="ignore"):
             if log:
                 error = np.log(actual) - np.log(point)
-                half = np.where(
-                    error > 0, np.log(upper) - np.log(point), np.log(point) - np.log(lower)
-                )
+                half = np.where(error > 0, np.log(upper) - np.log(point), np.log(point) - np.log(lower))
             else:
                 error = actual - point
                 half = np.where(error > 0, upper - point, point - lower)

@@ -44,9 +44,7 @@ class SelectionResult:
         return _views.html(self)
 
 
-def _information_criteria(
-    columns: Mapping[str, np.ndarray], law: str | Law, config: FitConfig
-) -> dict[str, Any]:
+def _information_criteria(columns: Mapping[str, np.ndarray], law: str | Law, config: FitConfig) -> dict[str, Any]:
     """AIC/BIC of the fit on all data, from the Gaussian likelihood of its residuals (for reference)."""
     result = engine.fit(columns, law, config=config)
     n, k = result.n_points, result.n_params
@@ -86,16 +84,12 @@ def select(
     if len(laws) < 2:
         raise ArgumentError(
             f"`laws` of select needs at least two laws to compare. Got {len(laws)}.",
-            argument="laws",
-            function="select",
+            argument="laws", function="select",
         )
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     columns = columns_of(data, "select")
     rows, backtests, errors = [], {}, {}
-    resolved = [
-        resolve_law(law, list(columns), mapping_for(law, config.mapping), config.target)[0]
-        for law in laws
-    ]
+    resolved = [resolve_law(law, list(columns), mapping_for(law, config.mapping), config.target)[0] for law in laws]
     named = {*config.bounds, *config.init, *config.fixed, *config.priors}
     unknown = sorted(n for n in named if not any(n in law.param_names for law in resolved))
     unknown += sorted(n for n in config.mapping if not any(n in law.inputs for law in resolved))
@@ -107,14 +101,8 @@ def select(
     for law, law_value in zip(laws, resolved, strict=True):
         own = config_for(law_value, config)
         result = backtest(
-            columns,
-            law,
-            split_by=split_by,
-            train_fractions=train_fractions,
-            prob=prob,
-            n_boot=n_boot,
-            cost=cost,
-            config=own,
+            columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
+            n_boot=n_boot, cost=cost, config=own,
         )
         name = result.law
         backtests[name] = result
@@ -135,7 +123,5 @@ def select(
         )
     unconverged = table.filter(pl.col("fit_status") != "converged")["law"].to_list()
     if unconverged:
-        notes.append(
-            f"fits of {unconverged} on all data did not converge; their AIC/BIC are unreliable"
-        )
+        notes.append(f"fits of {unconverged} on all data did not converge; their AIC/BIC are unreliable")
     return SelectionResult(table, backtests, win, "; ".join(notes) or None)

@@ -70,9 +70,7 @@ def test_lfo_errors_are_the_forecast_errors_of_the_basin_refitted_on_the_past() 
 
 def test_choose_by_auto_needs_an_axis_for_a_law_of_several_non_compute_inputs() -> None:
     runs = sl.testing.synthetic_runs("ye_mixing3", n_runs=30, seed=0)
-    with pytest.raises(
-        sl.MissingColumnError, match=r"`choose_by` 'auto' of fit finds no compute column"
-    ):
+    with pytest.raises(sl.MissingColumnError, match=r"`choose_by` 'auto' of fit finds no compute column"):
         sl.fit(runs, "ye_mixing3", choose="backtest")
 
 
@@ -81,9 +79,7 @@ def short() -> pl.DataFrame:
     return sl.testing.synthetic_runs("chinchilla", n_runs=12, noise=0.01, seed=3)
 
 
-def test_a_tight_prior_holds_a_parameter_and_a_loose_one_lets_the_data_speak(
-    short: pl.DataFrame,
-) -> None:
+def test_a_tight_prior_holds_a_parameter_and_a_loose_one_lets_the_data_speak(short: pl.DataFrame) -> None:
     plain = sl.fit(short, "chinchilla")
     tight = sl.fit(short, "chinchilla", priors={"alpha": (0.30, 1e-4)})
     loose = sl.fit(short, "chinchilla", priors={"alpha": (0.30, 10.0)})
@@ -103,9 +99,7 @@ def test_a_prior_narrows_the_interval_of_a_weakly_determined_parameter(short: pl
     assert plain.stderr is not None
     assert informed.stderr is not None
     assert informed.stderr["alpha"] < plain.stderr["alpha"]
-    assert informed.stderr["alpha"] <= 0.01 * (
-        1 + 1e-9
-    )  # the posterior is at most as wide as the prior
+    assert informed.stderr["alpha"] <= 0.01 * (1 + 1e-9)  # the posterior is at most as wide as the prior
 
 
 def test_priors_from_a_preset_and_the_summary(short: pl.DataFrame) -> None:
@@ -128,39 +122,15 @@ def test_bootstrap_refits_keep_the_prior(short: pl.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("options", "error", "match"),
     [
-        (
-            {"priors": {"gamma": (0.3, 0.1)}},
-            sl.LawSpecError,
-            r"`priors` name \['gamma'\], which are not parameters",
-        ),
-        (
-            {"priors": {"alpha": (0.3, 0.0)}},
-            sl.ArgumentError,
-            r"`priors` of fit must be \(mean, sd\) pairs",
-        ),
+        ({"priors": {"gamma": (0.3, 0.1)}}, sl.LawSpecError, r"`priors` name \['gamma'\], which are not parameters"),
+        ({"priors": {"alpha": (0.3, 0.0)}}, sl.ArgumentError, r"`priors` of fit must be \(mean, sd\) pairs"),
         ({"prior_from": "chinchilla"}, sl.ArgumentError, r"`prior_from` of fit must be LAW:PRESET"),
-        (
-            {"prior_from": "chinchilla:nope"},
-            sl.LawSpecError,
-            r"law 'chinchilla' has no preset 'nope'",
-        ),
+        ({"prior_from": "chinchilla:nope"}, sl.LawSpecError, r"law 'chinchilla' has no preset 'nope'"),
         ({"prior_from": "power:x"}, sl.LawSpecError, r"law 'power' has no preset 'x'"),
         ({"prior_width": 0.0}, sl.ArgumentError, r"`prior_width` of fit must be a positive number"),
-        (
-            {"fixed": {"alpha": 0.3}, "priors": {"alpha": (0.3, 0.1)}},
-            sl.LawSpecError,
-            r"are fixed and have a prior",
-        ),
-        (
-            {"choose": "oracle"},
-            sl.ArgumentError,
-            r"`choose` of fit must be one of \('in-sample', 'backtest'\)",
-        ),
-        (
-            {"choose_fractions": (0.5, 1.0)},
-            sl.ArgumentError,
-            r"`choose_fractions` of fit must be numbers",
-        ),
+        ({"fixed": {"alpha": 0.3}, "priors": {"alpha": (0.3, 0.1)}}, sl.LawSpecError, r"are fixed and have a prior"),
+        ({"choose": "oracle"}, sl.ArgumentError, r"`choose` of fit must be one of \('in-sample', 'backtest'\)"),
+        ({"choose_fractions": (0.5, 1.0)}, sl.ArgumentError, r"`choose_fractions` of fit must be numbers"),
     ],
 )
 def test_bad_choice_and_prior_options(

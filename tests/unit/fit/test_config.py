@@ -45,9 +45,7 @@ def test_the_result_carries_the_config_with_the_columns_read(runs: pl.DataFrame)
 
 
 def test_unknown_option_names_itself_and_lists_the_options(runs: pl.DataFrame) -> None:
-    with pytest.raises(
-        sl.ArgumentError, match=r"`grid` is not an option of fit\. Its options: .*n_grid"
-    ):
+    with pytest.raises(sl.ArgumentError, match=r"`grid` is not an option of fit\. Its options: .*n_grid"):
         sl.fit(runs, "chinchilla", grid=10)  # type: ignore[call-arg]
 
 
@@ -57,30 +55,15 @@ def test_unknown_option_names_itself_and_lists_the_options(runs: pl.DataFrame) -
         ({"delta": -1.0}, r"`delta` of fit must be a positive number\. Got -1\.0 instead"),
         ({"delta": math.nan}, r"`delta` of fit must be a positive number"),
         ({"n_polish": 0}, r"`n_polish` of fit must be an integer of at least 1\. Got 0 instead"),
-        (
-            {"max_iter": 2.5},
-            r"`max_iter` of fit must be an integer of at least 1\. Got 2\.5 instead",
-        ),
+        ({"max_iter": 2.5}, r"`max_iter` of fit must be an integer of at least 1\. Got 2\.5 instead"),
         ({"seed": "0"}, r"`seed` of fit must be an integer\. Got '0' instead"),
         ({"space": "sqrt"}, r"`space` of fit must be one of \('log', 'linear'\)"),
-        (
-            {"bounds": {"E": (0,)}},
-            r"`bounds` of fit must be a mapping from names to \(lower, upper\)",
-        ),
+        ({"bounds": {"E": (0,)}}, r"`bounds` of fit must be a mapping from names to \(lower, upper\)"),
         ({"bounds": {"E": (0, math.nan)}}, r"`bounds` of fit must be free of NaN"),
-        (
-            {"init": {"E": (2.0, 1.0)}},
-            r"`init` of fit must be finite start ranges \(lo, hi\) with lo <= hi",
-        ),
-        (
-            {"fixed": {"E": math.inf}},
-            r"`fixed` of fit must be a mapping from names to finite numbers",
-        ),
+        ({"init": {"E": (2.0, 1.0)}}, r"`init` of fit must be finite start ranges \(lo, hi\) with lo <= hi"),
+        ({"fixed": {"E": math.inf}}, r"`fixed` of fit must be a mapping from names to finite numbers"),
         ({"fixed": {"E": 1.0}, "init": {"E": 1.0}}, r"`fixed` and `init` of fit both name \['E'\]"),
-        (
-            {"mapping": {"N": 3}},
-            r"`mapping` of fit must be a mapping from law symbols to column names",
-        ),
+        ({"mapping": {"N": 3}}, r"`mapping` of fit must be a mapping from law symbols to column names"),
     ],
 )
 def test_bad_options_raise_argument_errors(options: dict[str, object], match: str) -> None:
@@ -91,11 +74,7 @@ def test_bad_options_raise_argument_errors(options: dict[str, object], match: st
 def test_an_argument_error_names_its_argument() -> None:
     with pytest.raises(sl.ArgumentError) as caught:
         sl.FitConfig(delta=0.0)
-    assert (caught.value.argument, caught.value.function, caught.value.value) == (
-        "delta",
-        "fit",
-        0.0,
-    )
+    assert (caught.value.argument, caught.value.function, caught.value.value) == ("delta", "fit", 0.0)
     assert isinstance(caught.value, ValueError)
 
 
@@ -104,34 +83,14 @@ def test_cli_and_library_write_the_same_fit_json(runs: pl.DataFrame, tmp_path: P
     runs.write_csv(data)
     out = tmp_path / "fit.json"
     args = [
-        "fit",
-        str(data),
-        "--law",
-        "chinchilla",
-        "--loss",
-        "squared",
-        "--param",
-        "E=0:",
-        "--init",
-        "alpha=0.1:1",
-        "--fix",
-        "beta=0.37",
-        "--n-grid",
-        "256",
-        "--seed",
-        "4",
-        "--out",
-        str(out),
+        "fit", str(data), "--law", "chinchilla", "--loss", "squared", "--param", "E=0:", "--init",
+        "alpha=0.1:1", "--fix", "beta=0.37", "--n-grid", "256", "--seed", "4", "--out", str(out),
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     config = sl.FitConfig(
-        loss="squared",
-        bounds={"E": (0.0, math.inf)},
-        init={"alpha": (0.1, 1.0)},
-        fixed={"beta": 0.37},
-        n_grid=256,
-        seed=4,
+        loss="squared", bounds={"E": (0.0, math.inf)}, init={"alpha": (0.1, 1.0)}, fixed={"beta": 0.37},
+        n_grid=256, seed=4,
     )
     library = sl.fit(pl.read_csv(data), "chinchilla", config=config)
     assert out.read_text() == library.to_json() + "\n"

@@ -17,18 +17,8 @@ from scalinglaws.fit.gate import prepare
 
 LR_LAW = "E + A*N**-alpha + B*D**-beta + Q*(lr - F*N**gamma*D**zeta)**2 + G*(bs - K*D**kappa)**2"
 PLANTED = {
-    "E": 1.8,
-    "A": 480.0,
-    "alpha": 0.35,
-    "B": 2100.0,
-    "beta": 0.37,
-    "Q": 5500.0,
-    "F": 0.089,
-    "gamma": -0.3,
-    "zeta": 0.1,
-    "G": 0.02,
-    "K": 0.002,
-    "kappa": 0.3,
+    "E": 1.8, "A": 480.0, "alpha": 0.35, "B": 2100.0, "beta": 0.37, "Q": 5500.0, "F": 0.089,
+    "gamma": -0.3, "zeta": 0.1, "G": 0.02, "K": 0.002, "kappa": 0.3,
 }
 """A Chinchilla loss plus a quadratic penalty around a power-law optimal learning rate (3e-3 at 100M
 parameters) and one around a power-law optimal batch size (in millions of tokens)."""
@@ -39,17 +29,13 @@ def lr_sweep(seed: int = 0, noise: float = 0.005) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     grid = [
         (n, n * tpp, lr, bs)
-        for n in (1e7, 1e8, 1e9, 3e9)
-        for tpp in (10, 20, 40, 80)
-        for lr in np.geomspace(3e-4, 3e-2, 8)
-        for bs in np.geomspace(0.125, 8, 5)
+        for n in (1e7, 1e8, 1e9, 3e9) for tpp in (10, 20, 40, 80)
+        for lr in np.geomspace(3e-4, 3e-2, 8) for bs in np.geomspace(0.125, 8, 5)
     ]
     n, d, lr, bs = (np.array(column) for column in zip(*grid, strict=True))
     p = PLANTED
     loss = (
-        p["E"]
-        + p["A"] * n ** -p["alpha"]
-        + p["B"] * d ** -p["beta"]
+        p["E"] + p["A"] * n ** -p["alpha"] + p["B"] * d ** -p["beta"]
         + p["Q"] * (lr - p["F"] * n ** p["gamma"] * d ** p["zeta"]) ** 2
         + p["G"] * (bs - p["K"] * d ** p["kappa"]) ** 2
     )
@@ -76,14 +62,8 @@ def test_the_guard_refuses_the_degenerate_optimum_of_an_lr_sweep(sweep: pl.DataF
     assert not result.is_usable
     found = [d.message for d in result.diagnostics if d.kind == "degenerate"]
     assert found
-    assert any(
-        f"`--param {name}=LO:HI`" in m or "parameters F, gamma, zeta" in m
-        for m in found
-        for name in ("F", "gamma", "zeta")
-    )
-    with pytest.raises(
-        sl.ConvergenceError, match=r"ended with status degenerate: degenerate optimum"
-    ):
+    assert any(f"`--param {name}=LO:HI`" in m or "parameters F, gamma, zeta" in m for m in found for name in ("F", "gamma", "zeta"))
+    with pytest.raises(sl.ConvergenceError, match=r"ended with status degenerate: degenerate optimum"):
         sl.fit(sweep, LR_LAW, init=GENERIC, n_grid=64, strict=True)
 
 
@@ -130,22 +110,14 @@ def test_cancelling_terms(ladder: pl.DataFrame) -> None:
 
 
 def test_a_term_that_went_flat(ladder: pl.DataFrame) -> None:
-    found = _check(
-        "E + A*N**-alpha + B*D**-beta",
-        ladder,
-        {"E": 1.0, "A": 1.0, "alpha": 1e-13, "B": 400.0, "beta": 0.3},
-    )
+    found = _check("E + A*N**-alpha + B*D**-beta", ladder, {"E": 1.0, "A": 1.0, "alpha": 1e-13, "B": 400.0, "beta": 0.3})
     assert [d.kind for d in found] == ["flat"]
     assert found[0].params == ("A", "alpha")
     assert "acts as a second offset" in found[0].message
 
 
 def test_a_vanishing_term(ladder: pl.DataFrame) -> None:
-    found = _check(
-        "E + A*N**-alpha + B*D**-beta",
-        ladder,
-        {"E": 1.8, "A": 1e-20, "alpha": 0.3, "B": 400.0, "beta": 0.3},
-    )
+    found = _check("E + A*N**-alpha + B*D**-beta", ladder, {"E": 1.8, "A": 1e-20, "alpha": 0.3, "B": 400.0, "beta": 0.3})
     assert [d.kind for d in found] == ["vanishing"]
     assert "contributes nothing" in found[0].message
 
@@ -158,6 +130,4 @@ def test_a_runaway_exponent(ladder: pl.DataFrame) -> None:
 
 
 def test_a_sound_optimum_passes(ladder: pl.DataFrame) -> None:
-    assert (
-        _check("E + A*N**-alpha + B*D**-beta", ladder, dict(sl.testing.PLANTED["chinchilla"])) == []
-    )
+    assert _check("E + A*N**-alpha + B*D**-beta", ladder, dict(sl.testing.PLANTED["chinchilla"])) == []

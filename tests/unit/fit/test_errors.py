@@ -533,7 +533,5 @@ def test_a_stalled_optimiser_is_abnormal_and_strict_refuses_it(
     result = sl.fit(runs, "chinchilla")
     assert result.status is FitStatus.ABNORMAL
     assert not result.is_usable
-    with pytest.raises(
-        ConvergenceError, match=r"ended with status abnormal: the optimiser could not decrease"
-    ):
+    with pytest.raises(ConvergenceError, match=r"ended with status abnormal: the optimiser could not decrease"):
         sl.fit(runs, "chinchilla", strict=True)

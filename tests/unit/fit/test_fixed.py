@@ -26,11 +26,7 @@ def test_a_fixed_fit_is_the_fit_of_the_law_with_that_value_written_in(
 ) -> None:
     fixed = sl.fit(runs, "chinchilla", fixed={name: value})
     law = sl.get_law("chinchilla")
-    written = (
-        law.formula.replace(name, repr(value))
-        if name != "A"
-        else law.formula.replace("A/", f"{value!r}/")
-    )
+    written = law.formula.replace(name, repr(value)) if name != "A" else law.formula.replace("A/", f"{value!r}/")
     reduced = sl.fit(runs, written)
     assert fixed.params[name] == value
     assert fixed.status is sl.FitStatus.CONVERGED, fixed.message
@@ -71,22 +67,14 @@ def test_bootstrap_and_profile_leave_a_fixed_parameter_alone(runs: pl.DataFrame)
     draws = sl.bootstrap(result, runs, n_boot=20, seed=0)
     j = draws.param_names.index("E")
     assert np.all(draws.good_draws()[:, j] == 1.8)
-    with pytest.raises(
-        sl.LawSpecError, match=r"`name` 'E' is fixed in this fit; it has no interval"
-    ):
+    with pytest.raises(sl.LawSpecError, match=r"`name` 'E' is fixed in this fit; it has no interval"):
         sl.profile(result, runs, "E")
 
 
 def test_fixing_a_parameter_of_a_grouped_fit_fixes_it_in_every_group() -> None:
-    a = sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=0).with_columns(
-        pl.lit("a").alias("arch")
-    )
-    b = sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=1).with_columns(
-        pl.lit("b").alias("arch")
-    )
-    result = sl.fit(
-        pl.concat([a, b]), "chinchilla", group="arch", shared=("alpha", "beta"), fixed={"E": 1.8}
-    )
+    a = sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=0).with_columns(pl.lit("a").alias("arch"))
+    b = sl.testing.synthetic_runs("chinchilla", n_runs=30, seed=1).with_columns(pl.lit("b").alias("arch"))
+    result = sl.fit(pl.concat([a, b]), "chinchilla", group="arch", shared=("alpha", "beta"), fixed={"E": 1.8})
     assert result.fixed == ("E[a]", "E[b]")
     assert result.params_for("a")["E"] == result.params_for("b")["E"] == 1.8
     assert result.stderr is not None
@@ -94,9 +82,7 @@ def test_fixing_a_parameter_of_a_grouped_fit_fixes_it_in_every_group() -> None:
 
 
 def test_a_fixed_value_outside_the_bounds_is_refused(runs: pl.DataFrame) -> None:
-    with pytest.raises(
-        sl.LawSpecError, match=r"fixed value of parameter `E` must be finite and inside its bounds"
-    ):
+    with pytest.raises(sl.LawSpecError, match=r"fixed value of parameter `E` must be finite and inside its bounds"):
         sl.fit(runs, "chinchilla", fixed={"E": -1.0})
     with pytest.raises(sl.LawSpecError, match=r"law 'chinchilla' has no parameter 'Q'"):
         sl.fit(runs, "chinchilla", fixed={"Q": 1.0})
@@ -139,9 +125,7 @@ def test_cli_backtest_and_select_take_fix(csv: Path, command: str) -> None:
 
 
 def test_cli_backtest_fixes_the_value_in_every_training_fit(csv: Path) -> None:
-    scores = sl.backtest(
-        pl.read_csv(csv), "chinchilla", fixed={"E": 1.8}, n_boot=0, train_fractions=(0.5, 0.75)
-    )
+    scores = sl.backtest(pl.read_csv(csv), "chinchilla", fixed={"E": 1.8}, n_boot=0, train_fractions=(0.5, 0.75))
     assert scores.splits.height == 2
     assert set(scores.splits["status"]) <= {"converged", "ill-conditioned", "at-bound"}
 
@@ -149,19 +133,7 @@ def test_cli_backtest_fixes_the_value_in_every_training_fit(csv: Path) -> None:
 def test_cli_report_marks_a_fixed_parameter(csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     result = CliRunner().invoke(
-        app,
-        [
-            "report",
-            str(csv),
-            "--fix",
-            "E=1.8",
-            "--bootstrap",
-            "0",
-            "--no-backtest",
-            "--no-figures",
-            "--out",
-            str(out),
-        ],
+        app, ["report", str(csv), "--fix", "E=1.8", "--bootstrap", "0", "--no-backtest", "--no-figures", "--out", str(out)]
     )
     assert result.exit_code == 0, result.stderr
     assert "fixed" in out.read_text()

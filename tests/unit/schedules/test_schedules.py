@@ -29,8 +29,7 @@ def test_exact_history_gives_the_step_by_step_multi_power_law() -> None:
     steps = np.array([30, 200, 450, 599])
     p = PLANTED["multi_power"]
     expected = [
-        p["L0"] + p["A"] * np.sum(lr[: t + 1]) ** -p["alpha"] - loss_drop_by_loop(lr, t, p)
-        for t in steps
+        p["L0"] + p["A"] * np.sum(lr[: t + 1]) ** -p["alpha"] - loss_drop_by_loop(lr, t, p) for t in steps
     ]
     got = MPL.predict(p, schedules.schedule_history(lr, steps))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
@@ -57,9 +56,7 @@ def test_blocked_history_is_close_to_the_exact_one(lr: np.ndarray) -> None:
     np.testing.assert_allclose(blocked["gap"].sum(axis=1), exact["gap"].sum(axis=1), atol=1e-18)
     for params in (PLANTED["multi_power"], {**PLANTED["multi_power"], "beta": 0.1, "gamma": 0.9}):
         # Measured at most 1.6e-5 nats; loss curves are noisy at the 1e-3 level.
-        np.testing.assert_allclose(
-            MPL.predict(params, blocked), MPL.predict(params, exact), atol=3e-5
-        )
+        np.testing.assert_allclose(MPL.predict(params, blocked), MPL.predict(params, exact), atol=3e-5)
 
 
 def test_schedules_have_their_shapes() -> None:
@@ -92,9 +89,7 @@ def test_bad_schedules_and_steps_are_named() -> None:
 
 def test_with_schedule_inputs_adds_the_columns_in_row_order() -> None:
     lrs = {"a": schedules.cosine(400, 1e-3, 1e-4, 20), "b": schedules.constant(300, 1e-3, 20)}
-    runs = pl.DataFrame(
-        {"run": ["a", "b", "a", "b"], "step": [100, 50, 399, 250], "loss": [4.0, 5.0, 3.0, 4.5]}
-    )
+    runs = pl.DataFrame({"run": ["a", "b", "a", "b"], "step": [100, 50, 399, 250], "loss": [4.0, 5.0, 3.0, 4.5]})
     out = schedules.with_schedule_inputs(runs, lrs, n_blocks=None)
     assert out.columns == ["run", "step", "loss", "S1", "gap", "eta", "area"]
     for row in range(4):
@@ -134,7 +129,5 @@ def test_history_inputs_must_be_summed_and_weighted() -> None:
 def test_a_one_dimensional_history_column_is_refused() -> None:
     data = schedules.schedule_history(schedules.cosine(500, 1e-3, 1e-4, 20), np.arange(50, 500, 10))
     data = {**data, "gap": data["gap"][:, 0], "loss": np.full(data["S1"].size, 3.0)}
-    with pytest.raises(
-        DataError, match=r"wrong shapes: \['gap \(45,\)'\].*shape \(n_points, n_history\)"
-    ):
+    with pytest.raises(DataError, match=r"wrong shapes: \['gap \(45,\)'\].*shape \(n_points, n_history\)"):
         sl.fit(data, law="multi_power")

@@ -32,9 +32,7 @@ def require(module: str, extra: str) -> Any:
 
 def check_on_duplicate(value: object, function: str) -> None:
     if value not in ("error", "last"):
-        raise DataError(
-            f"`on_duplicate` of {function} must be 'error' or 'last'. Got {value!r} instead."
-        )
+        raise DataError(f"`on_duplicate` of {function} must be 'error' or 'last'. Got {value!r} instead.")
 
 
 def check_rename(columns: object, function: str) -> dict[str, str]:
@@ -71,8 +69,7 @@ def wide_table(
     if not records:
         return pl.DataFrame(schema={"run_id": pl.String, "step": pl.Int64})
     long = pl.DataFrame(
-        records,
-        schema={"run_id": pl.String, "step": pl.Int64, "key": pl.String, "value": pl.Float64},
+        records, schema={"run_id": pl.String, "step": pl.Int64, "key": pl.String, "value": pl.Float64},
         orient="row",
     ).with_row_index("__order")
     keys = list(dict.fromkeys(long.get_column("key").to_list()))
@@ -82,10 +79,8 @@ def wide_table(
     if dup.height:
         if on_duplicate == "error":
             firsts = dup.unique(["run_id", "key", "step"], maintain_order=True).head(5)
-            shown = ", ".join(
-                f"({r!r}, {k!r}, step {s})"
-                for r, k, s in firsts.select("run_id", "key", "step").iter_rows()
-            )
+            shown = ", ".join(f"({r!r}, {k!r}, step {s})" for r, k, s in
+                              firsts.select("run_id", "key", "step").iter_rows())
             raise DataError(
                 f"{function}: {plural(dup.height, 'value')} of {source} are logged more than once at the "
                 f"same step ({shown}{', ...' if dup.height > 5 else ''}); resumed runs usually do this. "
@@ -96,17 +91,13 @@ def wide_table(
     long = long.with_columns(pl.col("key").replace_strict(names, return_dtype=pl.String))
     wide = long.drop("__order").pivot(on="key", index=["run_id", "step"], values="value")
     wide = wide.select("run_id", "step", *[names[k] for k in keys]).sort(["run_id", "step"])
-    return spread_constants(
-        wide, [names[k] for k in keys if k in fixed], [names[k] for k in keys if k not in fixed]
-    )
+    return spread_constants(wide, [names[k] for k in keys if k in fixed],
+                            [names[k] for k in keys if k not in fixed])
 
 
 def check_constants(constants: object, function: str) -> tuple[str, ...]:
-    if (
-        isinstance(constants, str)
-        or not isinstance(constants, Sequence)
-        or not all(isinstance(c, str) and c for c in constants)
-    ):
+    if isinstance(constants, str) or not isinstance(constants, Sequence) or not all(
+            isinstance(c, str) and c for c in constants):
         raise DataError(
             f"`constants` of {function} must be a list of logged keys. Got {constants!r} instead."
         )
@@ -132,12 +123,10 @@ def constant_keys(
         )
     fixed = set(constants)
     if fixed:
-        spread = (
-            long.filter(pl.col("key").is_in(list(fixed)))
-            .group_by("run_id", "key", maintain_order=True)
-            .agg(pl.col("value").unique(maintain_order=True), pl.col("step"))
-            .filter(pl.col("value").list.len() > 1)
-        )
+        spread = (long.filter(pl.col("key").is_in(list(fixed)))
+                  .group_by("run_id", "key", maintain_order=True)
+                  .agg(pl.col("value").unique(maintain_order=True), pl.col("step"))
+                  .filter(pl.col("value").list.len() > 1))
         if spread.height:
             run, key, values, steps = spread.row(0)
             raise DataError(
@@ -147,21 +136,15 @@ def constant_keys(
             )
     if auto:
         first = pl.col("step").min().over("run_id")
-        per_run = (
-            long.with_columns((pl.col("step") == first).alias("__first"))
-            .group_by("run_id", "key")
-            .agg(pl.col("value").n_unique().alias("__n"), pl.col("__first").any())
-        )
-        per_key = per_run.group_by("key").agg(
-            ((pl.col("__n") == 1) & pl.col("__first")).all().alias("__ok")
-        )
+        per_run = (long.with_columns((pl.col("step") == first).alias("__first"))
+                   .group_by("run_id", "key")
+                   .agg(pl.col("value").n_unique().alias("__n"), pl.col("__first").any()))
+        per_key = per_run.group_by("key").agg(((pl.col("__n") == 1) & pl.col("__first")).all().alias("__ok"))
         fixed |= set(per_key.filter(pl.col("__ok")).get_column("key").to_list())
     return fixed
 
 
-def spread_constants(
-    wide: pl.DataFrame, fixed: Sequence[str], varying: Sequence[str]
-) -> pl.DataFrame:
+def spread_constants(wide: pl.DataFrame, fixed: Sequence[str], varying: Sequence[str]) -> pl.DataFrame:
     """Copy each run's value of the ``fixed`` columns to all its rows; then drop rows that have a value
     only in ``fixed`` columns (kept when a run has nothing else, or when there are no ``varying``)."""
     if not fixed:
@@ -190,9 +173,7 @@ def check_names(names: Mapping[str, str], function: str, source: str) -> None:
         seen[name] = key
 
 
-def metadata_table(
-    rows: Mapping[str, Mapping[str, Any]], rename: Mapping[str, str]
-) -> pl.DataFrame:
+def metadata_table(rows: Mapping[str, Mapping[str, Any]], rename: Mapping[str, str]) -> pl.DataFrame:
     """One row per run_id from ``{run_id: {name: value}}``, one typed column per name.
 
     A column whose values are all numbers (int/float, not bool) is Float64 (Int64 if all ints); all
@@ -212,18 +193,16 @@ def typed_series(name: str, values: Sequence[Any]) -> pl.Series:
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
         return pl.Series(name, values, dtype=pl.Boolean)
-    if present and all(
-        isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63 for v in present
-    ):
+    if present and all(isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
+                       for v in present):
         return pl.Series(name, values, dtype=pl.Int64)
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64)
     if present and all(isinstance(v, str) for v in present):
         parsed = [parse_number(v) for v in present]
         if all(p is not None for p in parsed):
-            return pl.Series(
-                name, [None if v is None else parse_number(v) for v in values], dtype=pl.Float64
-            )
+            return pl.Series(name, [None if v is None else parse_number(v) for v in values],
+                             dtype=pl.Float64)
     return pl.Series(name, [None if v is None else to_text(v) for v in values], dtype=pl.String)
 
 

@@ -112,16 +112,9 @@ def read_mlflow(
             f"`experiments` of read_mlflow must be a name or id, or a list of them. Got {experiments!r} instead."
         )
     chosen_params: object = params
-    if not (
-        chosen_params in ("all", "none")
-        or (
-            isinstance(chosen_params, list | tuple)
-            and all(isinstance(p, str) for p in chosen_params)
-        )
-    ):
-        raise DataError(
-            f"`params` of read_mlflow must be 'all', 'none' or a list of keys. Got {params!r}."
-        )
+    if not (chosen_params in ("all", "none") or (isinstance(chosen_params, list | tuple) and all(
+            isinstance(p, str) for p in chosen_params))):
+        raise DataError(f"`params` of read_mlflow must be 'all', 'none' or a list of keys. Got {params!r}.")
     tracking = require("mlflow.tracking", "mlflow")
     mlflow_exceptions = require("mlflow.exceptions", "mlflow")
     uri = resolve_tracking_uri(tracking_uri)
@@ -135,63 +128,35 @@ def read_mlflow(
         meta: dict[str, dict[str, Any]] = {}
         for run in runs:
             run_id = run.info.run_id
-            keys = (
-                list(run.data.metrics)
-                if metrics is None
-                else [k for k in metrics if k in run.data.metrics]
-            )
+            keys = list(run.data.metrics) if metrics is None else [k for k in metrics if k in run.data.metrics]
             history: list[tuple[int, int, str, float]] = []
             for key in keys:
-                history.extend(
-                    (m.timestamp, int(m.step), key, float(m.value))
-                    for m in client.get_metric_history(run_id, key)
-                )
+                history.extend((m.timestamp, int(m.step), key, float(m.value))
+                               for m in client.get_metric_history(run_id, key))
             history.sort(key=lambda h: h[0])
             records.extend((run_id, step, key, value) for _, step, key, value in history)
-            row: dict[str, Any] = {
-                "run_name": run.info.run_name,
-                "experiment": exp_names[run.info.experiment_id],
-            }
+            row: dict[str, Any] = {"run_name": run.info.run_name,
+                                   "experiment": exp_names[run.info.experiment_id]}
             if group_tag is not None:
                 row["group"] = run.data.tags.get(group_tag)
-            chosen = (
-                dict(run.data.params)
-                if params == "all"
-                else {}
-                if params == "none"
-                else {k: v for k, v in run.data.params.items() if k in params}
-            )
+            chosen = (dict(run.data.params) if params == "all" else {} if params == "none"
+                      else {k: v for k, v in run.data.params.items() if k in params})
             row.update(chosen)
             meta[run_id] = row
     except mlflow_exceptions.MlflowException as exc:
-        raise DataError(
-            f"read_mlflow: the tracking server at {uri!r} reported an error: {exc}"
-        ) from exc
+        raise DataError(f"read_mlflow: the tracking server at {uri!r} reported an error: {exc}") from exc
     except OSError as exc:  # connection failures (requests raises IOError subclasses)
-        raise DataError(
-            f"read_mlflow: could not reach the tracking server at {uri!r}: {exc}"
-        ) from exc
+        raise DataError(f"read_mlflow: could not reach the tracking server at {uri!r}: {exc}") from exc
     if not meta:
-        raise DataError(
-            f"read_mlflow: experiment(s) {names} have no runs matching {filter_string!r}."
-        )
+        raise DataError(f"read_mlflow: experiment(s) {names} have no runs matching {filter_string!r}.")
     if not records:
         raise DataError(
             f"read_mlflow: no run of {names} has "
             f"{'any metric' if metrics is None else f'any of the metrics {list(metrics)}'}."
         )
-    wide = wide_table(
-        records,
-        rename=rename,
-        on_duplicate=on_duplicate,
-        function="read_mlflow",
-        source="the MLflow metric histories",
-        constants=forced,
-        auto_constants=auto_constants,
-    )
-    check_names(
-        {k: rename.get(k, k) for row in meta.values() for k in row}, "read_mlflow", "run metadata"
-    )
+    wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function="read_mlflow",
+                      source="the MLflow metric histories", constants=forced, auto_constants=auto_constants)
+    check_names({k: rename.get(k, k) for row in meta.values() for k in row}, "read_mlflow", "run metadata")
     return join_metadata(wide, metadata_table(meta, rename), "read_mlflow")
 
 
@@ -201,9 +166,7 @@ def _experiment(client: Any, name: str) -> Any:
         exp = client.get_experiment(name)
     if exp is None:
         known = sorted(e.name for e in client.search_experiments())
-        raise DataError(
-            f"`experiments` of read_mlflow: no experiment {name!r}. Known experiments: {known}."
-        )
+        raise DataError(f"`experiments` of read_mlflow: no experiment {name!r}. Known experiments: {known}.")
     return exp
 
 
@@ -211,13 +174,8 @@ def _search(client: Any, experiment_ids: list[str], filter_string: str) -> list[
     runs: list[Any] = []
     token = None
     while True:
-        page = client.search_runs(
-            experiment_ids,
-            filter_string=filter_string,
-            max_results=_PAGE,
-            order_by=["attributes.start_time ASC"],
-            page_token=token,
-        )
+        page = client.search_runs(experiment_ids, filter_string=filter_string, max_results=_PAGE,
+                                  order_by=["attributes.start_time ASC"], page_token=token)
         runs.extend(page)
         token = page.token
         if not token:
@@ -225,17 +183,11 @@ def _search(client: Any, experiment_ids: list[str], filter_string: str) -> list[
 
 
 def check_timeout(timeout: object, function: str) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not (math.isfinite(timeout) and timeout > 0)
-    ):
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+            math.isfinite(timeout) and timeout > 0):
         raise ArgumentError(
             f"`timeout` of {function} must be a positive number of seconds. Got {timeout!r} instead.",
-            argument="timeout",
-            function=function,
-            rule="a positive number of seconds",
-            value=timeout,
+            argument="timeout", function=function, rule="a positive number of seconds", value=timeout,
         )
     return float(timeout)
 
@@ -247,9 +199,7 @@ def resolve_tracking_uri(tracking_uri: object) -> str:
         if not isinstance(tracking_uri, str) or not tracking_uri.strip():
             raise ArgumentError(
                 f"`tracking_uri` must be a URI such as 'http://127.0.0.1:5000'. Got {tracking_uri!r} instead.",
-                argument="tracking_uri",
-                rule="a URI such as 'http://127.0.0.1:5000'",
-                value=tracking_uri,
+                argument="tracking_uri", rule="a URI such as 'http://127.0.0.1:5000'", value=tracking_uri,
             )
         return tracking_uri
     return str(require("mlflow.tracking", "mlflow").get_tracking_uri())
@@ -269,13 +219,8 @@ def check_reachable(uri: str, timeout: float, function: str, *, given: bool = Tr
         return
     except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError, timeouts, refusals
         reason = getattr(exc, "reason", exc)
-        origin = (
-            "from `tracking_uri` (--tracking-uri)"
-            if given
-            else "from $MLFLOW_TRACKING_URI"
-            if os.environ.get("MLFLOW_TRACKING_URI")
-            else "MLflow's default"
-        )
+        origin = ("from `tracking_uri` (--tracking-uri)" if given else
+                  "from $MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") else "MLflow's default")
         raise DataError(
             f"{function}: the MLflow tracking server at {uri!r} ({origin}) did not answer within "
             f"{timeout:g} s: {reason}. Check that the server is running and that the URI is right, or "

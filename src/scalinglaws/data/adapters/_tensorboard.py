@@ -29,9 +29,7 @@ class _Folder:
     """What one folder of event files holds."""
 
     path: Path
-    events: list[tuple[float, int, str, float]] = field(
-        default_factory=list
-    )  # wall time, step, tag, value
+    events: list[tuple[float, int, str, float]] = field(default_factory=list)  # wall time, step, tag, value
     hparams: dict[str, Any] = field(default_factory=dict)
     has_session: bool = False  # holds an hparams session (session_start_info)
     first_time: float = 0.0
@@ -121,9 +119,7 @@ def read_tensorboard(
     hp_metadata = require("tensorboard.plugins.hparams.metadata", "tensorboard")
     root = Path(logdir)
     if not root.is_dir():
-        raise DataError(
-            f"`logdir` of read_tensorboard must be a directory. Got {str(root)!r} instead."
-        )
+        raise DataError(f"`logdir` of read_tensorboard must be a directory. Got {str(root)!r} instead.")
     dirs = _run_dirs(root)
     if not dirs:
         raise DataError(
@@ -149,49 +145,32 @@ def read_tensorboard(
         if folder in owners:
             continue
         run_id = _run_id(root, folder)
-        sessions = sorted(
-            (f for f, o in owners.items() if o == folder), key=lambda f: folders[f].first_time
-        )
+        sessions = sorted((f for f, o in owners.items() if o == folder), key=lambda f: folders[f].first_time)
         events = list(data.events)
         own_tags = {e[2] for e in events}
         for session in sessions:
             events.extend(e for e in folders[session].events if e[2] in own_tags)
-        for tag, event in _session_metrics(
-            run_id, [folders[c] for c in sessions], own_tags, on_duplicate
-        ).items():
+        for tag, event in _session_metrics(run_id, [folders[c] for c in sessions], own_tags,
+                                           on_duplicate).items():
             events.append(event)
             session_tags.add(tag)
         events.sort(key=lambda e: e[0])  # logging order; the sort is stable for equal wall times
         records.extend((run_id, step, tag, value) for _, step, tag, value in events)
         if hparams:
-            meta[run_id] = _merge_hparams(
-                run_id, [data, *(folders[c] for c in sessions)], on_duplicate
-            )
+            meta[run_id] = _merge_hparams(run_id, [data, *(folders[c] for c in sessions)], on_duplicate)
     if not records:
         which = "any scalar" if wanted is None else f"any of the tags {sorted(wanted)}"
-        raise DataError(
-            f"read_tensorboard: the runs under {str(root)!r} have no values for {which}."
-        )
-    wide = wide_table(
-        records,
-        rename=rename,
-        on_duplicate=on_duplicate,
-        function="read_tensorboard",
-        source="the event files",
-        constants=sorted(set(forced) | session_tags),
-        auto_constants=auto_constants,
-    )
+        raise DataError(f"read_tensorboard: the runs under {str(root)!r} have no values for {which}.")
+    wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function="read_tensorboard",
+                      source="the event files", constants=sorted(set(forced) | session_tags),
+                      auto_constants=auto_constants)
     if not any(meta.values()):
         return wide
     return join_metadata(wide, metadata_table(meta, rename), "read_tensorboard")
 
 
 def _run_id(root: Path, folder: Path) -> str:
-    return (
-        (root.resolve().name or str(root))
-        if folder == root
-        else folder.relative_to(root).as_posix()
-    )
+    return (root.resolve().name or str(root)) if folder == root else folder.relative_to(root).as_posix()
 
 
 def _owners(folders: Mapping[Path, _Folder]) -> dict[Path, Path]:
@@ -205,9 +184,7 @@ def _owners(folders: Mapping[Path, _Folder]) -> dict[Path, Path]:
     return owners
 
 
-def _merge_hparams(
-    run_id: str, parts: Sequence[_Folder], on_duplicate: OnDuplicate
-) -> dict[str, Any]:
+def _merge_hparams(run_id: str, parts: Sequence[_Folder], on_duplicate: OnDuplicate) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     source: dict[str, Path] = {}
     for part in parts:
@@ -249,9 +226,7 @@ def _session_metrics(
     return out
 
 
-def _read_folder(
-    ea: Any, tensor_util: Any, hp_metadata: Any, folder: Path, wanted: set[str] | None
-) -> _Folder:
+def _read_folder(ea: Any, tensor_util: Any, hp_metadata: Any, folder: Path, wanted: set[str] | None) -> _Folder:
     acc = ea.EventAccumulator(
         str(folder), size_guidance={ea.SCALARS: 0, ea.TENSORS: 0}, purge_orphaned_data=False
     )
@@ -260,9 +235,7 @@ def _read_folder(
     available = acc.Tags()
     for tag in available.get("scalars", []):
         if wanted is None or tag in wanted:
-            out.events.extend(
-                (e.wall_time, int(e.step), tag, float(e.value)) for e in acc.Scalars(tag)
-            )
+            out.events.extend((e.wall_time, int(e.step), tag, float(e.value)) for e in acc.Scalars(tag))
     for tag in available.get("tensors", []):
         if wanted is not None and tag not in wanted:
             continue
@@ -282,9 +255,7 @@ def _read_folder(
             continue
         out.has_session = True
         info = hp_metadata.parse_session_start_info_plugin_data(content)
-        for name in sorted(
-            info.hparams
-        ):  # a protobuf map has no order of its own: sort, for one column order
+        for name in sorted(info.hparams):  # a protobuf map has no order of its own: sort, for one column order
             value = info.hparams[name]
             kind = value.WhichOneof("kind")
             if kind == "number_value":

@@ -110,9 +110,7 @@ def read_wandb(
             api = require("wandb", "wandb").Api()
         runs = list(api.runs(path, filters=dict(filters) if filters is not None else None))
         if not runs:
-            raise DataError(
-                f"read_wandb: no runs in {path!r}{' matching the filters' if filters else ''}."
-            )
+            raise DataError(f"read_wandb: no runs in {path!r}{' matching the filters' if filters else ''}.")
         for run in runs:
             run_id = str(run.id)
             rows = run.scan_history(keys=wanted) if wanted is not None else run.scan_history()
@@ -131,19 +129,10 @@ def read_wandb(
             f"{LOGIN_HINT}"
         ) from exc
     if not records:
-        raise DataError(
-            f"read_wandb: the runs of {path!r} logged no numeric values"
-            f"{'' if wanted is None else f' for keys {wanted}'}."
-        )
-    wide = wide_table(
-        records,
-        rename=rename,
-        on_duplicate=on_duplicate,
-        function="read_wandb",
-        source="the W&B histories",
-        constants=forced,
-        auto_constants=auto_constants,
-    )
+        raise DataError(f"read_wandb: the runs of {path!r} logged no numeric values"
+                        f"{'' if wanted is None else f' for keys {wanted}'}.")
+    wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function="read_wandb",
+                      source="the W&B histories", constants=forced, auto_constants=auto_constants)
     return join_metadata(wide, metadata_table(meta, rename), "read_wandb")
 
 
@@ -273,13 +262,8 @@ def read_wandb_export(
         records = _history_records(rows, run_id or p.stem.split(".")[0], None, "read_wandb_export")
         if not records:
             raise DataError(f"read_wandb_export: {str(p)!r} has no numeric values.")
-        return wide_table(
-            records,
-            rename=rename,
-            on_duplicate=on_duplicate,
-            function="read_wandb_export",
-            source=repr(str(p)),
-        )
+        return wide_table(records, rename=rename, on_duplicate=on_duplicate,
+                          function="read_wandb_export", source=repr(str(p)))
     header, body = _csv_rows(text, p)
     if kind == "panel":
         return _panel(header, body, p, rename)
@@ -318,9 +302,7 @@ def _csv_kind(text: str, p: Path) -> Literal["panel", "runs"]:
     )
 
 
-def _panel(
-    header: list[str], body: list[list[str]], p: Path, rename: Mapping[str, str]
-) -> pl.DataFrame:
+def _panel(header: list[str], body: list[list[str]], p: Path, rename: Mapping[str, str]) -> pl.DataFrame:
     if len(header) < 2 or not all(" - " in h for h in header[1:]):
         raise DataError(
             f"read_wandb_export: {str(p)!r} is not a W&B panel export: every column after the first must "
@@ -339,45 +321,25 @@ def _panel(
                 continue
             value = parse_number(cell)
             if value is None:
-                raise DataError(
-                    f"read_wandb_export: line {line} of {str(p)!r}, column {name!r}: "
-                    f"{cell!r} is not a number."
-                )
+                raise DataError(f"read_wandb_export: line {line} of {str(p)!r}, column {name!r}: "
+                                f"{cell!r} is not a number.")
             run, _, metric = name.rpartition(" - ")
             records.append((run, int(step), metric, value))
     if not records:
         raise DataError(f"read_wandb_export: {str(p)!r} has no values.")
-    return wide_table(
-        records,
-        rename=rename,
-        on_duplicate="error",
-        function="read_wandb_export",
-        source=repr(str(p)),
-    )
+    return wide_table(records, rename=rename, on_duplicate="error", function="read_wandb_export",
+                      source=repr(str(p)))
 
 
-_RUNS_COLUMNS = {
-    "Name": "run_name",
-    "State": "state",
-    "Notes": "notes",
-    "User": "user",
-    "Tags": "tags",
-    "Created": "created",
-    "Runtime": "runtime",
-    "Sweep": "sweep",
-    "Group": "group",
-    "Job Type": "job_type",
-}
+_RUNS_COLUMNS = {"Name": "run_name", "State": "state", "Notes": "notes", "User": "user", "Tags": "tags",
+                 "Created": "created", "Runtime": "runtime", "Sweep": "sweep", "Group": "group",
+                 "Job Type": "job_type"}
 
 
-def _runs_table(
-    header: list[str], body: list[list[str]], p: Path, rename: Mapping[str, str]
-) -> pl.DataFrame:
+def _runs_table(header: list[str], body: list[list[str]], p: Path, rename: Mapping[str, str]) -> pl.DataFrame:
     if "Name" not in header and "ID" not in header:
-        raise DataError(
-            f"read_wandb_export: {str(p)!r} is not a W&B runs-table export: it has no 'Name' "
-            "column."
-        )
+        raise DataError(f"read_wandb_export: {str(p)!r} is not a W&B runs-table export: it has no 'Name' "
+                        "column.")
     names = {h: rename.get(h, _RUNS_COLUMNS.get(h, "run_id" if h == "ID" else h)) for h in header}
     series = []
     for j, h in enumerate(header):
@@ -388,9 +350,7 @@ def _runs_table(
             series.append(typed_series(names[h], values))
     df = pl.DataFrame(series)
     if "run_id" not in df.columns:
-        df = df.with_columns(pl.col("run_name").alias("run_id")).select(
-            "run_id", pl.exclude("run_id")
-        )
+        df = df.with_columns(pl.col("run_name").alias("run_id")).select("run_id", pl.exclude("run_id"))
     return df
 
 

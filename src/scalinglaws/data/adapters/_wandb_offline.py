@@ -82,9 +82,7 @@ def wandb_run_files(path: str | Path) -> list[Path]:
     found: dict[Path, Path] = {}
     for candidate in sorted(p.rglob("*.wandb")):
         if candidate.is_file():
-            found.setdefault(
-                candidate.resolve(), candidate
-            )  # `latest-run` links to a run already found
+            found.setdefault(candidate.resolve(), candidate)  # `latest-run` links to a run already found
     if not found:
         raise DataError(
             f"`path` of {_FUNCTION}: no W&B run files (*.wandb) under {str(p)!r}. The client writes them "
@@ -171,10 +169,8 @@ def read_wandb_offline(
             runs[log.run_id] = log
     runs = {run_id: log for run_id, log in runs.items() if log.info.get("job_type") != FIT_JOB_TYPE}
     if not runs:
-        raise DataError(
-            f"{_FUNCTION}: the run files in {str(path)!r} hold only fits written by log_fit "
-            f"(job type {FIT_JOB_TYPE!r}), no training runs."
-        )
+        raise DataError(f"{_FUNCTION}: the run files in {str(path)!r} hold only fits written by log_fit "
+                        f"(job type {FIT_JOB_TYPE!r}), no training runs.")
     wanted = None if keys is None else set(keys)
     records: list[tuple[str, int, str, float]] = []
     history_keys: set[str] = set()
@@ -204,15 +200,8 @@ def read_wandb_offline(
             stacklevel=2,
         )
     meta = {run_id: _metadata(log, config, summary, history_keys) for run_id, log in runs.items()}
-    wide = wide_table(
-        records,
-        rename=rename,
-        on_duplicate=on_duplicate,
-        function=_FUNCTION,
-        source="the W&B run histories",
-        constants=forced,
-        auto_constants=auto_constants,
-    )
+    wide = wide_table(records, rename=rename, on_duplicate=on_duplicate, function=_FUNCTION,
+                      source="the W&B run histories", constants=forced, auto_constants=auto_constants)
     return join_metadata(wide, metadata_table(meta, rename), _FUNCTION)
 
 
@@ -236,11 +225,8 @@ def _metadata(log: RunLog, config: bool, summary: bool, history_keys: set[str]) 
 
 
 def _merge(into: RunLog, later: RunLog) -> None:
-    into.info = {
-        **later.info,
-        **{k: v for k, v in into.info.items() if v},
-        "job_type": into.info.get("job_type"),
-    }  # a run's kind is what it was started as
+    into.info = {**later.info, **{k: v for k, v in into.info.items() if v},
+                 "job_type": into.info.get("job_type")}  # a run's kind is what it was started as
     _deep_update(into.config, later.config)
     into.history.extend(later.history)
     into.summary.update(later.summary)
@@ -258,14 +244,9 @@ def _run_log(path: Path, records: Iterator[Mapping[str, Any]]) -> RunLog:
             continue
         if kind == "run":
             log.run_id = str(body.get("run_id") or log.run_id)
-            log.info = {
-                "run_name": body.get("display_name") or None,
-                "project": body.get("project") or None,
-                "entity": body.get("entity") or None,
-                "group": body.get("run_group") or None,
-                "tags": list(body.get("tags") or []),
-                "job_type": body.get("job_type") or None,
-            }
+            log.info = {"run_name": body.get("display_name") or None, "project": body.get("project") or None,
+                        "entity": body.get("entity") or None, "group": body.get("run_group") or None,
+                        "tags": list(body.get("tags") or []), "job_type": body.get("job_type") or None}
             _apply_config(log.config, body.get("config"))
         elif kind == "config":
             _apply_config(log.config, body)
@@ -275,10 +256,8 @@ def _run_log(path: Path, records: Iterator[Mapping[str, Any]]) -> RunLog:
             if isinstance(step, float) and step.is_integer():
                 step = int(step)
             if not isinstance(step, int) or isinstance(step, bool):
-                raise DataError(
-                    f"{_FUNCTION}: a history record of {str(path)!r} has no integer step "
-                    f"(got {step!r}); the file is not a W&B run file or is damaged."
-                )
+                raise DataError(f"{_FUNCTION}: a history record of {str(path)!r} has no integer step "
+                                f"(got {step!r}); the file is not a W&B run file or is damaged.")
             log.history.append((step, {k: v for k, v in item.items() if not _internal(k)}))
         elif kind == "summary":
             for key, value in _flat(body.get("update") or {}).items():
@@ -352,13 +331,9 @@ def _reader() -> Any:
         pass
     else:
         return lambda path: _datastore_records(datastore, records_pb, version, path)
-    upgrade = (
-        f"Install wandb >= {_MIN_CORE} (`pip install -U 'wandb>={_MIN_CORE}'`), or upload the runs "
-        "with `wandb sync DIR` and read them with `read_wandb('entity/project')`."
-    )
-    if _version(version) < _version(
-        _MIN_CORE
-    ):  # 0.30: no DataStore, and `leet inspect` has no --json
+    upgrade = (f"Install wandb >= {_MIN_CORE} (`pip install -U 'wandb>={_MIN_CORE}'`), or upload the runs "
+               "with `wandb sync DIR` and read them with `read_wandb('entity/project')`.")
+    if _version(version) < _version(_MIN_CORE):  # 0.30: no DataStore, and `leet inspect` has no --json
         raise DataError(f"{_FUNCTION}: wandb {version} has no reader of run files. {upgrade}")
     try:
         core = str(importlib.import_module("wandb.util").get_core_path())
@@ -378,20 +353,11 @@ def _version(text: str) -> tuple[int, ...]:
 
 def _core_records(core: str, version: str, path: Path) -> Iterator[dict[str, Any]]:
     """Records of ``path`` from ``wandb-core leet inspect --json`` (one JSON object per line)."""
-    command = [
-        core,
-        "leet",
-        "inspect",
-        "--json",
-        "--no-observability",
-        "--run-file",
-        str(path),
-        str(path.parent),
-    ]
+    command = [core, "leet", "inspect", "--json", "--no-observability", "--run-file", str(path),
+               str(path.parent)]
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL
-        )
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
+                                   stdin=subprocess.DEVNULL)
         assert process.stdout is not None
         try:
             for number, line in enumerate(process.stdout, start=1):
@@ -400,10 +366,8 @@ def _core_records(core: str, version: str, path: Path) -> Iterator[dict[str, Any
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise DataError(
-                        f"{_FUNCTION}: wandb-core printed a line that is not JSON for "
-                        f"{str(path)!r} (line {number}: {exc})."
-                    ) from exc
+                    raise DataError(f"{_FUNCTION}: wandb-core printed a line that is not JSON for "
+                                    f"{str(path)!r} (line {number}: {exc}).") from exc
                 if isinstance(record, dict):
                     yield record
         finally:
@@ -418,21 +382,15 @@ def _core_records(core: str, version: str, path: Path) -> Iterator[dict[str, Any
             )
 
 
-def _datastore_records(
-    datastore: Any, records_pb: Any, version: str, path: Path
-) -> Iterator[dict[str, Any]]:
+def _datastore_records(datastore: Any, records_pb: Any, version: str, path: Path) -> Iterator[dict[str, Any]]:
     """Records of ``path`` from wandb's Python DataStore (wandb <= 0.29), in the JSON shape above."""
     store = datastore.DataStore()
     try:
         try:
             store.open_for_scan(str(path))
-        except (
-            Exception
-        ) as exc:  # the DataStore raises a bare Exception("Invalid header") or OSError
-            raise DataError(
-                f"{_FUNCTION}: W&B (wandb {version}) could not read {str(path)!r} ({exc}). Is it a "
-                "W&B run file (run-<id>.wandb)?"
-            ) from exc
+        except Exception as exc:  # the DataStore raises a bare Exception("Invalid header") or OSError
+            raise DataError(f"{_FUNCTION}: W&B (wandb {version}) could not read {str(path)!r} ({exc}). Is it a "
+                            "W&B run file (run-<id>.wandb)?") from exc
         yield from _datastore_scan(store, records_pb)
     finally:
         store.close()
@@ -442,9 +400,7 @@ def _datastore_scan(store: Any, records_pb: Any) -> Iterator[dict[str, Any]]:
     while True:
         try:
             data = store.scan_data()
-        except (
-            AssertionError
-        ):  # the last record of a run still being written (or killed) is partial
+        except AssertionError:  # the last record of a run still being written (or killed) is partial
             return
         if data is None:
             return
@@ -453,39 +409,20 @@ def _datastore_scan(store: Any, records_pb: Any) -> Iterator[dict[str, Any]]:
         kind = record.WhichOneof("record_type")
         if kind == "run":
             run = record.run
-            yield {
-                "type": "run",
-                "run": {
-                    "run_id": run.run_id,
-                    "display_name": run.display_name,
-                    "project": run.project,
-                    "entity": run.entity,
-                    "run_group": run.run_group,
-                    "tags": list(run.tags),
-                    "job_type": run.job_type,
-                    "config": {"update": _items(run.config.update)},
-                },
-            }
+            yield {"type": "run", "run": {
+                "run_id": run.run_id, "display_name": run.display_name, "project": run.project,
+                "entity": run.entity, "run_group": run.run_group, "tags": list(run.tags),
+                "job_type": run.job_type,
+                "config": {"update": _items(run.config.update)}}}
         elif kind == "history":
             step = record.history.step.num if record.history.HasField("step") else None
-            yield {
-                "type": "history",
-                "history": {
-                    "item": _items(record.history.item),
-                    **({} if step is None else {"step": {"num": step}}),
-                },
-            }
+            yield {"type": "history", "history": {"item": _items(record.history.item),
+                                                  **({} if step is None else {"step": {"num": step}})}}
         elif kind in ("config", "summary"):
             body = getattr(record, kind)
-            yield {
-                "type": kind,
-                kind: {
-                    "update": _items(body.update),
-                    "remove": [
-                        ".".join(i.nested_key) if i.nested_key else i.key for i in body.remove
-                    ],
-                },
-            }
+            yield {"type": kind, kind: {
+                "update": _items(body.update),
+                "remove": [".".join(i.nested_key) if i.nested_key else i.key for i in body.remove]}}
 
 
 def _items(items: Any) -> dict[str, Any]:

@@ -27,15 +27,7 @@ from scalinglaws.data.adapters._mlflow import (
 from scalinglaws.data.adapters._wandb_offline import FIT_JOB_TYPE
 from scalinglaws.errors import ArgumentError, DataError
 
-__all__ = [
-    "Destination",
-    "FitLike",
-    "LoggedFit",
-    "Tracker",
-    "fit_record",
-    "log_fit",
-    "resolve_destination",
-]
+__all__ = ["Destination", "FitLike", "LoggedFit", "Tracker", "fit_record", "log_fit", "resolve_destination"]
 
 Tracker = Literal["mlflow", "wandb"]
 
@@ -93,11 +85,7 @@ class LoggedFit:
     """MLflow: the tracking URI. W&B: the run's local folder (offline runs: upload it with `wandb sync`)."""
 
     def describe(self) -> str:
-        where = (
-            f"experiment {self.experiment!r}"
-            if self.tracker == "mlflow"
-            else f"project {self.experiment!r}"
-        )
+        where = f"experiment {self.experiment!r}" if self.tracker == "mlflow" else f"project {self.experiment!r}"
         return f"{self.tracker} run {self.run_id} ({where}, {self.location})"
 
 
@@ -131,10 +119,7 @@ def resolve_destination(
     if to not in get_args(Tracker):
         raise ArgumentError(
             f"`to` of {_FUNCTION} must be 'mlflow' or 'wandb'. Got {to!r} instead.",
-            argument="to",
-            function=_FUNCTION,
-            rule="'mlflow' or 'wandb'",
-            value=to,
+            argument="to", function=_FUNCTION, rule="'mlflow' or 'wandb'", value=to,
         )
     tracker: Tracker = "mlflow" if to == "mlflow" else "wandb"
     seconds = check_timeout(timeout, _FUNCTION)
@@ -143,10 +128,7 @@ def resolve_destination(
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ArgumentError(
                 f"`{name}` of {_FUNCTION} must be a non-empty name. Got {value!r} instead.",
-                argument=name,
-                function=_FUNCTION,
-                rule="a non-empty name",
-                value=value,
+                argument=name, function=_FUNCTION, rule="a non-empty name", value=value,
             )
     column = "experiment" if tracker == "mlflow" else "project"
     if experiment is None:
@@ -156,8 +138,7 @@ def resolve_destination(
         raise ArgumentError(
             f"`experiment` of {_FUNCTION}: give the {what} to log the fit to; the data does not name one "
             f"(it has no single value in {article} `{column}` column).",
-            argument="experiment",
-            function=_FUNCTION,
+            argument="experiment", function=_FUNCTION,
         )
     uri = None
     if tracker == "mlflow":
@@ -174,13 +155,7 @@ def _single_value(data: Any, column: str) -> str | None:
     """The one value of ``column`` in a frame or mapping of columns (None if absent or not one value)."""
     if data is None:
         return None
-    names = (
-        data.columns
-        if hasattr(data, "columns")
-        else list(data)
-        if isinstance(data, Mapping)
-        else []
-    )
+    names = data.columns if hasattr(data, "columns") else list(data) if isinstance(data, Mapping) else []
     if column not in list(names):
         return None
     distinct = {str(v) for v in list(data[column]) if v is not None}
@@ -197,10 +172,7 @@ def fit_record(result: FitLike, prob: float = 0.95) -> dict[str, Any]:
     if isinstance(given, bool) or not isinstance(given, int | float) or not 0 < given < 1:
         raise ArgumentError(
             f"`prob` of {_FUNCTION} must be a probability strictly between 0 and 1. Got {prob!r} instead.",
-            argument="prob",
-            function=_FUNCTION,
-            rule="a probability strictly between 0 and 1",
-            value=prob,
+            argument="prob", function=_FUNCTION, rule="a probability strictly between 0 and 1", value=prob,
         )
     intervals: dict[str, tuple[float, float]] = {}
     method = None
@@ -213,22 +185,15 @@ def fit_record(result: FitLike, prob: float = 0.95) -> dict[str, Any]:
         method = f"bootstrap percentiles, {result.bootstrap.label}" if intervals else None
     if not intervals and result.stderr:
         z = NormalDist().inv_cdf((1 + prob) / 2)
-        intervals = {
-            n: (result.params[n] - z * se, result.params[n] + z * se)
-            for n, se in result.stderr.items()
-            if n in result.params and math.isfinite(se)
-        }
+        intervals = {n: (result.params[n] - z * se, result.params[n] + z * se)
+                     for n, se in result.stderr.items() if n in result.params and math.isfinite(se)}
         method = "normal approximation, delta-method standard errors"
     params = {}
     for name, value in result.params.items():
         se = result.stderr.get(name) if result.stderr else None
         lower, upper = intervals.get(name, (None, None))
-        params[name] = {
-            "value": _finite(value),
-            "stderr": _finite(se),
-            "lower": _finite(lower),
-            "upper": _finite(upper),
-        }
+        params[name] = {"value": _finite(value), "stderr": _finite(se), "lower": _finite(lower),
+                        "upper": _finite(upper)}
     config = result.config
     return {
         "law": str(result.law.label),
@@ -277,17 +242,8 @@ def _metrics(record: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _settings(record: Mapping[str, Any]) -> dict[str, str]:
-    keys = (
-        "law",
-        "formula",
-        "status",
-        "loss",
-        "space",
-        "target",
-        "data_digest",
-        "interval_prob",
-        "interval_method",
-    )
+    keys = ("law", "formula", "status", "loss", "space", "target", "data_digest", "interval_prob",
+            "interval_method")
     return {f"{_PREFIX}.{k}": str(record[k]) for k in keys if record[k] is not None}
 
 
@@ -359,37 +315,23 @@ def log_fit(
     ``fit.status``, ``fit.loss``, ``fit.space``, ``fit.target``, ``fit.data_digest``,
     ``fit.interval_prob``, ``fit.interval_method``; artifacts ``scalinglaws/fit.json`` and the report.
     """
-    destination = (
-        to
-        if isinstance(to, Destination)
-        else resolve_destination(
-            to,
-            experiment=experiment,
-            run_id=run_id,
-            tracking_uri=tracking_uri,
-            data=data,
-            timeout=timeout,
-        )
-    )
+    destination = to if isinstance(to, Destination) else resolve_destination(
+        to, experiment=experiment, run_id=run_id, tracking_uri=tracking_uri, data=data, timeout=timeout)
     record = fit_record(result, prob)
     page = None
     if report is not None:
         page = Path(report)
         if not page.is_file():
-            raise ArgumentError(
-                f"`report` of {_FUNCTION}: no file at {str(page)!r}.",
-                argument="report",
-                function=_FUNCTION,
-            )
+            raise ArgumentError(f"`report` of {_FUNCTION}: no file at {str(page)!r}.", argument="report",
+                                function=_FUNCTION)
     name = run_name or f"fit {record['law']}"
     if destination.tracker == "mlflow":
         return _log_mlflow(result, record, destination, name, page)
     return _log_wandb(result, record, destination, name, page, wandb_dir, wandb_mode)
 
 
-def _log_mlflow(
-    result: FitLike, record: dict[str, Any], where: Destination, name: str, page: Path | None
-) -> LoggedFit:
+def _log_mlflow(result: FitLike, record: dict[str, Any], where: Destination, name: str,
+                page: Path | None) -> LoggedFit:
     tracking = require("mlflow.tracking", "mlflow")
     entities = require("mlflow.entities", "mlflow")
     mlflow_exceptions = require("mlflow.exceptions", "mlflow")
@@ -405,14 +347,9 @@ def _log_mlflow(
         else:
             experiment = str(where.experiment)
             found = client.get_experiment_by_name(experiment)
-            experiment_id = (
-                found.experiment_id if found is not None else client.create_experiment(experiment)
-            )
-            run = client.create_run(
-                experiment_id,
-                run_name=name,
-                tags={"scalinglaws.kind": "fit", "scalinglaws.law": record["law"]},
-            )
+            experiment_id = found.experiment_id if found is not None else client.create_experiment(experiment)
+            run = client.create_run(experiment_id, run_name=name,
+                                    tags={"scalinglaws.kind": "fit", "scalinglaws.law": record["law"]})
             run_id = run.info.run_id
         now = int(time.time() * 1000)
         metrics = [entities.Metric(k, v, now, 0) for k, v in _metrics(record).items()]
@@ -424,25 +361,15 @@ def _log_mlflow(
         if created:
             client.set_terminated(run_id)
     except mlflow_exceptions.MlflowException as exc:
-        raise DataError(
-            f"{_FUNCTION}: the MLflow tracking server at {uri!r} refused the fit: {exc}"
-        ) from exc
+        raise DataError(f"{_FUNCTION}: the MLflow tracking server at {uri!r} refused the fit: {exc}") from exc
     except OSError as exc:
-        raise DataError(
-            f"{_FUNCTION}: could not write the fit to the MLflow tracking server at {uri!r}: {exc}"
-        ) from exc
+        raise DataError(f"{_FUNCTION}: could not write the fit to the MLflow tracking server at {uri!r}: "
+                        f"{exc}") from exc
     return LoggedFit("mlflow", experiment, run_id, uri)
 
 
-def _log_wandb(
-    result: FitLike,
-    record: dict[str, Any],
-    where: Destination,
-    name: str,
-    page: Path | None,
-    wandb_dir: str | Path | None,
-    mode: str | None,
-) -> LoggedFit:
+def _log_wandb(result: FitLike, record: dict[str, Any], where: Destination, name: str, page: Path | None,
+               wandb_dir: str | Path | None, mode: str | None) -> LoggedFit:
     wandb = require("wandb", "wandb")
     entity, project = None, where.experiment
     if project is not None and "/" in project:
@@ -453,24 +380,15 @@ def _log_wandb(
     try:
         settings = wandb.Settings(silent=True, console="off", disable_git=True, save_code=False)
         run = wandb.init(
-            project=project,
-            entity=entity,
-            id=where.run_id,
-            resume="allow" if where.run_id else None,
-            name=None if where.run_id else name,
-            job_type=None if where.run_id else FIT_JOB_TYPE,
-            mode=mode,
-            dir=None if wandb_dir is None else str(wandb_dir),
-            settings=settings,
+            project=project, entity=entity, id=where.run_id, resume="allow" if where.run_id else None,
+            name=None if where.run_id else name, job_type=None if where.run_id else FIT_JOB_TYPE, mode=mode,
+            dir=None if wandb_dir is None else str(wandb_dir), settings=settings,
         )
         try:
             run.config.update(config, allow_val_change=True)
             run.summary.update(summary)
-            artifact = wandb.Artifact(
-                f"fit-{run.id}",
-                type=FIT_JOB_TYPE,
-                metadata={"law": record["law"], "status": record["status"]},
-            )
+            artifact = wandb.Artifact(f"fit-{run.id}", type=FIT_JOB_TYPE,
+                                      metadata={"law": record["law"], "status": record["status"]})
             with artifact.new_file("fit.json", mode="w", encoding="utf-8") as handle:
                 handle.write(result.to_json() + "\n")
             if page is not None:

@@ -19,19 +19,12 @@ parscale = Law.from_formula(
     params={
         "E": ParamSpec("E", 0.0, math.inf, description="irreducible loss"),
         "A": ParamSpec(
-            "A",
-            0.0,
-            math.inf,
-            init=(1e-3, 10.0),
-            init_scale="log",
+            "A", 0.0, math.inf, init=(1e-3, 10.0), init_scale="log",
             description="parameter scale in billions of non-embedding parameters",
         ),
         "alpha": ParamSpec("alpha", 0.0, 3.0, init=(0.02, 1.0), description="parameter exponent"),
         "k": ParamSpec(
-            "k",
-            0.0,
-            5.0,
-            init=(0.05, 1.0),
+            "k", 0.0, 5.0, init=(0.05, 1.0),
             description="gain per log-stream: P streams act like N*(1 + k ln P) parameters",
         ),
     },
@@ -63,17 +56,11 @@ tao_vocab_loss = Law.from_formula(
         "A2": ParamSpec("A2", 0.0, math.inf, description="vocabulary parameter amplitude"),
         "B": ParamSpec("B", 0.0, math.inf, description="data amplitude"),
         "E": ParamSpec(
-            "E",
-            -math.inf,
-            math.inf,
-            init=(-2.0, 8.0),
+            "E", -math.inf, math.inf, init=(-2.0, 8.0),
             description="offset, entered with a minus sign as in the code (L_u is usually < 0)",
         ),
         "beta": ParamSpec(
-            "beta",
-            0.0,
-            2.0,
-            init=(0.1, 1.0),
+            "beta", 0.0, 2.0, init=(0.1, 1.0),
             description="exponent shared by the non-vocabulary and data terms (alpha1 = beta)",
         ),
         "alpha2": ParamSpec("alpha2", 0.0, 2.0, init=(0.1, 1.0), description="vocabulary exponent"),
@@ -145,15 +132,11 @@ krajewski_moe = Law.from_formula(
     inputs=("N", "D", "G"),
     params={
         "c": ParamSpec("c", 0.0, math.inf, init=(0.0, 2.0), description="irreducible loss"),
-        "a": ParamSpec(
-            "a", 0.0, math.inf, description="parameter amplitude at infinite granularity"
-        ),
+        "a": ParamSpec("a", 0.0, math.inf, description="parameter amplitude at infinite granularity"),
         "alpha": ParamSpec("alpha", 0.0, 2.0, init=(0.02, 0.5), description="parameter exponent"),
         "b": ParamSpec("b", 0.0, math.inf, description="data amplitude"),
         "beta": ParamSpec("beta", 0.0, 2.0, init=(0.02, 0.5), description="data exponent"),
-        "g": ParamSpec(
-            "g", 0.0, math.inf, description="extra parameter amplitude of coarse experts"
-        ),
+        "g": ParamSpec("g", 0.0, math.inf, description="extra parameter amplitude of coarse experts"),
         "gamma": ParamSpec("gamma", 0.0, 5.0, init=(0.1, 2.0), description="granularity exponent"),
     },
     name="krajewski_moe",
@@ -182,13 +165,7 @@ krajewski_moe = Law.from_formula(
     presets={
         # Table 1, MoE row (fitted at E = 64; the dense row is c + a/N^alpha + b/D^beta).
         "krajewski2024": {
-            "c": 0.47,
-            "a": 18.1,
-            "alpha": 0.115,
-            "b": 30.8,
-            "beta": 0.147,
-            "g": 2.1,
-            "gamma": 0.58,
+            "c": 0.47, "a": 18.1, "alpha": 0.115, "b": 30.8, "beta": 0.147, "g": 2.1, "gamma": 0.58,
         },
     },
 )

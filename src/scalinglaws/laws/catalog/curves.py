@@ -21,7 +21,9 @@ def broken_power_law(n_breaks: int) -> Law:
 
     Each nests the law with a break fewer, so a fit adds the breaks one at a time.
     """
-    breaks = "*".join(f"(1 + (x/d{i})**(1/f{i}))**(-c{i}*f{i})" for i in range(1, n_breaks + 1))
+    breaks = "*".join(
+        f"(1 + (x/d{i})**(1/f{i}))**(-c{i}*f{i})" for i in range(1, n_breaks + 1)
+    )
     params = {
         "a": ParamSpec("a", 0.0, math.inf, description="limiting value"),
         "b": ParamSpec("b", 0.0, math.inf, description="offset on the log-log plot"),
@@ -32,12 +34,7 @@ def broken_power_law(n_breaks: int) -> Law:
             f"c{i}", -5.0, 5.0, init=(-1.0, 1.0), description=f"change of slope at break {i}"
         )
         params[f"d{i}"] = ParamSpec(
-            f"d{i}",
-            0.0,
-            math.inf,
-            init=(1.0, 10.0),
-            init_scale="log",
-            init_from="x",
+            f"d{i}", 0.0, math.inf, init=(1.0, 10.0), init_scale="log", init_from="x",
             description=f"location of break {i} (units of x)",
         )
         # At f = 0.05 a break turns (10% to 90% of its change of slope) within +-10% of d, finer
@@ -45,11 +42,7 @@ def broken_power_law(n_breaks: int) -> Law:
         # (data on either side no longer feel f or d), and (x/d)^(1/f) overflows once
         # ln(x/d) > 709 f.
         params[f"f{i}"] = ParamSpec(
-            f"f{i}",
-            0.05,
-            10.0,
-            init=(0.05, 2.0),
-            init_scale="log",
+            f"f{i}", 0.05, 10.0, init=(0.05, 2.0), init_scale="log",
             description=f"sharpness of break {i} (smaller is sharper)",
         )
     return Law.from_formula(
@@ -82,10 +75,7 @@ gadre_downstream = Law.from_formula(
     inputs=("L",),
     params={
         "epsilon": ParamSpec(
-            "epsilon",
-            0.0,
-            math.inf,
-            description="error approached as the loss grows (random chance)",
+            "epsilon", 0.0, math.inf, description="error approached as the loss grows (random chance)"
         ),
         "k": ParamSpec("k", 0.0, math.inf, description="amplitude of the decay"),
         "gamma": ParamSpec(
@@ -110,10 +100,7 @@ brandfonbrener = Law.from_formula(
     params={
         "K": ParamSpec("K", 0.0, math.inf, description="scale of the shifted power law"),
         "E_x": ParamSpec(
-            "E_x",
-            0.0,
-            math.inf,
-            init=(0.0, 1.5),
+            "E_x", 0.0, math.inf, init=(0.0, 1.5),
             description="irreducible loss of x; the recipe fixes it from a separate scaling-law "
             "fit of x (pass bounds or init to pin it); must be below every L_x",
         ),
@@ -143,11 +130,7 @@ lin_rectified = Law.from_formula(
             "B", 0.0, math.inf, init=(0.1, 1e4), init_scale="log", description="data-term amplitude"
         ),
         "D_l": ParamSpec(
-            "D_l",
-            0.0,
-            math.inf,
-            init=(0.1, 1e4),
-            init_scale="log",
+            "D_l", 0.0, math.inf, init=(0.1, 1e4), init_scale="log",
             description="pre-learned data size: fine-tuning-equivalent data the pre-trained model "
             "already holds, in units of D^beta (0 gives the vanilla law)",
         ),

@@ -44,9 +44,7 @@ busbridge_supervised = Law.from_formula(
     "E + (A/N**alpha + B/D**beta)**gamma",
     inputs=("N", "D"),
     params={
-        "E": ParamSpec(
-            "E", 0.0, math.inf, init=(0.5, 3.0), description="irreducible cross-entropy"
-        ),
+        "E": ParamSpec("E", 0.0, math.inf, init=(0.5, 3.0), description="irreducible cross-entropy"),
         "A": _amplitude("A", "parameter-term amplitude"),
         "B": _amplitude("B", "data-term amplitude"),
         "alpha": _exponent("alpha", "parameter exponent"),
@@ -65,12 +63,7 @@ busbridge_supervised = Law.from_formula(
     presets={
         # Table 6, supervised column (90% bootstrap intervals in the paper).
         "busbridge2025": {
-            "E": 1.220,
-            "A": 3355.0,
-            "B": 18186.0,
-            "alpha": 0.408,
-            "beta": 0.431,
-            "gamma": 0.452,
+            "E": 1.220, "A": 3355.0, "B": 18186.0, "alpha": 0.408, "beta": 0.431, "gamma": 0.452,
         },
     },
 )
@@ -83,53 +76,26 @@ busbridge_distillation = Law.from_formula(
         # B' in 0..20, alpha', beta', gamma' in 0..1, c0, c1, f1 in 0..1.5 and log d1 in -1..1.
         "c0": ParamSpec("c0", 0.0, 10.0, init=(1.0, 4.0), description="power of the teacher loss"),
         "c1": ParamSpec(
-            "c1",
-            0.0,
-            1000.0,
-            init=(1.0, 1000.0),
-            init_scale="log",
+            "c1", 0.0, 1000.0, init=(1.0, 1000.0), init_scale="log",
             description="power of the broken power law beyond the capacity-gap transition",
         ),
         "f1": ParamSpec(
-            "f1",
-            0.0,
-            5.0,
-            init=(0.03, 1.0),
-            init_scale="log",
+            "f1", 0.0, 5.0, init=(0.03, 1.0), init_scale="log",
             description="sharpness of the capacity-gap transition (small: sharp)",
         ),
         "d1": ParamSpec(
-            "d1",
-            0.0,
-            10.0,
-            init=(0.8, 2.0),
+            "d1", 0.0, 10.0, init=(0.8, 2.0),
             description="teacher/student learning-capacity ratio L_T/L_sup at the transition",
         ),
-        "A": ParamSpec(
-            "A",
-            0.0,
-            math.inf,
-            init=(10.0, 1e5),
-            init_scale="log",
-            description="student parameter-term amplitude (A' in the paper)",
-        ),
-        "B": ParamSpec(
-            "B",
-            0.0,
-            math.inf,
-            init=(10.0, 1e5),
-            init_scale="log",
-            description="distillation-token amplitude (B' in the paper)",
-        ),
-        "alpha": ParamSpec(
-            "alpha", 0.0, 3.0, init=(0.1, 1.0), description="student parameter exponent (alpha')"
-        ),
-        "beta": ParamSpec(
-            "beta", 0.0, 3.0, init=(0.1, 1.0), description="distillation-token exponent (beta')"
-        ),
-        "gamma": ParamSpec(
-            "gamma", 0.0, 3.0, init=(0.3, 1.5), description="outer exponent (gamma')"
-        ),
+        "A": ParamSpec("A", 0.0, math.inf, init=(10.0, 1e5), init_scale="log",
+                       description="student parameter-term amplitude (A' in the paper)"),
+        "B": ParamSpec("B", 0.0, math.inf, init=(10.0, 1e5), init_scale="log",
+                       description="distillation-token amplitude (B' in the paper)"),
+        "alpha": ParamSpec("alpha", 0.0, 3.0, init=(0.1, 1.0),
+                           description="student parameter exponent (alpha')"),
+        "beta": ParamSpec("beta", 0.0, 3.0, init=(0.1, 1.0),
+                          description="distillation-token exponent (beta')"),
+        "gamma": ParamSpec("gamma", 0.0, 3.0, init=(0.3, 1.5), description="outer exponent (gamma')"),
     },
     name="busbridge_distillation",
     description=(
@@ -153,15 +119,8 @@ busbridge_distillation = Law.from_formula(
     presets={
         # Table 6, distillation column (c1's bootstrap interval is degenerate: 522.6 to 522.6).
         "busbridge2025": {
-            "c0": 2.549,
-            "c1": 522.6,
-            "f1": 0.090,
-            "d1": 1.315,
-            "A": 2243.0,
-            "B": 24181.0,
-            "alpha": 0.321,
-            "beta": 0.637,
-            "gamma": 0.764,
+            "c0": 2.549, "c1": 522.6, "f1": 0.090, "d1": 1.315, "A": 2243.0, "B": 24181.0,
+            "alpha": 0.321, "beta": 0.637, "gamma": 0.764,
         },
     },
 )

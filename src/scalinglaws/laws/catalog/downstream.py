@@ -31,28 +31,19 @@ bhagia_sigmoid = Law.from_formula(
     inputs=("L",),
     params={
         "a": ParamSpec(
-            "a",
-            0.0,
-            math.inf,
-            init=(0.1, 1.0),
+            "a", 0.0, math.inf, init=(0.1, 1.0),
             description="height: ceiling minus floor (the score of a perfect model is a + b)",
         ),
         "L_0": ParamSpec(
             "L_0", 0.0, math.inf, init=(0.5, 6.0), description="loss at the midpoint of the sigmoid"
         ),
         "k": ParamSpec(
-            "k",
-            -100.0,
-            100.0,
-            init=(-20.0, 20.0),
+            "k", -100.0, 100.0, init=(-20.0, 20.0),
             description="slope in the loss; negative for accuracy (it falls as the loss grows), "
             "positive for error",
         ),
         "b": ParamSpec(
-            "b",
-            0.0,
-            math.inf,
-            init=(0.0, 0.5),
+            "b", 0.0, math.inf, init=(0.0, 0.5),
             description="floor: the score of a model at chance (e.g. 0.25 for 4-way multiple "
             "choice); fix it there with --fix b=0.25",
         ),
@@ -79,10 +70,7 @@ logit_linear = Law.from_formula(
     params={
         "c_0": ParamSpec("c_0", -math.inf, math.inf, init=(-20.0, 20.0), description="intercept"),
         "c_1": ParamSpec(
-            "c_1",
-            -math.inf,
-            math.inf,
-            init=(-20.0, 20.0),
+            "c_1", -math.inf, math.inf, init=(-20.0, 20.0),
             description="slope: how fast the logit of the metric falls per nat of loss (the "
             "sigmoid's -k)",
         ),

@@ -23,17 +23,11 @@ _BROWN = (
 
 _PARAMS = {
     "a": ParamSpec(
-        "a",
-        -50.0,
-        0.0,
-        init=(-5.0, -0.05),
+        "a", -50.0, 0.0, init=(-5.0, -0.05),
         description="log coverage at k = 1 (a = log pass@1; negative)",
     ),
     "b": ParamSpec(
-        "b",
-        -3.0,
-        0.0,
-        init=(-1.0, -0.05),
+        "b", -3.0, 0.0, init=(-1.0, -0.05),
         description="power-law exponent of log coverage in k (negative: coverage rises with k)",
     ),
 }
@@ -63,10 +57,7 @@ brown_coverage_ceiling = Law.from_formula(
     params={
         **_PARAMS,
         "c": ParamSpec(
-            "c",
-            0.0,
-            1.0,
-            init=(0.2, 1.0),
+            "c", 0.0, 1.0, init=(0.2, 1.0),
             description="ceiling: the fraction of problems the verifier can certify as k grows",
         ),
     },

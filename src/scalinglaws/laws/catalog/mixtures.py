@@ -14,18 +14,13 @@ def _ye(n_domains: int) -> Law:
     params = {
         "c": ParamSpec("c", 0.0, math.inf, description="loss floor of the validation domain"),
         "k": ParamSpec(
-            "k",
-            0.0,
-            math.inf,
+            "k", 0.0, math.inf,
             description=f"scale: the loss above the floor when trained on domain {n_domains} alone",
         ),
     }
     for j in free:
         params[f"t{j}"] = ParamSpec(
-            f"t{j}",
-            -20.0,
-            20.0,
-            init=(-3.0, 3.0),
+            f"t{j}", -20.0, 20.0, init=(-3.0, 3.0),
             description=f"effect of training domain {j} relative to domain {n_domains} "
             "(negative: more of it lowers this loss)",
         )

@@ -30,9 +30,7 @@ kaplan_n = Law.from_formula(
     inputs=("N",),
     params={
         "N_c": _scale("N_c", 1e8, 1e16, "parameter scale: the loss is 1 nat at N = N_c (params)"),
-        "alpha_N": ParamSpec(
-            "alpha_N", 0.0, 2.0, init=(0.01, 1.0), description="parameter exponent"
-        ),
+        "alpha_N": ParamSpec("alpha_N", 0.0, 2.0, init=(0.01, 1.0), description="parameter exponent"),
     },
     name="kaplan_n",
     description=(
@@ -90,9 +88,7 @@ kaplan_ns = Law.from_formula(
     inputs=("N", "S"),
     params={
         "N_c": _scale("N_c", 1e8, 1e16, "parameter scale (params)"),
-        "alpha_N": ParamSpec(
-            "alpha_N", 0.0, 2.0, init=(0.01, 1.0), description="parameter exponent"
-        ),
+        "alpha_N": ParamSpec("alpha_N", 0.0, 2.0, init=(0.01, 1.0), description="parameter exponent"),
         "S_c": _scale("S_c", 10.0, 1e6, "step scale (optimizer steps)"),
         "alpha_S": ParamSpec("alpha_S", 0.0, 3.0, init=(0.1, 2.0), description="step exponent"),
     },
@@ -127,20 +123,12 @@ muennighoff = Law.from_formula(
         "beta": ParamSpec("beta", 0.0, 2.0, init=(0.1, 1.0), description="data exponent"),
         "B": _scale("B", 10.0, 1e5, "data-term amplitude (also sets the frontier N_opt(U))"),
         "R_N": ParamSpec(
-            "R_N",
-            1e-3,
-            1e3,
-            init=(1.0, 50.0),
-            init_scale="log",
+            "R_N", 1e-3, 1e3, init=(1.0, 50.0), init_scale="log",
             description="R*_N: decay constant of the value of excess parameters; effective "
             "parameters saturate at U_N*(1 + R*_N)",
         ),
         "R_D": ParamSpec(
-            "R_D",
-            1e-3,
-            1e3,
-            init=(1.0, 50.0),
-            init_scale="log",
+            "R_D", 1e-3, 1e3, init=(1.0, 50.0), init_scale="log",
             description="R*_D: decay constant (in epochs) of the value of repeated data; effective "
             "data saturate at U*(1 + R*_D)",
         ),
@@ -184,10 +172,7 @@ gadre_overtrain = Law.from_formula(
         "a": ParamSpec("a", 0.0, math.inf, description="amplitude of the parameter-limited term"),
         "b": ParamSpec("b", 0.0, math.inf, description="amplitude of the data-limited term"),
         "eta": ParamSpec(
-            "eta",
-            0.0,
-            2.0,
-            init=(0.02, 1.0),
+            "eta", 0.0, 2.0, init=(0.02, 1.0),
             description="compute exponent; the Chinchilla form with alpha = beta = 2*eta",
         ),
     },
@@ -236,26 +221,16 @@ alabdulmohsin_m4 = Law.from_formula(
     "(L - eps_inf)/(eps_0 - L)**alpha = beta*x**c",
     inputs=("x",),
     params={
-        "eps_inf": ParamSpec(
-            "eps_inf", 0.0, math.inf, init=(0.0, 2.0), description="loss at infinite x"
-        ),
+        "eps_inf": ParamSpec("eps_inf", 0.0, math.inf, init=(0.0, 2.0), description="loss at infinite x"),
         "eps_0": ParamSpec(
-            "eps_0",
-            0.0,
-            math.inf,
-            init=(1.0, 10.0),
-            init_scale="log",
+            "eps_0", 0.0, math.inf, init=(1.0, 10.0), init_scale="log",
             description="loss at the start (random guessing), above every observed loss",
         ),
         "alpha": ParamSpec(
             "alpha", 0.0, 10.0, init=(0.1, 2.0), description="shape of the transition from eps_0"
         ),
-        "beta": ParamSpec(
-            "beta", 0.0, math.inf, init=(1e-2, 1e3), init_scale="log", description="scale"
-        ),
-        "c": ParamSpec(
-            "c", -5.0, 0.0, init=(-1.0, -0.05), description="scaling exponent (negative)"
-        ),
+        "beta": ParamSpec("beta", 0.0, math.inf, init=(1e-2, 1e3), init_scale="log", description="scale"),
+        "c": ParamSpec("c", -5.0, 0.0, init=(-1.0, -0.05), description="scaling exponent (negative)"),
     },
     name="alabdulmohsin_m4",
     solve_for="L",
@@ -303,10 +278,7 @@ hestness = Law.from_formula(
     params={
         "alpha": ParamSpec("alpha", 0.0, math.inf, description="amplitude of the learning curve"),
         "beta_g": ParamSpec(
-            "beta_g",
-            -5.0,
-            0.0,
-            init=(-1.0, -0.01),
+            "beta_g", -5.0, 0.0, init=(-1.0, -0.01),
             description="learning-curve exponent (negative; set by the problem domain)",
         ),
     },
@@ -328,10 +300,7 @@ hestness_model_size = Law.from_formula(
     params={
         "sigma": ParamSpec("sigma", 0.0, math.inf, description="amplitude"),
         "beta_p": ParamSpec(
-            "beta_p",
-            0.0,
-            2.0,
-            init=(0.05, 1.5),
+            "beta_p", 0.0, 2.0, init=(0.05, 1.5),
             description="model-size exponent (below 1: sub-linear growth)",
         ),
     },
@@ -388,15 +357,8 @@ _FARSEER = (
     "Eq. 15 (fitted law), App. F (N counts non-embedding parameters)"
 )
 _FARSEER_EQ15 = {
-    "a1": -0.124,
-    "alpha": 0.123,
-    "b1": 0.424,
-    "a2": 88.01,
-    "beta": -0.1,
-    "b2": -6.287,
-    "a3": -0.021,
-    "gamma": 0.169,
-    "b3": -0.091,
+    "a1": -0.124, "alpha": 0.123, "b1": 0.424, "a2": 88.01, "beta": -0.1, "b2": -6.287,
+    "a3": -0.021, "gamma": 0.169, "b3": -0.091,
 }
 """Eq. 15 as printed (2-4 digits), with N in parameters; fitted on 201M-6.4B parameter models."""
 
@@ -412,26 +374,14 @@ farseer = Law.from_formula(
     "exp(a3*(N/1e9)**gamma + b3) + exp(a2*(N/1e9)**beta + b2)*D**(-exp(a1*(N/1e9)**alpha + b1))",
     inputs=("N", "D"),
     params={
-        "a1": ParamSpec(
-            "a1", -20.0, 20.0, init=(-3.0, 0.0), description="data-exponent scale at 1B"
-        ),
-        "alpha": ParamSpec(
-            "alpha", -1.0, 1.0, init=(0.05, 0.3), description="data-exponent power of N"
-        ),
+        "a1": ParamSpec("a1", -20.0, 20.0, init=(-3.0, 0.0), description="data-exponent scale at 1B"),
+        "alpha": ParamSpec("alpha", -1.0, 1.0, init=(0.05, 0.3), description="data-exponent power of N"),
         "b1": ParamSpec("b1", -20.0, 20.0, init=(-1.0, 1.0), description="data-exponent offset"),
-        "a2": ParamSpec(
-            "a2", -100.0, 100.0, init=(1.0, 30.0), description="data-coefficient scale at 1B"
-        ),
-        "beta": ParamSpec(
-            "beta", -1.0, 1.0, init=(-0.3, -0.02), description="data-coefficient power of N"
-        ),
-        "b2": ParamSpec(
-            "b2", -50.0, 50.0, init=(-10.0, 0.0), description="data-coefficient offset"
-        ),
+        "a2": ParamSpec("a2", -100.0, 100.0, init=(1.0, 30.0), description="data-coefficient scale at 1B"),
+        "beta": ParamSpec("beta", -1.0, 1.0, init=(-0.3, -0.02), description="data-coefficient power of N"),
+        "b2": ParamSpec("b2", -50.0, 50.0, init=(-10.0, 0.0), description="data-coefficient offset"),
         "a3": ParamSpec("a3", -20.0, 20.0, init=(-2.0, 0.0), description="model-term scale at 1B"),
-        "gamma": ParamSpec(
-            "gamma", -1.0, 1.0, init=(0.05, 0.3), description="model-term power of N"
-        ),
+        "gamma": ParamSpec("gamma", -1.0, 1.0, init=(0.05, 0.3), description="model-term power of N"),
         "b3": ParamSpec("b3", -20.0, 20.0, init=(-1.0, 1.0), description="model-term offset"),
     },
     name="farseer",

@@ -21,18 +21,12 @@ khatri_rl = Law.from_formula(
     "R0 + (A - R0)/(1 + (C_mid/C)**B)",
     inputs=("C", "R0"),
     params={
-        "A": ParamSpec(
-            "A", 0.0, 1.0, init=(0.3, 0.95), description="asymptotic reward (pass rate)"
-        ),
+        "A": ParamSpec("A", 0.0, 1.0, init=(0.3, 0.95), description="asymptotic reward (pass rate)"),
         "B": ParamSpec(
             "B", 0.0, 10.0, init=(0.3, 4.0), description="scaling exponent (compute efficiency)"
         ),
         "C_mid": ParamSpec(
-            "C_mid",
-            0.0,
-            math.inf,
-            init=(1e2, 1e5),
-            init_scale="log",
+            "C_mid", 0.0, math.inf, init=(1e2, 1e5), init_scale="log",
             description="compute (GPU-hours) at which half of the gain A - R0 is reached",
         ),
     },

@@ -33,20 +33,14 @@ _REFERENCE = (
 
 def _sensitivity(part: str) -> ParamSpec:
     return ParamSpec(
-        f"gamma_{part}",
-        0.0,
-        20.0,
-        init=(0.5, 4.0),
+        f"gamma_{part}", 0.0, 20.0, init=(0.5, 4.0),
         description=f"precision sensitivity of the {_PARTS[part]}: bits over which its factor saturates",
     )
 
 
 def _offset(part: str) -> ParamSpec:
     return ParamSpec(
-        f"n_{part}",
-        -5.0,
-        5.0,
-        init=(-1.0, 3.0),
+        f"n_{part}", -5.0, 5.0, init=(-1.0, 3.0),
         description=f"offset of the {_PARTS[part]}' exponential, e^(n - P/gamma) (App. K)",
     )
 
@@ -59,35 +53,15 @@ kumar_precision = Law.from_formula(
     "A*(N*" + "*".join(_FACTOR.format(p) for p in _PARTS) + ")**(-alpha) + B*D**(-alpha) + E",
     inputs=("N", "D", "P_w", "P_a", "P_kv"),
     params={
-        "A": ParamSpec(
-            "A",
-            0.0,
-            math.inf,
-            init=(10.0, 1e5),
-            init_scale="log",
-            description="parameter-term amplitude",
-        ),
-        "B": ParamSpec(
-            "B",
-            0.0,
-            math.inf,
-            init=(10.0, 1e5),
-            init_scale="log",
-            description="data-term amplitude",
-        ),
+        "A": ParamSpec("A", 0.0, math.inf, init=(10.0, 1e5), init_scale="log",
+                       description="parameter-term amplitude"),
+        "B": ParamSpec("B", 0.0, math.inf, init=(10.0, 1e5), init_scale="log",
+                       description="data-term amplitude"),
         "E": ParamSpec("E", 0.0, math.inf, init=(0.5, 4.0), description="irreducible loss"),
-        "alpha": ParamSpec(
-            "alpha",
-            0.0,
-            2.0,
-            init=(0.1, 1.0),
-            description="exponent of both N_eff and D (tied, App. K)",
-        ),
-        **{
-            name: spec
-            for p in _PARTS
-            for name, spec in ((f"gamma_{p}", _sensitivity(p)), (f"n_{p}", _offset(p)))
-        },
+        "alpha": ParamSpec("alpha", 0.0, 2.0, init=(0.1, 1.0),
+                           description="exponent of both N_eff and D (tied, App. K)"),
+        **{name: spec for p in _PARTS for name, spec in
+           ((f"gamma_{p}", _sensitivity(p)), (f"n_{p}", _offset(p)))},
     },
     name="kumar_precision",
     description=(
@@ -108,16 +82,9 @@ kumar_precision = Law.from_formula(
     presets={
         # App. K, Table 2 (integer-type fits with alpha = beta tied).
         "kumar2024": {
-            "A": 4.299e3,
-            "alpha": 0.4965,
-            "B": 1.806e4,
-            "E": 2.7648,
-            "gamma_w": 2.6745,
-            "n_w": 0.3037,
-            "gamma_a": 2.2102,
-            "n_a": 1.4072,
-            "gamma_kv": 0.9578,
-            "n_kv": 2.4185,
+            "A": 4.299e3, "alpha": 0.4965, "B": 1.806e4, "E": 2.7648,
+            "gamma_w": 2.6745, "n_w": 0.3037, "gamma_a": 2.2102, "n_a": 1.4072,
+            "gamma_kv": 0.9578, "n_kv": 2.4185,
         },
     },
 )
@@ -126,35 +93,14 @@ kumar_ptq = Law.from_formula(
     "C_T*D**gamma_D/N**gamma_N*exp(-P_post/gamma_post)",
     inputs=("N", "D", "P_post"),
     params={
-        "C_T": ParamSpec(
-            "C_T",
-            0.0,
-            math.inf,
-            init=(1e-3, 10.0),
-            init_scale="log",
-            description="degradation scale (Table 2's C_T times e^b, its offset)",
-        ),
-        "gamma_D": ParamSpec(
-            "gamma_D",
-            0.0,
-            3.0,
-            init=(0.1, 1.0),
-            description="growth of the degradation with training tokens",
-        ),
-        "gamma_N": ParamSpec(
-            "gamma_N",
-            0.0,
-            3.0,
-            init=(0.1, 1.0),
-            description="shrinkage of the degradation with model size",
-        ),
-        "gamma_post": ParamSpec(
-            "gamma_post",
-            0.0,
-            10.0,
-            init=(0.2, 3.0),
-            description="bits over which the degradation falls by e",
-        ),
+        "C_T": ParamSpec("C_T", 0.0, math.inf, init=(1e-3, 10.0), init_scale="log",
+                         description="degradation scale (Table 2's C_T times e^b, its offset)"),
+        "gamma_D": ParamSpec("gamma_D", 0.0, 3.0, init=(0.1, 1.0),
+                             description="growth of the degradation with training tokens"),
+        "gamma_N": ParamSpec("gamma_N", 0.0, 3.0, init=(0.1, 1.0),
+                             description="shrinkage of the degradation with model size"),
+        "gamma_post": ParamSpec("gamma_post", 0.0, 10.0, init=(0.2, 3.0),
+                                description="bits over which the degradation falls by e"),
     },
     name="kumar_ptq",
     description=(
@@ -176,9 +122,7 @@ kumar_ptq = Law.from_formula(
     presets={
         "kumar2024": {
             # C_T e^b with Table 2's C_T = 0.0598 and offset b = 1.1277.
-            "C_T": 0.0598 * math.exp(1.1277),
-            "gamma_D": 0.5068,
-            "gamma_N": 0.3439,
+            "C_T": 0.0598 * math.exp(1.1277), "gamma_D": 0.5068, "gamma_N": 0.3439,
             "gamma_post": 0.5907,
         },
     },

@@ -142,11 +142,7 @@ def style(ax: Axes) -> None:
 
 
 _STEPS: tuple[tuple[float, ...], ...] = (
-    (1.0,),
-    (1.0, 3.0),
-    (1.0, 2.0, 5.0),
-    (1.0, 2.0, 3.0, 5.0),
-    (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
+    (1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
     (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0),
     *(tuple(round(m, 2) for m in np.arange(1.0, 10.0, step)) for step in (0.5, 0.2, 0.1, 0.05)),
 )
@@ -296,8 +292,7 @@ def nd_columns(result: FitResult, function: str) -> tuple[str, str]:
             f"`result` of {function} must be a fit of a law in model size N and tokens D (such as "
             f"chinchilla) to draw the compute-optimal frontier. Got law {result.law.label!r} with "
             f"inputs {list(inputs)} instead.",
-            argument="result",
-            function=function,
+            argument="result", function=function,
         )
     return column_of(result, "N"), column_of(result, "D")
 
@@ -322,15 +317,12 @@ def group_of(result: FitResult, group: str | None, function: str) -> str | None:
         raise ArgumentError(
             f"`group` of {function} must name one of the fitted groups {sorted(result.groups)} for a "
             f"grouped fit. Got {group!r} instead.",
-            argument="group",
-            function=function,
+            argument="group", function=function,
         )
     return group
 
 
-def with_group(
-    result: FitResult, columns: dict[str, np.ndarray], group: str | None
-) -> dict[str, np.ndarray]:
+def with_group(result: FitResult, columns: dict[str, np.ndarray], group: str | None) -> dict[str, np.ndarray]:
     """``columns`` plus the group column set to ``group`` (a grouped fit predicts per group)."""
     if group is None:
         return columns

@@ -65,10 +65,7 @@ def _within_share(values: np.ndarray) -> float:
 
 
 def choose_x(
-    result: FitResult,
-    columns: Mapping[str, np.ndarray],
-    x: str | None,
-    function: str,
+    result: FitResult, columns: Mapping[str, np.ndarray], x: str | None, function: str,
     argument: str = "x",
 ) -> str:
     """The law input drawn along the horizontal axis: ``x`` (an input or its column), else the input
@@ -81,8 +78,7 @@ def choose_x(
         raise ArgumentError(
             f"`{argument}` of {function} must be an input of law {result.law.label!r} or its column: "
             f"{[(n, column_of(result, n)) for n in inputs]}. Got {x!r} instead.",
-            argument=argument,
-            function=function,
+            argument=argument, function=function,
         )
     if len(inputs) == 1:
         return inputs[0]
@@ -132,15 +128,13 @@ def series(
         entry: dict[str, Any] = {}
         if binned:
             members = np.flatnonzero(mask)
-            distance = sum((scaled(v)[members] - np.mean(scaled(v)[members])) ** 2 for v in values)
+            distance = sum(
+                (scaled(v)[members] - np.mean(scaled(v)[members])) ** 2 for v in values
+            )
             pick = members[int(np.argmin(distance))]
-            entry = {
-                column_of(result, o): float(v[pick]) for o, v in zip(others, values, strict=True)
-            }
+            entry = {column_of(result, o): float(v[pick]) for o, v in zip(others, values, strict=True)}
         else:
-            entry = {
-                column_of(result, o): centre(v[mask]) for o, v in zip(others, values, strict=True)
-            }
+            entry = {column_of(result, o): centre(v[mask]) for o, v in zip(others, values, strict=True)}
         if group is not None:
             entry[group] = str(groups[mask][0])
         fixed.append(entry)

@@ -25,9 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_backtest"]
 
 
-def plot_backtest(
-    backtest: BacktestResult, ax: Axes | None = None, *, target: str = "loss"
-) -> Axes:
+def plot_backtest(backtest: BacktestResult, ax: Axes | None = None, *, target: str = "loss") -> Axes:
     """Predicted against actual values of the held-out runs, with their prediction intervals.
 
     Points whose interval covers the actual value are blue, misses red; the grey line is y = x.
@@ -59,19 +57,10 @@ def plot_backtest(
         if not mask.any():
             continue
         ax.errorbar(
-            actual[mask],
-            predicted[mask],
-            yerr=[predicted[mask] - lower[mask], upper[mask] - predicted[mask]],
-            fmt="o",
-            markersize=4.5,
-            color=colour,
-            ecolor=colour,
-            elinewidth=1.0,
-            capsize=2,
-            alpha=0.9,
-            label=f"{what} ({int(mask.sum())}/{mask.size})",
-            gid=tag,
-            zorder=3,
+            actual[mask], predicted[mask],
+            yerr=[predicted[mask] - lower[mask], upper[mask] - predicted[mask]], fmt="o",
+            markersize=4.5, color=colour, ecolor=colour, elinewidth=1.0, capsize=2, alpha=0.9,
+            label=f"{what} ({int(mask.sum())}/{mask.size})", gid=tag, zorder=3,
         )
     every = np.concatenate([actual, lower, upper])
     every = every[np.isfinite(every)]
@@ -92,8 +81,7 @@ def plot_backtest(
     ax.set_title(
         f"coverage {coverage:.0%} at nominal {backtest.prob:.0%}"
         + (": intervals too narrow" if low else ""),
-        fontsize="medium",
-        color=MISSED_COLOUR if low else "0.15",
+        fontsize="medium", color=MISSED_COLOUR if low else "0.15",
     )
     style(ax)
     plain_log_labels(ax)

@@ -50,12 +50,8 @@ def amplitudes(law: Law) -> set[str]:
     return out
 
 
-def log_scaled(
-    samples: Mapping[str, np.ndarray],
-    names: Sequence[str],
-    base: Mapping[str, str],
-    law: Law | None,
-) -> set[str]:
+def log_scaled(samples: Mapping[str, np.ndarray], names: Sequence[str], base: Mapping[str, str],
+               law: Law | None) -> set[str]:
     """Which of ``names`` to draw on log axes: positive draws of an amplitude of ``law`` (``base``
     maps a shown name to its law parameter), or positive draws spreading over more than a decade."""
     scales = amplitudes(law) if law is not None else set()
@@ -126,8 +122,7 @@ def plot_bootstrap_pairs(
             raise ArgumentError(
                 f"`draws` of {function} must carry bootstrap draws. Attach them with "
                 "`result.with_bootstrap(sl.bootstrap(result, data))` (CLI: `fit --bootstrap N`).",
-                argument="draws",
-                function=function,
+                argument="draws", function=function,
             )
         boot = draws.bootstrap
     names = list(boot.param_names)
@@ -137,8 +132,7 @@ def plot_bootstrap_pairs(
         raise ArgumentError(
             f"`params` of {function} must name at least one of the bootstrapped parameters {names}. "
             f"Got {chosen!r} instead.",
-            argument="params",
-            function=function,
+            argument="params", function=function,
         )
     samples = boot.samples()
     if log is None:
@@ -150,8 +144,7 @@ def plot_bootstrap_pairs(
             raise ArgumentError(
                 f"`log` of {function} must name shown parameters whose draws are all positive. "
                 f"Got {bad!r} instead.",
-                argument="log",
-                function=function,
+                argument="log", function=function,
             )
     k = len(chosen)
     require_matplotlib()
@@ -165,8 +158,7 @@ def plot_bootstrap_pairs(
     if grid.shape != (k, k):
         raise ArgumentError(
             f"`axes` of {function} must be a {k}x{k} array. Got shape {grid.shape} instead.",
-            argument="axes",
-            function=function,
+            argument="axes", function=function,
         )
     for i in range(k):
         for j in range(k):
@@ -174,16 +166,8 @@ def plot_bootstrap_pairs(
     return grid
 
 
-def _cell(
-    grid: np.ndarray,
-    i: int,
-    j: int,
-    chosen: Sequence[str],
-    samples: Mapping[str, np.ndarray],
-    estimate: Mapping[str, float] | None,
-    logged: set[str],
-    max_points: int,
-) -> None:
+def _cell(grid: np.ndarray, i: int, j: int, chosen: Sequence[str], samples: Mapping[str, np.ndarray],
+          estimate: Mapping[str, float] | None, logged: set[str], max_points: int) -> None:
     ax: Axes = grid[i, j]
     k = len(chosen)
     row_name, col_name = chosen[i], chosen[j]
@@ -195,14 +179,8 @@ def _cell(
             b = np.log(y[ok]) if row_name in logged else y[ok]
         rho = float(np.corrcoef(a, b)[0, 1]) if ok.sum() > 2 else float("nan")
         ax.text(
-            0.5,
-            0.5,
-            rf"$\rho$ = {rho:+.2f}",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=10,
-            color="0.2" if abs(rho) < 0.9 else TARGET_COLOUR,
+            0.5, 0.5, rf"$\rho$ = {rho:+.2f}", ha="center", va="center", transform=ax.transAxes,
+            fontsize=10, color="0.2" if abs(rho) < 0.9 else TARGET_COLOUR,
         )
         ax.set_xticks([])
         ax.set_yticks([])
@@ -219,31 +197,18 @@ def _cell(
         ax.set_yticks([])
     else:
         ax.scatter(
-            x[:max_points],
-            y[:max_points],
-            s=4,
-            color=DATA_COLOUR,
-            alpha=0.35,
-            linewidths=0,
+            x[:max_points], y[:max_points], s=4, color=DATA_COLOUR, alpha=0.35, linewidths=0,
             gid=f"draws {col_name} {row_name}",
         )
         if estimate is not None:
-            ax.plot(
-                [estimate[col_name]],
-                [estimate[row_name]],
-                marker="+",
-                markersize=9,
-                color=TARGET_COLOUR,
-                linestyle="none",
-            )
+            ax.plot([estimate[col_name]], [estimate[row_name]], marker="+", markersize=9,
+                    color=TARGET_COLOUR, linestyle="none")
         if row_name in logged:
             ax.set_yscale("log")
     if col_name in logged:
         ax.set_xscale("log")
     ax.autoscale_view()
-    plain_log_labels(
-        ax
-    )  # a log axis spanning less than a decade: a few round labels, no minor ones
+    plain_log_labels(ax)  # a log axis spanning less than a decade: a few round labels, no minor ones
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(which="both", labelsize="x-small")
     if i == k - 1:

@@ -98,18 +98,13 @@ def plot_iso_loss(
     n_grid = np.geomspace(min(n_span) / 2, max(n_span) * 2, GRID)
     d_grid = np.geomspace(min(d_span) / 2, max(d_span) * 2, GRID)
     nn, dd = np.meshgrid(n_grid, d_grid)
-    surface = result.predict(
-        with_group(result, {n_column: nn.ravel(), d_column: dd.ravel()}, group)
-    )
+    surface = result.predict(with_group(result, {n_column: nn.ravel(), d_column: dd.ravel()}, group))
     surface = surface.reshape(nn.shape)
     finite = surface[np.isfinite(surface)]
     if isinstance(levels, int):
         if levels < 2:
-            raise ArgumentError(
-                f"`levels` of {function} must be at least 2. Got {levels!r} instead.",
-                argument="levels",
-                function=function,
-            )
+            raise ArgumentError(f"`levels` of {function} must be at least 2. Got {levels!r} instead.",
+                                argument="levels", function=function)
         low, high = np.quantile(finite, [0.01, 0.9])
         values = np.geomspace(low, high, levels) if low > 0 else np.linspace(low, high, levels)
     else:
@@ -121,9 +116,7 @@ def plot_iso_loss(
     ax = new_axes((6.4, 5.0)) if ax is None else ax
     cmap = colormaps["viridis_r"]
     norm = BoundaryNorm(values, cmap.N, extend="both")
-    filled = ax.contourf(
-        nn, dd, surface, levels=values, cmap=cmap, norm=norm, extend="both", alpha=0.85
-    )
+    filled = ax.contourf(nn, dd, surface, levels=values, cmap=cmap, norm=norm, extend="both", alpha=0.85)
     filled.set_gid("iso-loss filled")
     lines = ax.contour(nn, dd, surface, levels=values, colors="white", linewidths=0.6, alpha=0.9)
     lines.set_gid("iso-loss")
@@ -135,46 +128,17 @@ def plot_iso_loss(
         inside = np.isfinite(tokens) & (tokens >= d_grid[0]) & (tokens <= d_grid[-1])
         if inside.sum() < 2:
             continue
-        ax.plot(
-            n_grid[inside],
-            tokens[inside],
-            color="0.15",
-            linewidth=0.7,
-            linestyle=":",
-            zorder=3,
-            gid=f"isoflop line {budget:g}",
-        )
+        ax.plot(n_grid[inside], tokens[inside], color="0.15", linewidth=0.7, linestyle=":",
+                zorder=3, gid=f"isoflop line {budget:g}")
         end = np.flatnonzero(inside)[-1]  # the large-N end, away from the legend
-        ax.annotate(
-            f"$10^{{{exponent}}}$ FLOP",
-            (n_grid[end], tokens[end]),
-            fontsize="x-small",
-            color="0.15",
-            xytext=(-4, 4),
-            textcoords="offset points",
-            ha="right",
-        )
-    ax.plot(
-        allocation.n_params,
-        allocation.n_tokens,
-        color=TARGET_COLOUR,
-        linewidth=2.0,
-        zorder=5,
-        gid="efficient frontier",
-        label=rf"efficient frontier $N^* \propto C^{{{allocation.exponent_a:.2f}}}$",
-    )
+        ax.annotate(f"$10^{{{exponent}}}$ FLOP", (n_grid[end], tokens[end]), fontsize="x-small",
+                    color="0.15", xytext=(-4, 4), textcoords="offset points", ha="right")
+    ax.plot(allocation.n_params, allocation.n_tokens, color=TARGET_COLOUR, linewidth=2.0, zorder=5,
+            gid="efficient frontier",
+            label=rf"efficient frontier $N^* \propto C^{{{allocation.exponent_a:.2f}}}$")
     if columns is not None:
-        ax.scatter(
-            n,
-            d,
-            s=10,
-            color="black",
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=4,
-            gid="data",
-            label="runs",
-        )
+        ax.scatter(n, d, s=10, color="black", edgecolors="white", linewidths=0.4, zorder=4,
+                   gid="data", label="runs")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(n_grid[0], n_grid[-1])

@@ -113,8 +113,7 @@ def plot_fit(
     if max_series < 1:
         raise ArgumentError(
             f"`max_series` of {function} must be at least 1. Got {max_series!r} instead.",
-            argument="max_series",
-            function=function,
+            argument="max_series", function=function,
         )
     columns = columns_of(data, function)
     require_matplotlib()
@@ -138,18 +137,9 @@ def plot_fit(
     for i, name in enumerate(sorted(set(labels.tolist()))):
         mask = labels == name
         ax.scatter(
-            x_values[mask],
-            y_values[mask],
-            s=22,
-            c=shade[mask] if shade is not None else DATA_COLOUR,
-            cmap=cmap,
-            norm=norm,
-            marker=MARKERS[i % len(MARKERS)],
-            edgecolors="white",
-            linewidths=0.5,
-            zorder=3,
-            gid="data",
-            label=f"runs: {name}" if name else "runs",
+            x_values[mask], y_values[mask], s=22, c=shade[mask] if shade is not None else DATA_COLOUR,
+            cmap=cmap, norm=norm, marker=MARKERS[i % len(MARKERS)], edgecolors="white",
+            linewidths=0.5, zorder=3, gid="data", label=f"runs: {name}" if name else "runs",
         )
     _draw_residuals(ax, x_values, y_values, result.predict(columns))
     named = False
@@ -163,13 +153,8 @@ def plot_fit(
         name = None if named else ("fitted law (colour: its size)" if others else "fitted law")
         named = True
         ax.plot(
-            along,
-            result.predict(frame(x_column, along, values)),
-            color=colour,
-            linewidth=1.6,
-            zorder=2,
-            label=name,
-            gid="fit " + json.dumps(values),
+            along, result.predict(frame(x_column, along, values)), color=colour, linewidth=1.6,
+            zorder=2, label=name, gid="fit " + json.dumps(values),
         )
     if goal is not None:
         _draw_target(ax, result, goal, x_column, x_values, log_x, prob, kind)
@@ -183,19 +168,12 @@ def _draw_residuals(ax: Axes, x: np.ndarray, observed: np.ndarray, predicted: np
     from matplotlib.collections import LineCollection
 
     segments = np.stack([np.column_stack([x, observed]), np.column_stack([x, predicted])], axis=1)
-    ax.add_collection(
-        LineCollection(list(segments), colors="0.45", linewidths=0.7, zorder=2.5, gid="law at runs")
-    )
+    ax.add_collection(LineCollection(
+        list(segments), colors="0.45", linewidths=0.7, zorder=2.5, gid="law at runs"
+    ))
     ax.scatter(
-        x,
-        predicted,
-        marker="_",
-        s=14,
-        color="0.35",
-        linewidths=0.8,
-        zorder=4,
-        gid="prediction",
-        label="law at each run",
+        x, predicted, marker="_", s=14, color="0.35", linewidths=0.8, zorder=4,
+        gid="prediction", label="law at each run",
     )
 
 
@@ -213,9 +191,8 @@ def _finish(ax: Axes, result: FitResult, x_label: str, log_x: bool, y_values: np
     return ax
 
 
-def _curve_names(
-    columns: Mapping[str, np.ndarray], pieces: list[np.ndarray], x_column: str, x_values: np.ndarray
-) -> list[str]:
+def _curve_names(columns: Mapping[str, np.ndarray], pieces: list[np.ndarray], x_column: str,
+                 x_values: np.ndarray) -> list[str]:
     """A legend name per loss curve: its value of a naming column when it has one, else its number,
     checkpoints and reach."""
     for column in LABEL_COLUMNS:
@@ -247,15 +224,13 @@ def _plot_curves(
             f"`target` of {function} cannot be drawn for law {result.law.label!r}: its value at a "
             "point needs that point's whole learning-rate schedule. Predict the target's rows "
             "(with their history inputs) with FitResult.predict instead.",
-            argument="target",
-            function=function,
+            argument="target", function=function,
         )
     x_name = point_inputs[0] if x is None else x
     if x_name not in point_inputs and x_name not in columns:
         raise ArgumentError(
             f"`x` of {function} must be a column or one of {point_inputs}. Got {x!r} instead.",
-            argument="x",
-            function=function,
+            argument="x", function=function,
         )
     x_column = column_of(result, x_name) if x_name in point_inputs else x_name
     x_values = np.asarray(columns[x_column], dtype=float)
@@ -264,20 +239,16 @@ def _plot_curves(
     starts = np.flatnonzero(np.diff(x_values) < 0) + 1
     pieces = np.split(np.arange(x_values.size), starts)
     palette = colours(len(pieces))
-    for i, (rows, name) in enumerate(
-        zip(pieces, _curve_names(columns, pieces, x_column, x_values), strict=True)
-    ):
+    for i, (rows, name) in enumerate(zip(pieces, _curve_names(columns, pieces, x_column, x_values),
+                                         strict=True)):
         ax.scatter(x_values[rows], y_values[rows], s=12, color=palette[i], zorder=3, gid="data")
         ax.plot(
-            x_values[rows],
-            predicted[rows],
-            color=palette[i],
-            linewidth=1.4,
-            zorder=2,
-            label=name,
+            x_values[rows], predicted[rows], color=palette[i], linewidth=1.4, zorder=2, label=name,
             gid=f"fit curve {i}",
         )
-    x_label = input_label(result, x_name) if x_name in point_inputs else label(x_column)
+    x_label = (
+        input_label(result, x_name) if x_name in point_inputs else label(x_column)
+    )
     _finish(ax, result, x_label, bool(np.all(x_values > 0)), y_values)
     legend = ax.get_legend()
     if legend is not None:
@@ -312,64 +283,33 @@ def _draw_target(
         f"{c} = {sci(v) if not isinstance(v, str) else v}" for c, v in fixed.items()
     )
     ax.plot(
-        along,
-        curve,
-        color=TARGET_COLOUR,
-        linewidth=1.6,
-        linestyle="--",
-        zorder=4,
+        along, curve, color=TARGET_COLOUR, linewidth=1.6, linestyle="--", zorder=4,
         label=f"extrapolation ({description})" if description else "extrapolation",
         gid="extrapolation " + json.dumps(dict(fixed)),
     )
     if lower is not None and upper is not None:
         ax.fill_between(
-            along,
-            lower,
-            upper,
-            color=TARGET_COLOUR,
-            alpha=0.15,
-            linewidth=0,
-            zorder=1,
-            label=f"{prob:.0%} {kind} interval",
-            gid="interval",
+            along, lower, upper, color=TARGET_COLOUR, alpha=0.15, linewidth=0, zorder=1,
+            label=f"{prob:.0%} {kind} interval", gid="interval",
         )
     if x_target > float(x_values.max()):
         ax.axvspan(float(x_values.max()), x_target, color="0.96", zorder=0, gid="beyond-data")
     y = float(point[0])
     if p_lower is not None and p_upper is not None:
         ax.errorbar(
-            [x_target],
-            [y],
-            yerr=[[y - float(p_lower[0])], [float(p_upper[0]) - y]],
-            fmt="none",
-            ecolor=TARGET_COLOUR,
-            elinewidth=1.4,
-            capsize=4,
-            zorder=5,
+            [x_target], [y], yerr=[[y - float(p_lower[0])], [float(p_upper[0]) - y]], fmt="none",
+            ecolor=TARGET_COLOUR, elinewidth=1.4, capsize=4, zorder=5,
         )
         text = f"{y:.4g}\n[{float(p_lower[0]):.4g}, {float(p_upper[0]):.4g}]"
     else:
         text = f"{y:.4g}"
     ax.plot(
-        [x_target],
-        [y],
-        marker="*",
-        markersize=13,
-        color=TARGET_COLOUR,
-        markeredgecolor="white",
-        linestyle="none",
-        zorder=6,
-        gid="target",
-        label="target",
+        [x_target], [y], marker="*", markersize=13, color=TARGET_COLOUR, markeredgecolor="white",
+        linestyle="none", zorder=6, gid="target", label="target",
     )
     ax.annotate(
-        text,
-        (x_target, y),
-        xytext=(-8, 10),
-        textcoords="offset points",
-        ha="right",
-        fontsize="small",
-        color=TARGET_COLOUR,
+        text, (x_target, y), xytext=(-8, 10), textcoords="offset points", ha="right",
+        fontsize="small", color=TARGET_COLOUR,
     )
 
 
@@ -404,26 +344,14 @@ def plot_predicted(
     columns = columns_of(data, function)
     require_matplotlib()
     ax = new_axes((4.8, 4.4)) if ax is None else ax
-    name = (
-        choose_x(result, columns, colour_by, function, "colour_by")
-        if colour_by
-        else result.law.point_inputs[0]
-    )
+    name = choose_x(result, columns, colour_by, function, "colour_by") if colour_by else result.law.point_inputs[0]
     shade = input_values(result, columns, name, function)
     observed = target_values(result, columns, function)
     fitted = result.predict(columns)
     norm, cmap = scale_map(shade)
     ax.scatter(
-        observed,
-        fitted,
-        c=shade,
-        cmap=cmap,
-        norm=norm,
-        s=20,
-        edgecolors="white",
-        linewidths=0.4,
-        zorder=3,
-        gid="predicted",
+        observed, fitted, c=shade, cmap=cmap, norm=norm, s=20, edgecolors="white", linewidths=0.4,
+        zorder=3, gid="predicted",
     )
     finite = np.concatenate([observed, fitted])
     finite = finite[np.isfinite(finite)]
@@ -437,12 +365,8 @@ def plot_predicted(
     ok = np.isfinite(residual)
     rms = float(np.sqrt(np.mean(residual[ok] ** 2))) if ok.any() else float("nan")
     total = float(np.sum((observed[ok] - observed[ok].mean()) ** 2))
-    r2 = (
-        1.0 - float(np.sum((observed[ok] - fitted[ok]) ** 2)) / total if total > 0 else float("nan")
-    )
-    spread = (
-        f"RMS log ratio {rms:.2%}" if result.config.space == "log" else f"RMS residual {rms:.3g}"
-    )
+    r2 = 1.0 - float(np.sum((observed[ok] - fitted[ok]) ** 2)) / total if total > 0 else float("nan")
+    spread = f"RMS log ratio {rms:.2%}" if result.config.space == "log" else f"RMS residual {rms:.3g}"
     ax.set_title(f"{spread}, R\u00b2 = {r2:.3f} ({int(ok.sum())} runs)", fontsize="medium")
     for setter in (ax.set_xscale, ax.set_yscale):
         setter("log" if log else "linear")

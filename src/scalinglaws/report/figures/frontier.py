@@ -47,9 +47,7 @@ N_BUDGETS = 60
 
 
 def flops_range(
-    result: FitResult,
-    columns: dict[str, np.ndarray] | None,
-    flops: Sequence[float] | None,
+    result: FitResult, columns: dict[str, np.ndarray] | None, flops: Sequence[float] | None,
     function: str,
 ) -> tuple[float, float]:
     """The compute range of a frontier figure: ``flops`` (lo, hi), else the runs' compute widened
@@ -59,16 +57,13 @@ def flops_range(
         if not (0 < lo < hi and np.isfinite(hi)):
             raise ArgumentError(
                 f"`flops` of {function} must be a range (lo, hi) of positive FLOPs with lo < hi, e.g. "
-                f"(1e18, 1e24). Got {flops!r} instead.",
-                argument="flops",
-                function=function,
+                f"(1e18, 1e24). Got {flops!r} instead.", argument="flops", function=function,
             )
         return lo, hi
     if columns is None:
         raise ArgumentError(
             f"`flops` of {function} must give the compute range (lo, hi) when no `data` is given.",
-            argument="flops",
-            function=function,
+            argument="flops", function=function,
         )
     c, _ = compute_values(result, columns, function)
     c = c[np.isfinite(c) & (c > 0)]
@@ -87,8 +82,7 @@ def frontier_allocation(
     except ValueError as exc:
         raise ArgumentError(
             f"`result` of {function} has no compute-optimal frontier over {lo:.3g}..{hi:.3g} FLOPs: {exc}",
-            argument="result",
-            function=function,
+            argument="result", function=function,
         ) from exc
 
 
@@ -158,19 +152,8 @@ def plot_loss_vs_compute(
         c, _ = compute_values(result, columns, function)
         sizes = representative(n, n_sizes)
         norm, cmap = scale_map(n)
-        ax.scatter(
-            c,
-            y,
-            c=n,
-            cmap=cmap,
-            norm=norm,
-            s=20,
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=3,
-            gid="data",
-            label="runs (colour: model size)",
-        )
+        ax.scatter(c, y, c=n, cmap=cmap, norm=norm, s=20, edgecolors="white", linewidths=0.4,
+                   zorder=3, gid="data", label="runs (colour: model size)")
         loss_values.append(y)
     else:
         sizes = np.geomspace(allocation.n_params.min(), allocation.n_params.max(), n_sizes)
@@ -178,41 +161,17 @@ def plot_loss_vs_compute(
     for i, size in enumerate(sizes):
         tokens = model.tokens(np.full(c_grid.shape, size), c_grid)
         keep = np.isfinite(tokens) & (tokens > 0)
-        values = with_group(
-            result, {n_column: np.full(int(keep.sum()), size), d_column: tokens[keep]}, group
-        )
-        ax.plot(
-            c_grid[keep],
-            result.predict(values),
-            color=cmap(norm(size)),
-            linewidth=1.0,
-            alpha=0.85,
-            zorder=2,
-            gid="iso-N " + json.dumps({n_column: float(size)}),
-            label="law at fixed N (colour)" if i == 0 else None,
-        )
-    ax.plot(
-        allocation.flops,
-        allocation.predicted_loss,
-        color=FRONTIER_COLOUR,
-        linewidth=2.4,
-        zorder=4,
-        gid="frontier loss",
-        label="compute-optimal L*(C)",
-    )
+        values = with_group(result, {n_column: np.full(int(keep.sum()), size), d_column: tokens[keep]}, group)
+        ax.plot(c_grid[keep], result.predict(values), color=cmap(norm(size)), linewidth=1.0,
+                alpha=0.85, zorder=2, gid="iso-N " + json.dumps({n_column: float(size)}),
+                label="law at fixed N (colour)" if i == 0 else None)
+    ax.plot(allocation.flops, allocation.predicted_loss, color=FRONTIER_COLOUR, linewidth=2.4,
+            zorder=4, gid="frontier loss", label="compute-optimal L*(C)")
     if "predicted_loss" in allocation.intervals:
         lower, upper = (np.asarray(v, dtype=float) for v in allocation.intervals["predicted_loss"])
-        ax.fill_between(
-            allocation.flops,
-            lower,
-            upper,
-            color="0.55",
-            alpha=0.35,
-            linewidth=0,
-            zorder=3.5,
-            gid="frontier band",
-            label=f"{allocation.prob:.0%} interval ({allocation.n_draws} draws)",
-        )
+        ax.fill_between(allocation.flops, lower, upper, color="0.55", alpha=0.35, linewidth=0,
+                        zorder=3.5, gid="frontier band",
+                        label=f"{allocation.prob:.0%} interval ({allocation.n_draws} draws)")
     every = np.concatenate(loss_values)
     every = every[np.isfinite(every) & (every > 0)]
     span = (float(every.min()), float(every.max()))
@@ -258,28 +217,12 @@ def plot_frontier(allocation: Allocation, ax: Axes | None = None) -> Axes:
         ("n_tokens", "$D^*$ [tokens]", TOKENS_COLOUR),
     ):
         values = np.atleast_1d(np.asarray(getattr(allocation, key), dtype=float))
-        ax.plot(
-            flops,
-            values,
-            color=colour,
-            linewidth=1.8,
-            marker="o" if flops.size < 8 else None,
-            markersize=4,
-            label=text,
-            gid=f"frontier {key}",
-        )
+        ax.plot(flops, values, color=colour, linewidth=1.8, marker="o" if flops.size < 8 else None,
+                markersize=4, label=text, gid=f"frontier {key}")
         if key in intervals:
             lower, upper = (np.atleast_1d(np.asarray(v, dtype=float)) for v in intervals[key])
-            ax.fill_between(
-                flops,
-                lower,
-                upper,
-                color=colour,
-                alpha=0.15,
-                linewidth=0,
-                label=f"{allocation.prob:.0%} interval",
-                gid=f"fan {key}",
-            )
+            ax.fill_between(flops, lower, upper, color=colour, alpha=0.15, linewidth=0,
+                            label=f"{allocation.prob:.0%} interval", gid=f"fan {key}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"training compute C [FLOP] (C = {allocation.cost})")

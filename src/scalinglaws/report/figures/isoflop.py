@@ -71,11 +71,7 @@ def plot_isoflop(
     """
     function = "plot_isoflop"
     columns = columns_of(data, function)
-    names = (
-        flops or isoflop.columns[0],
-        n_params or isoflop.columns[1],
-        loss or isoflop.columns[2],
-    )
+    names = (flops or isoflop.columns[0], n_params or isoflop.columns[1], loss or isoflop.columns[2])
     missing = [c for c in names if c not in columns]
     if missing:
         raise MissingColumnError(
@@ -89,64 +85,29 @@ def plot_isoflop(
     norm, cmap = scale_map(budget_flops)
     rows = isoflop.assign(c)
     if np.any(rows < 0):
-        ax.scatter(
-            n[rows < 0],
-            y[rows < 0],
-            s=10,
-            color="0.75",
-            zorder=1,
-            gid="isoflop unassigned",
-            label=f"runs on no budget ({int(np.sum(rows < 0))})",
-        )
+        ax.scatter(n[rows < 0], y[rows < 0], s=10, color="0.75", zorder=1, gid="isoflop unassigned",
+                   label=f"runs on no budget ({int(np.sum(rows < 0))})")
     for k, row in enumerate(budgets.iter_rows(named=True)):
         colour = cmap(norm(row["flops"]))
         mask = rows == k
-        ax.scatter(
-            n[mask],
-            y[mask],
-            s=18,
-            color=colour,
-            edgecolors="white",
-            linewidths=0.4,
-            zorder=3,
-            gid=f"isoflop runs {row['flops']!r}",
-        )
+        ax.scatter(n[mask], y[mask], s=18, color=colour, edgecolors="white", linewidths=0.4, zorder=3,
+                   gid=f"isoflop runs {row['flops']!r}")
         profile = isoflop.profiles[k] if k < len(isoflop.profiles) else None
         if profile is not None:
             sizes = np.exp(np.linspace(*profile.log_n_range, 120))
-            ax.plot(
-                sizes,
-                profile.loss(sizes),
-                color=colour,
-                linewidth=1.4,
-                zorder=2,
-                gid=f"isoflop profile {row['flops']!r}",
-            )
+            ax.plot(sizes, profile.loss(sizes), color=colour, linewidth=1.4, zorder=2,
+                    gid=f"isoflop profile {row['flops']!r}")
         if not np.isfinite(row["n_opt"]):
             continue
         lower, upper = row.get("n_opt_lower"), row.get("n_opt_upper")
         if lower is not None and upper is not None and np.isfinite([lower, upper]).all():
-            ax.errorbar(
-                [row["n_opt"]],
-                [row["loss_opt"]],
-                xerr=[[max(row["n_opt"] - lower, 0.0)], [max(upper - row["n_opt"], 0.0)]],
-                fmt="none",
-                ecolor=colour,
-                capsize=3,
-                zorder=4,
-            )
-        ax.plot(
-            [row["n_opt"]],
-            [row["loss_opt"]],
-            marker="*",
-            markersize=12,
-            linestyle="none",
-            zorder=5,
-            markerfacecolor=colour if row["interior"] else "none",
-            markeredgecolor=FRONTIER_COLOUR if row["interior"] else colour,
-            markeredgewidth=0.6,
-            gid="isoflop minima",
-        )
+            ax.errorbar([row["n_opt"]], [row["loss_opt"]],
+                        xerr=[[max(row["n_opt"] - lower, 0.0)], [max(upper - row["n_opt"], 0.0)]],
+                        fmt="none", ecolor=colour, capsize=3, zorder=4)
+        ax.plot([row["n_opt"]], [row["loss_opt"]], marker="*", markersize=12, linestyle="none",
+                zorder=5, markerfacecolor=colour if row["interior"] else "none",
+                markeredgecolor=FRONTIER_COLOUR if row["interior"] else colour, markeredgewidth=0.6,
+                gid="isoflop minima")
     ax.set_xscale("log")
     ax.set_yscale("log" if np.all(y > 0) else "linear")
     ax.set_xlabel(label(names[1], "N"))
@@ -192,63 +153,25 @@ def plot_isoflop_optima(
     interior = table["interior"].to_numpy() & np.isfinite(n_opt)
     edge = ~table["interior"].to_numpy() & np.isfinite(n_opt)
     bars = interior & np.isfinite(lower) & np.isfinite(upper)
-    ax.errorbar(
-        c[bars],
-        n_opt[bars],
-        yerr=[np.maximum(n_opt[bars] - lower[bars], 0), np.maximum(upper[bars] - n_opt[bars], 0)],
-        fmt="none",
-        ecolor=DATA_COLOUR,
-        elinewidth=1.0,
-        capsize=2.5,
-        zorder=3,
-    )
-    ax.plot(
-        c[interior],
-        n_opt[interior],
-        "o",
-        color=DATA_COLOUR,
-        markersize=5,
-        zorder=4,
-        gid="isoflop optima",
-        label=f"profile minima ({int(interior.sum())})",
-    )
+    ax.errorbar(c[bars], n_opt[bars],
+                yerr=[np.maximum(n_opt[bars] - lower[bars], 0), np.maximum(upper[bars] - n_opt[bars], 0)],
+                fmt="none", ecolor=DATA_COLOUR, elinewidth=1.0, capsize=2.5, zorder=3)
+    ax.plot(c[interior], n_opt[interior], "o", color=DATA_COLOUR, markersize=5, zorder=4,
+            gid="isoflop optima", label=f"profile minima ({int(interior.sum())})")
     if edge.any():
-        ax.plot(
-            c[edge],
-            n_opt[edge],
-            "o",
-            markerfacecolor="none",
-            markeredgecolor=DATA_COLOUR,
-            markersize=5,
-            zorder=4,
-            gid="isoflop edge optima",
-            label="at a sweep edge (left out)",
-        )
+        ax.plot(c[edge], n_opt[edge], "o", markerfacecolor="none", markeredgecolor=DATA_COLOUR,
+                markersize=5, zorder=4, gid="isoflop edge optima", label="at a sweep edge (left out)")
     span = np.geomspace(c.min() / 2, c.max() * 2, 50)
     interval = isoflop.intervals.get("exponent_a")
     text = rf"$N_{{opt}} \propto C^{{{isoflop.exponent_a:.3f}}}$"
     if interval:
         text += f" [{interval[0]:.3f}, {interval[1]:.3f}]"
-    ax.plot(
-        span,
-        isoflop.coef_a * span**isoflop.exponent_a,
-        color=FRONTIER_COLOUR,
-        linewidth=1.6,
-        zorder=2,
-        gid="isoflop frontier",
-        label=text,
-    )
+    ax.plot(span, isoflop.coef_a * span**isoflop.exponent_a, color=FRONTIER_COLOUR, linewidth=1.6,
+            zorder=2, gid="isoflop frontier", label=text)
     if allocation is not None:
-        ax.plot(
-            allocation.flops,
-            allocation.n_params,
-            color=TARGET_COLOUR,
-            linewidth=1.4,
-            linestyle="--",
-            zorder=2,
-            gid="law frontier",
-            label=rf"fitted law $N^* \propto C^{{{allocation.exponent_a:.3f}}}$",
-        )
+        ax.plot(allocation.flops, allocation.n_params, color=TARGET_COLOUR, linewidth=1.4,
+                linestyle="--", zorder=2, gid="law frontier",
+                label=rf"fitted law $N^* \propto C^{{{allocation.exponent_a:.3f}}}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(label(isoflop.columns[0], "C"))

@@ -57,11 +57,8 @@ _METADATA: Mapping[str, dict[str, Any]] = {
 
 
 def figure_bytes(
-    draw: Callable[[Figure], object],
-    size: tuple[float, float],
-    format: Format = "png",
-    dpi: int = DPI,
-    layout: Literal["constrained"] | None = "constrained",
+    draw: Callable[[Figure], object], size: tuple[float, float], format: Format = "png",
+    dpi: int = DPI, layout: Literal["constrained"] | None = "constrained",
 ) -> bytes:
     """Draw on a new (pyplot-free) figure of ``size`` inches and return the encoded file.
 
@@ -78,8 +75,7 @@ def figure_bytes(
     if format not in FORMATS:
         raise ArgumentError(
             f"`format` of figure_bytes must be one of {list(FORMATS)}. Got {format!r} instead.",
-            argument="format",
-            function="figure_bytes",
+            argument="format", function="figure_bytes",
         )
     matplotlib = require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -94,15 +90,8 @@ def figure_bytes(
     return buffer.getvalue()
 
 
-def fit_figure(
-    figure: Figure,
-    result: FitResult,
-    data: Any,
-    *,
-    target: Mapping[str, Any] | None = None,
-    prob: float = 0.95,
-    kind: Literal["confidence", "prediction"] = "prediction",
-) -> None:
+def fit_figure(figure: Figure, result: FitResult, data: Any, *, target: Mapping[str, Any] | None = None,
+               prob: float = 0.95, kind: Literal["confidence", "prediction"] = "prediction") -> None:
     plot_fit(result, data, figure.add_subplot(), target=target, prob=prob, kind=kind)
 
 
@@ -133,14 +122,8 @@ def bootstrap_figure(figure: Figure, result: FitResult) -> None:
     """The corner plot on a fixed grid (draw it on a figure without a layout engine)."""
     k = min(len(result.params), 6)
     width, height = figure.get_size_inches()
-    figure.subplots_adjust(
-        left=0.8 / width,
-        right=1 - 0.1 / width,
-        bottom=0.5 / height,
-        top=1 - 0.1 / height,
-        wspace=0.08,
-        hspace=0.08,
-    )
+    figure.subplots_adjust(left=0.8 / width, right=1 - 0.1 / width, bottom=0.5 / height,
+                           top=1 - 0.1 / height, wspace=0.08, hspace=0.08)
     plot_bootstrap_pairs(result, np.asarray(figure.subplots(k, k, squeeze=False)))
 
 
@@ -148,26 +131,14 @@ def backtest_figure(figure: Figure, backtest: BacktestResult, target: str = "los
     plot_backtest(backtest, figure.add_subplot(), target=target)
 
 
-def compute_figure(
-    figure: Figure,
-    result: FitResult,
-    data: Any = None,
-    *,
-    flops: Sequence[float] | None = None,
-    prob: float = 0.95,
-    group: str | None = None,
-) -> None:
+def compute_figure(figure: Figure, result: FitResult, data: Any = None, *,
+                   flops: Sequence[float] | None = None, prob: float = 0.95,
+                   group: str | None = None) -> None:
     plot_loss_vs_compute(result, data, figure.add_subplot(), flops=flops, prob=prob, group=group)
 
 
-def contours_figure(
-    figure: Figure,
-    result: FitResult,
-    data: Any = None,
-    *,
-    flops: Sequence[float] | None = None,
-    group: str | None = None,
-) -> None:
+def contours_figure(figure: Figure, result: FitResult, data: Any = None, *,
+                    flops: Sequence[float] | None = None, group: str | None = None) -> None:
     plot_iso_loss(result, data, figure.add_subplot(), flops=flops, group=group)
 
 
@@ -175,9 +146,8 @@ def allocation_figure(figure: Figure, allocation: Allocation) -> None:
     plot_frontier(allocation, figure.add_subplot())
 
 
-def isoflop_figure(
-    figure: Figure, isoflop: IsoFlopResult, data: Any, allocation: Allocation | None = None
-) -> None:
+def isoflop_figure(figure: Figure, isoflop: IsoFlopResult, data: Any,
+                   allocation: Allocation | None = None) -> None:
     """The profiles (left) and the minima against compute with the fitted N_opt(C) (right)."""
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.55, 1.0]})
     plot_isoflop(isoflop, data, left)

@@ -81,59 +81,30 @@ def plot_residuals(
     residuals = residuals_of(result, columns, function)
     ax.axhline(0.0, color="0.4", linewidth=1.0, zorder=1)
     ax.scatter(
-        x_values,
-        residuals,
-        s=20,
-        color=DATA_COLOUR,
-        edgecolors="white",
-        linewidths=0.5,
-        zorder=3,
-        gid="residuals",
+        x_values, residuals, s=20, color=DATA_COLOUR, edgecolors="white", linewidths=0.5,
+        zorder=3, gid="residuals",
     )
     flagged = sorted(
-        {
-            r
-            for d in result.diagnostics
-            if d.kind == "influential"
-            for r in d.rows
-            if 0 <= r < x_values.size
-        }
+        {r for d in result.diagnostics if d.kind == "influential" for r in d.rows if 0 <= r < x_values.size}
     )
     if flagged:
         ax.scatter(
-            x_values[flagged],
-            residuals[flagged],
-            s=70,
-            facecolors="none",
-            edgecolors=MISSED_COLOUR,
-            linewidths=1.2,
-            zorder=4,
-            label="influential",
-            gid="influential",
+            x_values[flagged], residuals[flagged], s=70, facecolors="none", edgecolors=MISSED_COLOUR,
+            linewidths=1.2, zorder=4, label="influential", gid="influential",
         )
     log_x = bool(np.all(x_values > 0))
     if trend and name in result.law.point_inputs:
         found = residual_trend(result, columns, name)
         if found is not None:
-            along = (
-                np.geomspace(x_values.min(), x_values.max(), 100)
-                if log_x
-                else np.linspace(x_values.min(), x_values.max(), 100)
+            along = np.geomspace(x_values.min(), x_values.max(), 100) if log_x else np.linspace(
+                x_values.min(), x_values.max(), 100
             )
-            ax.plot(
-                along,
-                found.at(along),
-                color="#9a6700",
-                linewidth=1.4,
-                zorder=2,
-                label="quadratic trend",
-                gid="residual trend",
-            )
+            ax.plot(along, found.at(along), color="#9a6700", linewidth=1.4, zorder=2,
+                    label="quadratic trend", gid="residual trend")
             significant = found.p_value < TREND_ALPHA / max(len(result.law.point_inputs), 1)
             ax.set_title(
                 f"trend F = {found.statistic:.1f}, p = {found.p_value:.2g}",
-                fontsize="small",
-                color=MISSED_COLOUR if significant else "0.25",
+                fontsize="small", color=MISSED_COLOUR if significant else "0.25",
             )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small", frameon=False)
@@ -142,8 +113,7 @@ def plot_residuals(
     target = result.config.target
     unit = unit_of(target)
     ax.set_ylabel(
-        f"log({target} / fit) [\u2248 relative error]"
-        if result.config.space == "log"
+        f"log({target} / fit) [\u2248 relative error]" if result.config.space == "log"
         else f"{target} \u2212 fit" + (f" [{unit}]" if unit else "")
     )
     style(ax)

@@ -16,11 +16,7 @@ if TYPE_CHECKING:
 
 
 def figure(
-    draw: Callable[[Figure], object],
-    size: tuple[float, float],
-    alt: str,
-    caption: str,
-    key: str,
+    draw: Callable[[Figure], object], size: tuple[float, float], alt: str, caption: str, key: str,
     layout: Literal["constrained"] | None = "constrained",
 ) -> str:
     """A ``<figure>`` holding the drawing as an inline PNG, shown at its size in CSS pixels."""

@@ -33,13 +33,9 @@ def law_section(result: FitResult) -> str:
     law = result.law
     svg = math_svg(law_latex(law, result.config.target))
     if svg is not None:
-        math = (
-            f'<div class="sl-math"><img src="{svg_data_uri(svg)}" alt="{h.esc(law.formula)}"></div>'
-        )
+        math = f'<div class="sl-math"><img src="{svg_data_uri(svg)}" alt="{h.esc(law.formula)}"></div>'
     else:
-        math = (
-            f'<div class="sl-math"><code>{h.esc(law.equation(result.config.target))}</code></div>'
-        )
+        math = f'<div class="sl-math"><code>{h.esc(law.equation(result.config.target))}</code></div>'
     inputs = [
         [
             f"<code>{h.esc(n)}</code>",
@@ -54,9 +50,7 @@ def law_section(result: FitResult) -> str:
     if law.description:
         about["about"] = h.esc(law.description)
     return (
-        '<h2 id="law">Law</h2>'
-        + math
-        + h.definition_list(about)
+        '<h2 id="law">Law</h2>' + math + h.definition_list(about)
         + h.table(["input", "column", "convention"], inputs)
     )
 
@@ -85,9 +79,7 @@ def parameter_section(result: FitResult, prob: float) -> str:
         if intervals:
             interval = intervals.get(name)
             row.append(
-                f"[{h.number(interval.lower, 4)}, {h.number(interval.upper, 4)}]"
-                if interval
-                else h.DASH
+                f"[{h.number(interval.lower, 4)}, {h.number(interval.upper, 4)}]" if interval else h.DASH
             )
         note = ""
         if name in fixed:
@@ -106,9 +98,7 @@ def parameter_section(result: FitResult, prob: float) -> str:
     caption = "Standard errors from the covariance (delta method)"
     if intervals:
         caption += f"; intervals are bootstrap percentiles ({h.esc(method)})"
-    out = '<h2 id="parameters">Parameters</h2>' + h.table(
-        header, rows, numeric=numeric, caption=caption + "."
-    )
+    out = '<h2 id="parameters">Parameters</h2>' + h.table(header, rows, numeric=numeric, caption=caption + ".")
     if result.groups is not None:
         out += (
             f'<p class="sl-note">Grouped fit by column <code>{h.esc(result.config.group)}</code>: '
@@ -132,26 +122,17 @@ def optima_section(result: FitResult) -> str:
     effects = result.prior_effects
     if effects:
         rows = [
-            [
-                f"<code>{h.esc(e.name)}</code>",
-                h.number(e.mean, 4),
-                h.number(e.sd, 3),
-                h.number(e.estimate, 5),
-                f"{e.shift:+.2f}",
-                h.DASH if e.data_share is None else h.percent(e.data_share, 0),
-            ]
+            [f"<code>{h.esc(e.name)}</code>", h.number(e.mean, 4), h.number(e.sd, 3), h.number(e.estimate, 5),
+             f"{e.shift:+.2f}", h.DASH if e.data_share is None else h.percent(e.data_share, 0)]
             for e in effects
         ]
-        out.append(
-            h.table(
-                ["parameter", "prior mean", "prior sd", "estimate", "shift (sd)", "data share"],
-                rows,
-                numeric=[False, True, True, True, True, True],
-                caption="Normal priors of the MAP fit. Shift: the estimate's distance from the prior mean in "
-                "prior standard deviations; data share: 1 - posterior variance / prior variance (0: the prior "
-                "alone sets the value, 100%: the data do).",
-            )
-        )
+        out.append(h.table(
+            ["parameter", "prior mean", "prior sd", "estimate", "shift (sd)", "data share"], rows,
+            numeric=[False, True, True, True, True, True],
+            caption="Normal priors of the MAP fit. Shift: the estimate's distance from the prior mean in "
+            "prior standard deviations; data share: 1 - posterior variance / prior variance (0: the prior "
+            "alone sets the value, 100%: the data do).",
+        ))
     if len(result.optima) > 1:
         names = list(result.optima[0].params)
         rows = []
@@ -159,58 +140,36 @@ def optima_section(result: FitResult) -> str:
             tags = (h.badge("the fit", "#1a7f37") if o.chosen else "") + "".join(
                 " " + h.badge(n, "#cf222e" if n == "degenerate" else "#57606a") for n in o.notes
             )
-            rows.append(
-                [
-                    tags,
-                    h.number(o.objective, 6),
-                    h.DASH if o.lfo_error is None else h.number(o.lfo_error, 4),
-                    *(h.number(o.params[n], 4) for n in names),
-                ]
-            )
-        out.append(
-            h.table(
-                [
-                    "",
-                    "objective",
-                    "leave-future-out error",
-                    *(f"<code>{h.esc(n)}</code>" for n in names),
-                ],
-                rows,
-                numeric=[False, True, True, *([True] * len(names))],
-                caption="Every distinct optimum the multistart found (other optima are other basins of the same "
-                "law). Objective: in sample; leave-future-out error: mean absolute log error of later runs "
-                "predicted from earlier ones (scored with choose=backtest).",
-            )
-        )
+            rows.append([
+                tags, h.number(o.objective, 6), h.DASH if o.lfo_error is None else h.number(o.lfo_error, 4),
+                *(h.number(o.params[n], 4) for n in names),
+            ])
+        out.append(h.table(
+            ["", "objective", "leave-future-out error", *(f"<code>{h.esc(n)}</code>" for n in names)], rows,
+            numeric=[False, True, True, *([True] * len(names))],
+            caption="Every distinct optimum the multistart found (other optima are other basins of the same "
+            "law). Objective: in sample; leave-future-out error: mean absolute log error of later runs "
+            "predicted from earlier ones (scored with choose=backtest).",
+        ))
     if not out:
         return ""
     return '<h2 id="optima">Priors and other optima</h2>' + "".join(out)
 
 
 def _one_row(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    return {
-        c: np.asarray([v], dtype=object if isinstance(v, str) else float)
-        for c, v in columns.items()
-    }
+    return {c: np.asarray([v], dtype=object if isinstance(v, str) else float) for c, v in columns.items()}
 
 
 def target_section(
-    result: FitResult,
-    target: Mapping[str, Any],
-    prob: float,
-    kind: Literal["confidence", "prediction"],
-    extrapolation: Finding | None,
+    result: FitResult, target: Mapping[str, Any], prob: float,
+    kind: Literal["confidence", "prediction"], extrapolation: Finding | None,
 ) -> str:
     row = _one_row(target)
     try:
         point, lower, upper, method = result.predict_interval(row, prob, kind)
         interval = f"[{h.number(lower[0], 5)}, {h.number(upper[0], 5)}]"
     except FitError:
-        point, interval, method = (
-            result.predict(row),
-            h.DASH,
-            "no covariance and no bootstrap draws",
-        )
+        point, interval, method = result.predict(row), h.DASH, "no covariance and no bootstrap draws"
     decades = float(result.extrapolation(row)[0])
     items = {
         **{c: h.number(float(v[0]) if v.dtype != object else v[0], 4) for c, v in row.items()},
@@ -222,9 +181,7 @@ def target_section(
     return out + (warnings([extrapolation]) if extrapolation is not None else "")
 
 
-def diagnostics_section(
-    result: FitResult, notes: Sequence[str], findings: Sequence[Finding]
-) -> str:
+def diagnostics_section(result: FitResult, notes: Sequence[str], findings: Sequence[Finding]) -> str:
     items = []
     if not result.is_usable:
         items.append(
@@ -234,8 +191,7 @@ def diagnostics_section(
         f"<div class='sl-warn'><b>{h.esc(d.kind)}</b>: {h.esc(d.message)}"
         + (
             f" <span class='sl-note'>(rows {h.esc(', '.join(map(str, d.rows[:10])))})</span>"
-            if d.rows
-            else ""
+            if d.rows else ""
         )
         + "</div>"
         for d in result.diagnostics
@@ -248,17 +204,12 @@ def diagnostics_section(
         )
     items += [f"<div class='sl-warn'><b>warning</b>: {h.esc(n)}</div>" for n in notes]
     if not "".join(items):
-        items.append(
-            "<div class='sl-ok'>No warnings: the fit converged and every check passed.</div>"
-        )
+        items.append("<div class='sl-ok'>No warnings: the fit converged and every check passed.</div>")
     return '<h2 id="diagnostics">Diagnostics and warnings</h2>' + "".join(items)
 
 
 def figures_section(
-    result: FitResult,
-    data: Any,
-    target: Mapping[str, Any] | None,
-    prob: float,
+    result: FitResult, data: Any, target: Mapping[str, Any] | None, prob: float,
     kind: Literal["confidence", "prediction"],
 ) -> str:
     """The data against the law (along an input; predicted against observed), the residuals and the
@@ -267,67 +218,45 @@ def figures_section(
     extrapolated = (
         f" The dashed red curve runs to the target, with the {prob:.0%} {kind} interval (shaded grey: "
         "beyond the largest run)."
-        if target
-        else ""
+        if target else ""
     )
     structure = (
         "Runs (points, coloured by the other input) and the fitted law (curves at actual sizes of "
         "the runs, in the colour of their size); each run's segment ends at the law's value at its "
-        "own inputs."
-        if len(result.law.point_inputs) > 1
-        else "Runs (points) and the fitted law."
+        "own inputs." if len(result.law.point_inputs) > 1 else "Runs (points) and the fitted law."
     )
-    out.append(
-        figure(
-            lambda fig: panels.fit_figure(fig, result, data, target=target, prob=prob, kind=kind),
-            (8.4, 4.8),
-            "Runs and fitted law",
-            structure + extrapolated,
-            "fit",
-        )
-    )
+    out.append(figure(
+        lambda fig: panels.fit_figure(fig, result, data, target=target, prob=prob, kind=kind),
+        (8.4, 4.8), "Runs and fitted law", structure + extrapolated, "fit",
+    ))
     if not result.law.compiled.history_inputs:
-        out.append(
-            figure(
-                lambda fig: panels.predicted_figure(fig, result, data),
-                (5.4, 4.6),
-                "Fitted against observed values",
-                "The law's value at every run against the observed value; grey is y = x.",
-                "predicted",
-            )
-        )
-    out.append(
-        figure(
-            lambda fig: panels.residuals_figure(fig, result, data),
-            panels.residuals_size(result),
-            "Residuals against each input",
-            "Residuals of the fit against each input, with the quadratic trend the lack-of-fit test fits "
-            "(title: its F statistic and p-value, red when significant); a trend means the law misses "
-            "structure in the data.",
-            "residuals",
-        )
-    )
+        out.append(figure(
+            lambda fig: panels.predicted_figure(fig, result, data), (5.4, 4.6),
+            "Fitted against observed values",
+            "The law's value at every run against the observed value; grey is y = x.", "predicted",
+        ))
+    out.append(figure(
+        lambda fig: panels.residuals_figure(fig, result, data), panels.residuals_size(result),
+        "Residuals against each input",
+        "Residuals of the fit against each input, with the quadratic trend the lack-of-fit test fits "
+        "(title: its F statistic and p-value, red when significant); a trend means the law misses "
+        "structure in the data.",
+        "residuals",
+    ))
     if result.bootstrap is not None and result.bootstrap.good_draws().shape[0] > 2:
-        out.append(
-            figure(
-                lambda fig: panels.bootstrap_figure(fig, result),
-                panels.bootstrap_size(result),
-                "Bootstrap parameter draws",
-                f"Bootstrap draws of the parameters ({h.esc(result.bootstrap.label)}): histograms, pairs and "
-                "correlations; amplitudes on log axes (correlations of their logs); the red mark is the "
-                "estimate. Long thin clouds are parameters that trade off.",
-                "bootstrap",
-                layout=None,
-            )
-        )
+        out.append(figure(
+            lambda fig: panels.bootstrap_figure(fig, result), panels.bootstrap_size(result),
+            "Bootstrap parameter draws",
+            f"Bootstrap draws of the parameters ({h.esc(result.bootstrap.label)}): histograms, pairs and "
+            "correlations; amplitudes on log axes (correlations of their logs); the red mark is the "
+            "estimate. Long thin clouds are parameters that trade off.",
+            "bootstrap", layout=None,
+        ))
     return "".join(out)
 
 
 def provenance_section(
-    result: FitResult,
-    source: str | None,
-    command: str | None,
-    created: str | None,
+    result: FitResult, source: str | None, command: str | None, created: str | None,
     backtest: BacktestResult | None,
 ) -> str:
     items = {
@@ -343,9 +272,7 @@ def provenance_section(
         items["created"] = h.esc(created)
     if result.bootstrap is not None:
         b = result.bootstrap
-        items["bootstrap"] = (
-            f"{b.n_boot} draws, method {h.esc(b.method)}, seed {b.seed}, {b.n_failed} failed"
-        )
+        items["bootstrap"] = f"{b.n_boot} draws, method {h.esc(b.method)}, seed {b.seed}, {b.n_failed} failed"
     if backtest is not None:
         items["backtest"] = (
             f"split by {h.esc(backtest.axis_note)}, {h.percent(backtest.prob, 0)} intervals "
@@ -359,7 +286,6 @@ def provenance_section(
         if k != "provenance"
     ]
     return (
-        '<h2 id="provenance">Provenance</h2>'
-        + h.definition_list(items)
+        '<h2 id="provenance">Provenance</h2>' + h.definition_list(items)
         + h.table(["setting", "value"], settings, caption="Fit settings (FitConfig).")
     )

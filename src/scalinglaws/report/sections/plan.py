@@ -45,20 +45,13 @@ def plan_section(plan: Allocation) -> str:
         rows.append(row)
     caption = f"Compute-optimal allocation under C = {h.esc(plan.cost)} ({h.esc(plan.method)})"
     if intervals:
-        caption += (
-            f"; brackets: {h.percent(plan.prob, 0)} intervals ({h.esc(plan.interval_method or '')})"
-        )
-    out = '<h2 id="plan">Plan</h2>' + h.table(
-        header, rows, numeric=[True] * 5, caption=caption + "."
-    )
+        caption += f"; brackets: {h.percent(plan.prob, 0)} intervals ({h.esc(plan.interval_method or '')})"
+    out = '<h2 id="plan">Plan</h2>' + h.table(header, rows, numeric=[True] * 5, caption=caption + ".")
     out += f"<p>N* \u221d C<sup>{plan.exponent_a:.3f}</sup>, D* \u221d C<sup>{plan.exponent_b:.3f}</sup>"
     if "exponent_a" in intervals:
         (a_lo, a_hi), (b_lo, b_hi) = intervals["exponent_a"], intervals["exponent_b"]
         out += f" (intervals [{float(a_lo):.3f}, {float(a_hi):.3f}] and [{float(b_lo):.3f}, {float(b_hi):.3f}])"
-    return (
-        out
-        + ".</p><p class='sl-note'>The frontier section draws these allocations over the whole range.</p>"
-    )
+    return out + ".</p><p class='sl-note'>The frontier section draws these allocations over the whole range.</p>"
 
 
 def frontier_section(
@@ -67,8 +60,7 @@ def frontier_section(
     """Loss against compute with the frontier L*(C), iso-loss contours and N*(C), D*(C)."""
     lo, hi = extent
     band = (
-        f" with its {prob:.0%} bootstrap interval (grey)"
-        if "predicted_loss" in frontier.intervals
+        f" with its {prob:.0%} bootstrap interval (grey)" if "predicted_loss" in frontier.intervals
         else " (no bootstrap draws, so no interval)"
     )
     out = (
@@ -79,23 +71,20 @@ def frontier_section(
     )
     out += figure(
         lambda fig: panels.compute_figure(fig, result, data, flops=(lo, hi), prob=prob),
-        (7.8, 4.8),
-        "Loss against compute with the compute-optimal frontier",
+        (7.8, 4.8), "Loss against compute with the compute-optimal frontier",
         "Loss against training compute: runs coloured by model size, the law at fixed model sizes "
         f"(thin curves, same colours) and the lowest loss it reaches at each compute, L*(C) (black){band}.",
         "compute",
     )
     out += figure(
-        lambda fig: panels.contours_figure(fig, result, data, flops=(lo, hi)),
-        (6.8, 5.2),
+        lambda fig: panels.contours_figure(fig, result, data, flops=(lo, hi)), (6.8, 5.2),
         "Iso-loss contours in model size and tokens",
         "The fitted loss over model size N and tokens D (contours), iso-FLOP lines at whole decades "
         "of compute (dotted), the efficient frontier N*(C), D*(C) (red) and the runs (black).",
         "contours",
     )
     out += figure(
-        lambda fig: panels.allocation_figure(fig, frontier),
-        (6.0, 4.2),
+        lambda fig: panels.allocation_figure(fig, frontier), (6.0, 4.2),
         "Compute-optimal model size and tokens",
         "Compute-optimal model size N* and tokens D* against compute, with their interval fans.",
         "allocation",
@@ -119,27 +108,19 @@ def isoflop_section(
         f"C<sup>{isoflop.exponent_a:.3f}</sup>"
         + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
         + f", D<sub>opt</sub> \u221d C<sup>{isoflop.exponent_b:.3f}</sup>"
-        + (
-            f"; the fitted law gives N* \u221d C<sup>{allocation.exponent_a:.3f}</sup>"
-            if allocation
-            else ""
-        )
+        + (f"; the fitted law gives N* \u221d C<sup>{allocation.exponent_a:.3f}</sup>" if allocation else "")
         + ".</p>"
     )
-    out += h.frame_table(
-        isoflop.budgets, caption="One row per budget: the fitted minimum of its profile."
-    )
+    out += h.frame_table(isoflop.budgets, caption="One row per budget: the fitted minimum of its profile.")
     if figures:
         out += figure(
-            lambda fig: panels.isoflop_figure(fig, isoflop, data, allocation),
-            (11.4, 4.6),
+            lambda fig: panels.isoflop_figure(fig, isoflop, data, allocation), (11.4, 4.6),
             "IsoFLOP profiles and compute-optimal model sizes",
             "Left: loss against model size per compute budget with each budget's fitted profile; stars "
             "are the profile minima with their intervals (hollow: at the edge of the sweep, left out of "
             "the frontier), grey runs are on no budget. Right: the minima against compute with the "
             "fitted power law N<sub>opt</sub>(C)"
-            + (" and the fitted law's N*(C) (dashed)" if allocation else "")
-            + ".",
+            + (" and the fitted law's N*(C) (dashed)" if allocation else "") + ".",
             "isoflop",
         )
     return out

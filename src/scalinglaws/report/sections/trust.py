@@ -30,13 +30,11 @@ def backtest_section(
     out = '<h2 id="backtest">Backtest</h2>' + h.definition_list(items)
     out += warnings([coverage]) if coverage is not None else ""
     out += h.frame_table(
-        backtest.splits,
-        caption="One row per split: fit on axis values up to the cut, predict the rest.",
+        backtest.splits, caption="One row per split: fit on axis values up to the cut, predict the rest."
     )
     if figures:
         out += figure(
-            lambda fig: panels.backtest_figure(fig, backtest, target),
-            (4.8, 4.6),
+            lambda fig: panels.backtest_figure(fig, backtest, target), (4.8, 4.6),
             "Predicted against actual held-out values",
             "Held-out runs: predicted against actual values "
             f"with {backtest.prob:.0%} prediction intervals; grey is y = x.",
@@ -44,7 +42,5 @@ def backtest_section(
         )
     points = backtest.points.drop("abs_rel_error")
     return out + (
-        "<details><summary>Held-out points</summary>"
-        + h.frame_table(points, max_rows=200)
-        + "</details>"
+        "<details><summary>Held-out points</summary>" + h.frame_table(points, max_rows=200) + "</details>"
     )
