@@ -82,3 +82,15 @@ def test_refinement_proposes_admissible_neighbours() -> None:
     for kid in neighbours([form, Form.of([Term("exp", inputs=("r1",))])], VOCABULARY):
         assert 0 < len(kid.terms) <= MAX_TERMS
         assert len(kid.render(VOCABULARY.inputs).params) <= MAX_PARAMS
+
+
+def test_a_quadratic_in_log_is_proposed_for_a_hyper_parameter_not_for_a_size() -> None:
+    inputs = [
+        Input("N", "n_params", "scale", 1e7, 1e9),
+        Input("D", "n_tokens", "scale", 1e9, 1e11),
+        Input("lr", "lr", "scale", 1e-4, 1e-2),
+    ]
+    vocabulary = Vocabulary({i.symbol: i for i in inputs})
+    kids = children(Form.of([power("N")]), vocabulary)
+    optima = {h for k in kids for t in k.terms if t.kind == "quad" for h in t.inputs[:1]}
+    assert optima == {"lr"}

@@ -7,8 +7,8 @@ its terms.
   into a power or an interaction ``log x * log y``; an exponential into one reading an input more or
   less, or into linear terms; a quadratic in log into one whose optimum moves with a scale more or less;
 - **add** a term: a power of an unused scale, an exponential or linear term of an unused input, an
-  interaction of two scales the form reads, a quadratic in log of a scale (a hyper-parameter optimum,
-  moving with the form's other scales);
+  interaction of two scales the form reads, a quadratic in log of a scale that is not a size (N, D,
+  C, U): a hyper-parameter optimum, moving with the form's other scales;
 - **prune**: drop a term, drop or add the offset;
 - **tie** the exponents of the one-quantity power terms (or untie them);
 - **combine** two forms: the union of their terms.
@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 from scalinglaws.discover.grammar import Form, Quantity, Term, Vocabulary, power
+from scalinglaws.laws import COLUMN_ALIASES
 
 MAX_TERMS = 4
 MAX_PARAMS = 12
@@ -152,13 +153,21 @@ def _additions(form: Form, vocabulary: Vocabulary) -> list[Term]:
         out += [Term("exp", inputs=(r,)), Term("linear", inputs=(r,))]
     out += [Term("loglog", inputs=pair) for pair in itertools.combinations(used, 2)]
     # A quadratic in log is the loss around a hyper-parameter's optimum: one per form, in a scale no
-    # other term reads (a power and a parabola in the same log N only buy curvature).
+    # other term reads (a power and a parabola in the same log N only buy curvature), and never in a
+    # size the law scales with (parameters, tokens, compute, unique tokens: more of them is not
+    # "past an optimum", and a parabola in log D turns the law around just beyond the data).
     if not any(t.kind == "quad" for t in form.terms):
         for h in scales:
-            if h in used:
+            if h in used or _is_size(vocabulary, h):
                 continue
             out += [Term("quad", inputs=(h,)), *([Term("quad", inputs=(h, *used))] if used else [])]
     return [t for t in out if t not in present]
+
+
+def _is_size(vocabulary: Vocabulary, symbol: str) -> bool:
+    """Whether an input is one of the sizes laws scale with: its symbol or its column is N, D, C or U's."""
+    column = vocabulary.inputs[symbol].column
+    return symbol in COLUMN_ALIASES or column in COLUMN_ALIASES.values()
 
 
 def neighbours(forms: Sequence[Form], vocabulary: Vocabulary) -> list[Form]:

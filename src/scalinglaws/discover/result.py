@@ -178,7 +178,8 @@ class Discovery:
             "leaderboards": {
                 t: [e.to_dict() for e in board] for t, board in self.leaderboards.items()
             },
-            "fits": {t: fit.to_dict() for t, fit in self.fits.items()},
+            # Each fit as its own file has it (non-finite numbers encoded), so the document is strict JSON.
+            "fits": {t: json.loads(fit.to_json()) for t, fit in self.fits.items()},
         }
 
     def to_json(self) -> str:
