@@ -138,3 +138,29 @@ def test_out_into_a_missing_folder_is_refused_before_any_work(runs_file: Path) -
     result = run("discover", runs_file, "--out", runs_file.parent / "nowhere" / "fit.json")
     assert result.exit_code == 2
     assert "does not exist" in flat(result.output)
+
+
+def test_group_fits_one_form_with_constants_per_group(tmp_path: Path) -> None:
+    parts = []
+    for g, e in enumerate((1.7, 2.0)):
+        params = {**sl.testing.PLANTED["chinchilla"], "E": e}
+        part = sl.testing.synthetic_runs("chinchilla", params, n_runs=20, seed=g)
+        parts.append(part.with_columns(family=pl.lit(f"f{g}")))
+    path = tmp_path / "grouped.csv"
+    pl.concat(parts).write_csv(path)
+    out = tmp_path / "fit.json"
+    result = run(
+        "discover",
+        path,
+        "--group",
+        "family",
+        "--inputs",
+        "N,D",
+        "--max-candidates",
+        "2",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "per group of 'family'" in flat(result.stdout)
+    assert set(sl.load(out).groups or {}) == {"f0", "f1"}
