@@ -89,7 +89,7 @@ def test_several_targets_get_one_form_each_or_a_shared_one() -> None:
         "chinchilla", {**sl.testing.PLANTED["chinchilla"], "E": 2.3, "B": 1500.0}, n_runs=40, seed=4
     )
     runs = runs.with_columns(loss_b=other["loss"])
-    found = sl.discover(runs, target=["loss", "loss_b"], budget_s=600, max_candidates=LIMIT)
+    found = sl.discover(runs, target=["loss", "loss_b"], budget_s=600, max_candidates=CHUNK)
     assert found.targets == ("loss", "loss_b")
     assert set(found.fits) == {"loss", "loss_b"}
     assert found.fits["loss_b"].config.target == "loss_b"
