@@ -164,3 +164,9 @@ def test_group_fits_one_form_with_constants_per_group(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "per group of 'family'" in flat(result.stdout)
     assert set(sl.load(out).groups or {}) == {"f0", "f1"}
+
+
+def test_out_over_the_data_file_is_refused(runs_file: Path) -> None:
+    result = run("discover", runs_file, "--out", runs_file)
+    assert result.exit_code == 2
+    assert "writing there would destroy it" in flat(result.output)

@@ -129,7 +129,7 @@ def discover_command(
             f"must name a column. Got {target!r} instead.", param_hint="'--target'"
         )
     names = None if inputs is None else [x.strip() for x in inputs.split(",") if x.strip()]
-    _io.check_output(out)
+    _io.check_output(out, inputs=[("DATA", data)])
     frame = _io.read_table(data)
     with _budget_bar(budget_s) as show:
         found = sl.discover(
