@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import scalinglaws as sl
 from scalinglaws.cli import app
+from scalinglaws.data import strict_json
 
 runner = CliRunner()
 
@@ -80,7 +81,10 @@ def test_discover_prints_the_leaderboard_and_writes_a_usable_fit(
 def test_discover_json_is_one_document(runs_file: Path) -> None:
     result = run("discover", runs_file, "--max-candidates", "4", "--json")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
+    document = json.loads(
+        result.stdout, parse_constant=lambda token: pytest.fail(f"{token} in JSON")
+    )
+    strict_json.validate(document, "discover")
     assert document["targets"] == ["loss"]
     assert document["stopped"] == "limit"
     assert document["leaderboards"]["loss"][0]["formula"]
