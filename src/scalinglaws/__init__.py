@@ -30,6 +30,8 @@ from scalinglaws.errors import (
 if TYPE_CHECKING:
     from scalinglaws import downstream, observational, testing
     from scalinglaws.data import datasets
+    from scalinglaws.discover.api import discover
+    from scalinglaws.discover.result import Discovery
     from scalinglaws.downstream.chained import Chain, chain
     from scalinglaws.downstream.links import Logit
     from scalinglaws.fit import FitConfig, FitResult, FitStatus
@@ -78,6 +80,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 _MODULES: dict[str, str] = {
     "fit": "scalinglaws.fit",  # the engine package, which is callable
+    "discover": "scalinglaws.discover",  # the discovery package, which is callable
     "testing": "scalinglaws.testing",
     "datasets": "scalinglaws.data.datasets",
     "downstream": "scalinglaws.downstream",
@@ -117,6 +120,7 @@ _LAZY: dict[str, str] = {
     "overtrain_penalty": "scalinglaws.plan",
     "recommend_hparams": "scalinglaws.plan",
     "suggest_runs": "scalinglaws.plan",
+    "Discovery": "scalinglaws.discover.result",
     "Average": "scalinglaws.trust.averaging",
     "average": "scalinglaws.trust.averaging",
     "Chain": "scalinglaws.downstream.chained",
@@ -152,6 +156,7 @@ __all__ = [
     "ConvergenceError",
     "CostModel",
     "DataError",
+    "Discovery",
     "ExtrapolationWarning",
     "FitConfig",
     "FitError",
@@ -183,6 +188,7 @@ __all__ = [
     "chain",
     "compare",
     "datasets",
+    "discover",
     "downstream",
     "fit",
     "get_law",

@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from scalinglaws.cli import compare, demo, fit, laws, observational, plot, predict, report, trust
+from scalinglaws.cli import (
+    compare,
+    demo,
+    discover,
+    fit,
+    laws,
+    observational,
+    plot,
+    predict,
+    report,
+    trust,
+)
 from scalinglaws.cli import plan as plan_cli
 from scalinglaws.cli._console import result
 from scalinglaws.cli._errors import Command, ExitCodeGroup
@@ -47,7 +58,9 @@ def main(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Fit, trust, compare and use neural scaling laws.
@@ -66,6 +79,7 @@ app.command("fit", cls=Command, epilog=fit.EPILOG)(fit.fit_command)
 app.command("predict", cls=Command, epilog=predict.EPILOG)(predict.predict_command)
 app.command("backtest", cls=Command, epilog=trust.BACKTEST_EPILOG)(trust.backtest_command)
 app.command("select", cls=Command, epilog=trust.SELECT_EPILOG)(trust.select_command)
+app.command("discover", cls=Command, epilog=discover.EPILOG)(discover.discover_command)
 app.command("report", cls=Command, epilog=report.EPILOG)(report.report_command)
 app.command("plot", cls=Command, epilog=plot.EPILOG)(plot.plot_command)
 app.command("plan", cls=Command, epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)

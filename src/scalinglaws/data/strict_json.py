@@ -99,7 +99,7 @@ def loads(text: str | bytes) -> Any:
 
 SCHEMAS = (
     "fit", "chain", "predict", "backtest", "select", "report", "plan", "suggest", "isoflop", "compare",
-    "observational", "demo", "laws", "law", "data-validate", "data-describe", "data-import",
+    "observational", "demo", "laws", "law", "data-validate", "data-describe", "data-import", "discover",
 )
 """The JSON schemas shipped in ``scalinglaws/schemas`` (``<name>.schema.json``): the fit file and the
 ``--json`` output of each command (``common`` holds the pieces they share)."""

@@ -110,7 +110,8 @@ def solve_bounded_least_squares(
             c[:, f] = np.clip(c[:, f], lo[:, f], hi[:, f])
         else:
             ok = np.ones(rows.size, dtype=bool)
-        value = np.sum(c * (gram @ c[..., None])[..., 0] - 2 * rhs * c, axis=1)
+        with np.errstate(invalid="ignore", over="ignore"):  # a degenerate Gram: not finite, rejected below
+            value = np.sum(c * (gram @ c[..., None])[..., 0] - 2 * rhs * c, axis=1)
         better = ok & np.isfinite(value) & (value < best_value)
         sub[better] = c[better]
         best_value[better] = value[better]

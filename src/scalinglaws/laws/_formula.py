@@ -368,6 +368,11 @@ class CompiledFormula:
 
 
 def evaluate(function: Callable[..., Any], *args: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """Call a compiled evaluator and broadcast its result (constants come back as scalars) to ``shape``."""
+    """Call a compiled evaluator and broadcast its result (constants come back as scalars) to ``shape``.
+
+    Python floats are passed as NumPy floats, so ``1/f`` at ``f = 0`` is ``inf`` (as it is for arrays)
+    rather than a ``ZeroDivisionError``.
+    """
+    values = [np.float64(a) if type(a) is float else a for a in args]
     with np.errstate(all="ignore"):
-        return np.broadcast_to(np.asarray(function(*args), dtype=float), shape)
+        return np.broadcast_to(np.asarray(function(*values), dtype=float), shape)
