@@ -73,6 +73,7 @@ class Stack(Problem):
             space=problem.space,
             asymmetry=problem.asymmetry,
             prior=prior,
+            backend=problem.backend,
         )
 
     @property
@@ -406,7 +407,7 @@ def solve_grouped(problem: Problem, config: FitConfig) -> Multistart:
     shape = Arrowhead.of(problem)
     pooled_problem = build_problem(
         problem.law, problem.x, problem.y, problem.weights, ParamLayout(problem.law.param_names), None,
-        problem.loss, problem.delta, problem.space, problem.asymmetry,
+        problem.loss, problem.delta, problem.space, problem.asymmetry, problem.backend,
     )
     pooled = solve(pooled_problem, config)
     alone, objectives, outcomes, iterations, nfev = separate_fits(stack, config, pooled.params)

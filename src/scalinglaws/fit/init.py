@@ -206,7 +206,7 @@ def nested(problem: Problem, config: FitConfig) -> Starts:
     layout = ParamLayout(sub_law.param_names)
     sub = build_problem(
         sub_law, problem.x, problem.y, problem.weights, layout, None, problem.loss, problem.delta,
-        problem.space, problem.asymmetry,
+        problem.space, problem.asymmetry, problem.backend,
     )
     solution = solve(sub, config)
     distinct = distinct_best(
@@ -253,7 +253,7 @@ def from_groups(problem: Problem, config: FitConfig) -> Starts:
         rows = block.rows
         alone = build_problem(
             law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
-            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
+            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry, problem.backend,
         )
         per_group.append(solve(alone, config).params)
     fitted = np.array(per_group)

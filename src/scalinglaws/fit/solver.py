@@ -103,8 +103,15 @@ class LevenbergMarquardt:
 
         Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
         equal bounds fix a parameter) make each row its own problem; ``owner`` names, per row, the data
-        set of a problem whose rows carry their own (the groups of a stack).
+        set of a problem whose rows carry their own (the groups of a stack). A problem with
+        ``backend="jax"`` is solved by the same iteration jitted (:mod:`scalinglaws.fit._jax.solver`).
         """
+        if problem.backend == "jax":
+            from scalinglaws.fit._jax import solver
+
+            return solver.solve(
+                problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner
+            )
         return _levenberg_marquardt(
             problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner
         )

@@ -1,0 +1,31 @@
+"""Which kernels evaluate and solve a fit: NumPy (the default) or JAX.
+
+The backend swaps kernels, not the pipeline. With ``backend="jax"`` the batched objective, its
+derivatives (value, gradient, Hessian contraction), the variable projection of the start grid and the
+batched Levenberg-Marquardt polish run as jitted JAX functions (:mod:`scalinglaws.fit._jax`); the gate,
+the start strategy, the multistart, the status, the covariance and the result are the same code for
+both backends, so both give the same :class:`~scalinglaws.fit.result.FitResult`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from scalinglaws.laws._jax import JAX_EXTRA, require_jax
+
+Backend = Literal["numpy", "jax"]
+"""The kernels of a fit: NumPy, or JAX (``pip install 'scalinglaws[jax]'``; runs on a GPU where JAX sees one)."""
+
+__all__ = ["JAX_EXTRA", "Backend", "require_backend"]
+
+
+def require_backend(backend: Backend) -> None:
+    """Check that the kernels of ``backend`` can run here.
+
+    Raises
+    ------
+    ImportError
+        If ``backend`` is ``"jax"`` and jax is not installed (``pip install 'scalinglaws[jax]'``).
+    """
+    if backend == "jax":
+        require_jax()
