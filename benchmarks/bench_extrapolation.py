@@ -137,17 +137,34 @@ def backtest(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 
 
 PRIOR_PRESET = "chinchilla:hoffmann2022"
-"""Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants, sd 25% of each value.
-On the Epoch task they are not independent of the data (Hoffmann fitted those very runs)."""
+"""Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants. On the Epoch task they
+are not independent of the data (Hoffmann fitted those very runs)."""
+
+
+def _prior_options(task: Task, width: float) -> dict[str, Any]:
+    """Priors at :data:`PRIOR_PRESET` with sd ``width`` x each value, for laws with the Chinchilla terms."""
+    if {"E", "A", "B", "alpha", "beta"} <= set(sl.get_law(task.law).param_names):
+        return {"prior_from": PRIOR_PRESET, "prior_width": width}
+    return {}
 
 
 @per_group
 def priors(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
-    """MAP fits with priors at Hoffmann et al.'s constants (Chinchilla-form laws; the others as today)."""
-    options: dict[str, Any] = {}
-    if set(sl.get_law(task.law).param_names) & {"E", "A", "B", "alpha", "beta"} == {"E", "A", "B", "alpha", "beta"}:
-        options = {"prior_from": PRIOR_PRESET, "prior_width": 0.25}
-    return _fit_and_bootstrap(task, train, held, cluster=False, **options)
+    """MAP fits with priors at Hoffmann et al.'s constants, sd 25% of each value (Chinchilla-form laws;
+    the others as today)."""
+    return _fit_and_bootstrap(task, train, held, cluster=False, **_prior_options(task, 0.25))
+
+
+@per_group
+def weak_priors(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """As ``priors`` with sd 100% of each value: weakly informative."""
+    return _fit_and_bootstrap(task, train, held, cluster=False, **_prior_options(task, 1.0))
+
+
+@per_group
+def weak_priors_calibrated(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
+    """``weak_priors`` with intervals calibrated by leave-future-out errors (``sl.calibrate``)."""
+    return _fit_and_bootstrap(task, train, held, cluster=False, calibrated=True, **_prior_options(task, 1.0))
 
 
 @per_group
@@ -312,6 +329,8 @@ METHODS: dict[str, Callable[[Task], Prediction]] = {
     "priors": priors,
     "average": average,
     "calibrated": calibrated,
+    "weak_priors": weak_priors,
+    "weak_priors_calibrated": weak_priors_calibrated,
 }
 """Method name -> method. ``today`` is the library default that the others are compared with (the
 degenerate-optimum guard is part of the engine, so every method has it)."""

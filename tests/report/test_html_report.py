@@ -180,3 +180,26 @@ def test_catalog_laws_render_as_math(law: sl.Law) -> None:
 
 def test_unrenderable_math_falls_back() -> None:
     assert math_svg(r"\begin{cases} x \end{cases}") is None
+
+
+def test_other_optima_and_priors_are_in_the_report() -> None:
+    # A one-break BNSL has several basins; a prior on its exponent makes the fit a MAP fit.
+    runs = sl.testing.synthetic_runs("bnsl", n_runs=40, noise=0.02, seed=4)
+    result = sl.fit(runs, "bnsl", priors={"c0": (0.3, 0.2)})
+    assert len(result.optima) > 1
+    assert result.priors
+    page = render_report(result, runs, figures=False)
+    section = page[page.index('<h2 id="optima">') : page.index('<h2 id="diagnostics">')]
+    assert "prior mean" in section
+    assert "<code>c0</code>" in section
+    assert section.count("the fit") == 1  # one optimum is the fit, the others are listed beside it
+    for optimum in result.optima:
+        assert f"{optimum.objective:.6g}"[:5] in section
+
+
+def test_a_single_optimum_without_priors_has_no_optima_section() -> None:
+    runs = sl.testing.synthetic_runs("power", n_runs=30, noise=0.01, seed=0)
+    result = sl.fit(runs, "power")
+    assert len(result.optima) == 1
+    assert not result.priors
+    assert 'id="optima"' not in render_report(result, runs, figures=False)

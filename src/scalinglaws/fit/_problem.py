@@ -134,14 +134,30 @@ class Problem:
         """Predictions ``(batch, n_points)`` and their Jacobian ``(batch, n_points, n_params)``, from one
         fused evaluation of the value and the gradient per block."""
         batch, p = params.shape[0], len(self.law.param_names)
+        if self._single:
+            outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments(self.blocks[0], params),
+                                 (batch, self.n_points))
+            return outs[0], _columns(outs[1 : 1 + p])
         prediction = np.empty((batch, self.n_points))
         jac = np.zeros((batch, self.n_points, self.n_params))
         for block in self.blocks:
             shape = (batch, block.rows.size)
             outs = _evaluate_all(self.law.compiled.with_gradient, self._arguments(block, params), shape)
             prediction[:, block.rows] = outs[0]
-            jac[:, block.rows[:, None], block.index[None, :]] = np.stack(outs[1 : 1 + p], axis=-1)
+            jac[:, block.rows[:, None], block.index[None, :]] = _columns(outs[1 : 1 + p])
         return prediction, jac
+
+    @property
+    def _single(self) -> bool:
+        """One block holding every point in order and every parameter in law order (an ungrouped fit)."""
+        if len(self.blocks) != 1:
+            return False
+        block = self.blocks[0]
+        return (
+            block.rows.size == self.n_points and block.index.size == self.n_params
+            and bool(np.all(block.index == np.arange(self.n_params)))
+            and bool(np.all(block.rows == np.arange(self.n_points)))
+        )
 
     def predict_jacobian(self, params: np.ndarray) -> np.ndarray:
         """d(prediction)/d(params), shape ``(batch, n_points, n_params)``."""
@@ -154,6 +170,11 @@ class Problem:
         all from one fused evaluation per block."""
         compiled = self.law.compiled
         batch, p, n_pairs = params.shape[0], len(self.law.param_names), len(compiled.hessian_pairs)
+        if self._single:
+            shape = (batch, self.n_points)
+            outs = _evaluate_all(compiled.with_hessian, self._arguments(self.blocks[0], params), shape)
+            second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
+            return outs[0], _columns(outs[1 : 1 + p]), [(self.blocks[0], second)]
         prediction = np.empty((batch, self.n_points))
         jac = np.zeros((batch, self.n_points, self.n_params))
         seconds = []
@@ -161,7 +182,7 @@ class Problem:
             shape = (batch, block.rows.size)
             outs = _evaluate_all(compiled.with_hessian, self._arguments(block, params), shape)
             prediction[:, block.rows] = outs[0]
-            jac[:, block.rows[:, None], block.index[None, :]] = np.stack(outs[1 : 1 + p], axis=-1)
+            jac[:, block.rows[:, None], block.index[None, :]] = _columns(outs[1 : 1 + p])
             second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
             seconds.append((block, second))
         return prediction, jac, seconds
@@ -175,7 +196,7 @@ class Problem:
                 continue
             with np.errstate(invalid="ignore", over="ignore"):
                 total = np.einsum("ebn,bn->be", second, coefficients[:, block.rows])
-            total = np.nan_to_num(total, nan=0.0, posinf=0.0, neginf=0.0)
+            total = _finite(total)
             a, c = block.index[pairs[:, 0]], block.index[pairs[:, 1]]
             out[:, a, c] += total
             off = a != c
@@ -256,10 +277,10 @@ class Problem:
         jac = self.residual_jacobian(prediction, jacobian)
         w = self.point_weights(r, weights)
         with np.errstate(invalid="ignore"):
-            slope = np.nan_to_num(w * psi(r, self.loss, self.delta))
-            curvature = np.nan_to_num(w * irls_weight(r, self.loss, self.delta))
-            inside = np.nan_to_num(w * psi_slope(r, self.loss, self.delta))
-        jac = np.nan_to_num(jac, posinf=0.0, neginf=0.0)
+            slope = _finite(w * psi(r, self.loss, self.delta))
+            curvature = _finite(w * irls_weight(r, self.loss, self.delta))
+            inside = _finite(w * psi_slope(r, self.loss, self.delta))
+        jac = _finite(jac)
         jac_t = jac.transpose(0, 2, 1)
         grad = (jac_t @ slope[..., None])[..., 0]
         irls = (jac_t * curvature[:, None, :]) @ jac
@@ -268,7 +289,7 @@ class Problem:
         else:
             # d2 log f = d2 f / f - (d log f)(d log f)^T
             with np.errstate(all="ignore"):
-                per_prediction = np.nan_to_num(slope / prediction)
+                per_prediction = _finite(slope / prediction)
             exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self._contract(seconds, per_prediction)
         if self.prior is not None:
             # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
@@ -336,3 +357,17 @@ def _evaluate_all(function: Callable[..., list[Any]], arguments: Sequence[Any], 
     """Call a fused evaluator and broadcast each of its results (constants come back as scalars)."""
     with np.errstate(all="ignore"):
         return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in function(*arguments)]
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with every non-finite entry set to 0 (a copy only when there is one to replace)."""
+    finite = np.isfinite(values)
+    return values if finite.all() else np.where(finite, values, 0.0)
+
+
+def _columns(derivatives: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-parameter derivative arrays ``(batch, rows)`` as one ``(batch, rows, p)`` array."""
+    out = np.empty((*derivatives[0].shape, len(derivatives)))
+    for j, d in enumerate(derivatives):
+        out[..., j] = d
+    return out

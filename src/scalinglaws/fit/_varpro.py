@@ -157,16 +157,22 @@ def solve_linear(
             c = solve_bounded_least_squares(columns, target, w, lower, upper)
         return c
     c = solve_bounded_least_squares(columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper)
+    log_y = np.log(y)
     for _ in range(n_iter):
         prediction = offset + (columns @ c[..., None])[..., 0]
         usable = np.all(prediction > 0, axis=1)
         if not usable.any():
             break
         with np.errstate(all="ignore"):
-            r = np.log(np.where(prediction > 0, prediction, 1.0)) - np.log(y)
-            jac = columns / np.where(prediction > 0, prediction, 1.0)[..., None]
-        w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
+            safe = np.where(prediction > 0, prediction, 1.0)
+            r = np.log(safe) - log_y
+            jac = columns / safe[..., None]
+        w = base * irls_weight(r, problem.loss, problem.delta)
+        if problem.asymmetry != 1.0:
+            w = w * side_weight(r, problem.asymmetry)
         target = (jac @ c[..., None])[..., 0] - r
-        step = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
-        c[usable] = step
+        if usable.all():  # the common case: no copy of the (cells, rows, k) arrays
+            c = solve_bounded_least_squares(jac, target, w, lower, upper)
+        else:
+            c[usable] = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
     return c

@@ -94,13 +94,13 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
     seen: set[tuple[str, str]] = set()
     for block in problem.blocks:
         arguments = [problem.x[n][block.rows] for n in law.inputs]
-        values = [float(v) for v in params[block.index]]
+        values = [np.float64(v) for v in params[block.index]]  # numpy scalars: inf, not ZeroDivisionError
         shape = (block.rows.size,)
 
         def at(
             node: sp.Expr,
             arguments: Sequence[np.ndarray] = arguments,
-            values: Sequence[float] = values,
+            values: Sequence[np.float64] = values,
             shape: tuple[int] = shape,
         ) -> np.ndarray:
             return np.asarray(evaluate(compiled.evaluator(node), *arguments, *values, shape=shape), dtype=float)

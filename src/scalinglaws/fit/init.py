@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.fit import reduced
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -273,8 +274,23 @@ def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -
     converges, polish the strategy's reserve too and keep the best of all."""
     starts = strategy(problem, config)
     solver = LevenbergMarquardt(max_iter=config.max_iter)
-    first = best_of(problem, starts.points, solver, starts.n_scored)
-    if first.converged or starts.reserve is None or starts.reserve.shape[0] == 0:
+    moved = _reduced(problem, starts.points)
+    first = best_of(problem, moved, solver, starts.n_scored)
+    if first.converged:
         return first
-    second = best_of(problem, starts.reserve, solver)
-    return merge(first, second)
+    # The fast path did not converge: the starts as the grid gave them (when the reduced polish moved
+    # them) and the reserve, polished in full.
+    fallback = [starts.points] if moved is not starts.points else []
+    if starts.reserve is not None:
+        fallback.append(starts.reserve)
+    if not fallback or sum(f.shape[0] for f in fallback) == 0:
+        return first
+    return merge(first, best_of(problem, np.concatenate(fallback), solver))
+
+
+def _reduced(problem: Problem, points: np.ndarray) -> np.ndarray:
+    """Starts moved along their ridges by the variable-projection polish where the law allows it (the
+    full polish then finishes from there); unchanged otherwise."""
+    if points.shape[0] == 0 or not reduced.applies(problem):
+        return points
+    return reduced.polish(problem, points)

@@ -36,8 +36,7 @@ def irls_weight(r: np.ndarray, loss: Loss, delta: float) -> np.ndarray:
     """``psi(r) / r``: 1 in the quadratic region, ``delta/|r|`` in Huber's linear region."""
     if loss == "squared":
         return np.ones_like(r)
-    a = np.abs(r)
-    return np.where(a <= delta, 1.0, delta / np.maximum(a, delta))
+    return delta / np.maximum(np.abs(r), delta)  # 1 inside delta (delta / delta), delta/|r| outside
 
 
 def side_weight(r: np.ndarray, asymmetry: float) -> np.ndarray:

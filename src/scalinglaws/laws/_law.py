@@ -252,7 +252,7 @@ class Law:
         if missing:
             raise LawSpecError(f"`params` of Law.predict lacks {missing} for law {self.label!r}.")
         columns = {n: np.asarray(inputs[n], dtype=float) for n in self.inputs}
-        values = [float(params[n]) for n in self.param_names]
+        values = [np.float64(params[n]) for n in self.param_names]  # numpy scalars: inf, not ZeroDivisionError
         history = self.compiled.history_inputs
         if not history:
             shape = np.broadcast_shapes(*(c.shape for c in columns.values())) if columns else ()

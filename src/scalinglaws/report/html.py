@@ -238,6 +238,7 @@ def render_report(
         ("parameters", "Parameters", fit_sections.parameter_section(result, prob)),
         ("prediction", "Prediction", fit_sections.target_section(result, target, prob, kind, extrapolation)
          if target else ""),
+        ("optima", "Optima", fit_sections.optima_section(result)),
         ("diagnostics", "Diagnostics", fit_sections.diagnostics_section(result, notes, findings)),
         ("figures", "Figures", fit_sections.figures_section(result, data, target, prob, kind) if figures else (
             '<h2 id="figures">Figures</h2><p class="sl-note">Figures need matplotlib: '

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from scalinglaws.data.io import columns_of
-from scalinglaws.errors import ArgumentError, FitError
+from scalinglaws.errors import ArgumentError, DataError, FitError
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.gate import choose_axis
 from scalinglaws.fit.result import FitResult
@@ -71,12 +71,12 @@ def calibrate(
         train, test = axis <= cut, axis > cut
         past = {c: np.asarray(v)[train] for c, v in columns.items()}
         future = {c: np.asarray(v)[test] for c, v in columns.items()}
-        fitted = engine.fit(past, result.law, config=result.config.with_options(strict=False))
-        if draws:
-            fitted = fitted.with_bootstrap(engine.bootstrap(fitted, past, draws, result.config.seed))
-        try:
+        try:  # a cut too early for the law (fewer runs than parameters) or an unusable refit scores nothing
+            fitted = engine.fit(past, result.law, config=result.config.with_options(strict=False))
+            if draws:
+                fitted = fitted.with_bootstrap(engine.bootstrap(fitted, past, draws, result.config.seed))
             point, lower, upper, _ = fitted.predict_interval(future, prob, kind="prediction")
-        except FitError:
+        except (DataError, FitError):
             continue
         actual = target[test]
         with np.errstate(all="ignore"):

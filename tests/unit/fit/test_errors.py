@@ -509,3 +509,29 @@ def test_interval_without_covariance_or_draws(runs: pl.DataFrame) -> None:
     assert redundant.covariance is None
     with pytest.raises(sl.FitError, match=r"this fit has no covariance .* run `bootstrap`"):
         redundant.predict_interval(runs)
+
+
+def test_a_stalled_optimiser_is_abnormal_and_strict_refuses_it(
+    runs: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The optimiser stalls (no step decreases the objective, damping at its limit) only on objectives
+    # with kinks or noise-level curvature, which no smooth law gives reliably: the solver is made to
+    # report a stall at its true end point, and the engine must call that abnormal, not converged.
+    from dataclasses import replace
+
+    from scalinglaws.fit import api
+    from scalinglaws.fit.solver import Outcome
+
+    real = api.solve
+
+    def stalled(*args: object, **kwargs: object) -> object:
+        solution = real(*args, **kwargs)  # type: ignore[arg-type]
+        stall = np.full_like(solution.start_outcomes, int(Outcome.STALLED))
+        return replace(solution, outcome=Outcome.STALLED, start_outcomes=stall, n_converged=0)
+
+    monkeypatch.setattr(api, "solve", stalled)
+    result = sl.fit(runs, "chinchilla")
+    assert result.status is FitStatus.ABNORMAL
+    assert not result.is_usable
+    with pytest.raises(ConvergenceError, match=r"ended with status abnormal: the optimiser could not decrease"):
+        sl.fit(runs, "chinchilla", strict=True)

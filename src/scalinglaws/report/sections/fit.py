@@ -115,6 +115,47 @@ def parameter_section(result: FitResult, prob: float) -> str:
     return out + h.definition_list(stats)
 
 
+def optima_section(result: FitResult) -> str:
+    """The priors the fit used (and how far the data moved each), and every distinct optimum the
+    multistart found: the fit and the others, with their in-sample and leave-future-out scores."""
+    out = []
+    effects = result.prior_effects
+    if effects:
+        rows = [
+            [f"<code>{h.esc(e.name)}</code>", h.number(e.mean, 4), h.number(e.sd, 3), h.number(e.estimate, 5),
+             f"{e.shift:+.2f}", h.DASH if e.data_share is None else h.percent(e.data_share, 0)]
+            for e in effects
+        ]
+        out.append(h.table(
+            ["parameter", "prior mean", "prior sd", "estimate", "shift (sd)", "data share"], rows,
+            numeric=[False, True, True, True, True, True],
+            caption="Normal priors of the MAP fit. Shift: the estimate's distance from the prior mean in "
+            "prior standard deviations; data share: 1 - posterior variance / prior variance (0: the prior "
+            "alone sets the value, 100%: the data do).",
+        ))
+    if len(result.optima) > 1:
+        names = list(result.optima[0].params)
+        rows = []
+        for o in result.optima:
+            tags = (h.badge("the fit", "#1a7f37") if o.chosen else "") + "".join(
+                " " + h.badge(n, "#cf222e" if n == "degenerate" else "#57606a") for n in o.notes
+            )
+            rows.append([
+                tags, h.number(o.objective, 6), h.DASH if o.lfo_error is None else h.number(o.lfo_error, 4),
+                *(h.number(o.params[n], 4) for n in names),
+            ])
+        out.append(h.table(
+            ["", "objective", "leave-future-out error", *(f"<code>{h.esc(n)}</code>" for n in names)], rows,
+            numeric=[False, True, True, *([True] * len(names))],
+            caption="Every distinct optimum the multistart found (other optima are other basins of the same "
+            "law). Objective: in sample; leave-future-out error: mean absolute log error of later runs "
+            "predicted from earlier ones (scored with choose=backtest).",
+        ))
+    if not out:
+        return ""
+    return '<h2 id="optima">Priors and other optima</h2>' + "".join(out)
+
+
 def _one_row(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {c: np.asarray([v], dtype=object if isinstance(v, str) else float) for c, v in columns.items()}
 

@@ -1,0 +1,152 @@
+"""The variable-projection polish: Levenberg-Marquardt on the nonlinear parameters only.
+
+Where a law has parameters that enter linearly (amplitudes, offsets), the polish can move the nonlinear
+ones (exponents, break points) alone and re-solve the linear ones exactly after every step (Golub and
+Pereyra's variable projection). The long curved ridges of the full problem (an amplitude traded
+against its exponent) then disappear: along the ridge the linear parameters follow by construction, so
+a few steps do what the full polish needs tens or hundreds of iterations for.
+
+The reduced gradient and curvature are the Schur complements of the full ones on the linear block
+(Kaufman's approximation for the Gauss-Newton part), so no new derivatives are needed: they come from
+the same fused evaluators as the full polish. The full polish then certifies convergence from the
+reduced polish's end points (usually in a handful of iterations).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalinglaws.fit._problem import Problem
+from scalinglaws.fit._varpro import (
+    MAX_ACTIVE_SETS,
+    _basis,
+    active_set_count,
+    linear_structure,
+    solve_linear,
+)
+
+_LAMBDA_INIT = 1e-3
+_LAMBDA_MAX = 1e12
+_PROJECTION_PASSES = 4
+"""Reweighting passes of each exact solve of the linear parameters."""
+
+
+def applies(problem: Problem) -> bool:
+    """Whether the law has free linear parameters that can be projected (few enough bound patterns)."""
+    linear, nonlinear = linear_structure(problem)
+    return (
+        linear.size > 0 and nonlinear.size > 0
+        and active_set_count(problem.lower[linear], problem.upper[linear]) <= MAX_ACTIVE_SETS
+        and not problem.law.solve_for
+    )
+
+
+def project(
+    problem: Problem, linear: np.ndarray, theta: np.ndarray, weights: np.ndarray | None = None,
+    targets: np.ndarray | None = None, passes: int = _PROJECTION_PASSES,
+) -> np.ndarray:
+    """``theta`` with its linear parameters solved exactly for its nonlinear ones (per-row weights and
+    targets as the bootstrap gives them)."""
+    offset, columns = _basis(problem, linear, theta)
+    y = problem.y if targets is None else targets
+    base = np.broadcast_to(problem.weights if weights is None else weights, offset.shape)
+    out = theta.copy()
+    # A trial step may leave the law's domain (an overflowing power): that row's solve is garbage,
+    # its objective inf, and the step is rejected.
+    with np.errstate(all="ignore"):
+        out[:, linear] = solve_linear(
+            offset, columns, y, base, problem.lower[linear], problem.upper[linear], problem, passes
+        )
+    return out
+
+
+def _schur(h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reduced curvature and gradient on ``keep`` after eliminating ``eliminate`` (batched)."""
+    h_kk = h[:, keep][:, :, keep]
+    h_ke = h[:, keep][:, :, eliminate]
+    h_ee = h[:, eliminate][:, :, eliminate] + 1e-12 * np.eye(eliminate.size)
+    with np.errstate(all="ignore"):
+        try:
+            solved = np.linalg.solve(h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2))
+        except np.linalg.LinAlgError:
+            solved = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(
+                h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2), strict=True)])
+    reduced_h = h_kk - h_ke @ solved[:, :, : keep.size]
+    reduced_g = g[:, keep] - (h_ke @ solved[:, :, keep.size :])[..., 0]
+    return reduced_h, reduced_g
+
+
+def polish(
+    problem: Problem,
+    start: np.ndarray,
+    weights: np.ndarray | None = None,
+    targets: np.ndarray | None = None,
+    max_iter: int = 50,
+    rtol: float = 1e-8,
+) -> np.ndarray:
+    """End points of the reduced polish from each row of ``start`` (full parameter vectors).
+
+    It stops at a looser tolerance than the full polish: its linear parameters come from a few
+    reweighting passes, so its gradient is exact only to that accuracy, and the full polish that
+    follows converges from close by in a few Newton steps."""
+    linear, nonlinear = linear_structure(problem)
+    batch = start.shape[0]
+    w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
+    t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
+    params = project(problem, linear, np.clip(start.astype(float), problem.lower, problem.upper), w, t)
+    value = problem.objective(params, w, t)
+    lower, upper = problem.lower[nonlinear], problem.upper[nonlinear]
+    lam = np.full(batch, _LAMBDA_INIT)
+    growth = np.full(batch, 2.0)
+    active = np.isfinite(value)
+    floor = 1e-30 * problem.n_points
+    for _ in range(max_iter):
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
+            break
+        wr = None if w is None else w[rows]
+        tr = None if t is None else t[rows]
+        grad, exact, irls = problem.derivatives(params[rows], wr, tr)
+        h, g = _schur(exact, grad, linear, nonlinear)
+        gn, _ = _schur(irls, grad, linear, nonlinear)
+        theta = params[rows][:, nonlinear]
+        free = ~(((theta <= lower) & (g > 0)) | ((theta >= upper) & (g < 0))) & (lower < upper)
+        damping = np.where(np.einsum("bii->bi", gn) > 0, np.einsum("bii->bi", gn), 1.0)
+        gauss_newton = _step(gn, g, damping, free, np.zeros(rows.size))
+        decrease = -np.einsum("bi,bi->b", g, gauss_newton) / 2
+        done = ~(decrease > rtol * value[rows] + floor)
+        active[rows[done]] = False
+        keep = ~done
+        rows, h, g, gn, theta, free, damping = rows[keep], h[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
+        if rows.size == 0:
+            break
+        step = _step(h, g, damping, free, lam[rows])
+        uphill = ~(np.einsum("bi,bi->b", g, step) < 0)
+        step[uphill] = _step(gn[uphill], g[uphill], damping[uphill], free[uphill], lam[rows[uphill]])
+        trial = params[rows].copy()
+        trial[:, nonlinear] = np.clip(theta + step, lower, upper)
+        trial = project(problem, linear, trial, None if w is None else w[rows], None if t is None else t[rows])
+        trial_value = problem.objective(trial, None if w is None else w[rows], None if t is None else t[rows])
+        better = trial_value < value[rows]
+        params[rows[better]] = trial[better]
+        value[rows[better]] = trial_value[better]
+        lam[rows] = np.where(better, np.maximum(lam[rows] / 3, 1e-12), lam[rows] * growth[rows])
+        growth[rows] = np.where(better, 2.0, growth[rows] * 2)
+        active[rows[lam[rows] > _LAMBDA_MAX]] = False
+    return params
+
+
+def _step(h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """``(H + lam*diag(D)) step = -g`` on the free parameters (scaled by ``D``), zero on the others."""
+    scale = np.sqrt(damping)
+    hs = h / scale[:, :, None] / scale[:, None, :]
+    hs = np.where(free[:, :, None] & free[:, None, :], hs, 0.0)
+    eye = np.eye(h.shape[-1])
+    hs = hs + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
+    rhs = -np.where(free, g / scale, 0.0)[..., None]
+    with np.errstate(all="ignore"):
+        try:
+            out = np.linalg.solve(hs, rhs)[..., 0]
+        except np.linalg.LinAlgError:
+            out = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(hs, rhs, strict=True)])
+    return np.where(free, out / scale, 0.0)
