@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from scalinglaws.laws._jax import JAX_EXTRA, require_jax
+JAX_EXTRA = "pip install 'scalinglaws[jax]'"
+"""The command that installs what the JAX backend needs."""
 
 Backend = Literal["numpy", "jax"]
 """The kernels of a fit: NumPy, or JAX (``pip install 'scalinglaws[jax]'``; runs on a GPU where JAX sees one)."""
@@ -28,4 +29,6 @@ def require_backend(backend: Backend) -> None:
         If ``backend`` is ``"jax"`` and jax is not installed (``pip install 'scalinglaws[jax]'``).
     """
     if backend == "jax":
+        from scalinglaws.laws._jax import require_jax
+
         require_jax()

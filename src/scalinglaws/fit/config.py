@@ -184,6 +184,9 @@ class FitConfig:
         out["choose_fractions"] = list(self.choose_fractions)
         out["shared"] = list(self.shared)
         out["provenance"] = list(self.provenance)
+        if self.backend == "numpy":
+            # The default kernels are not written: a fit's JSON reads as it did before backends existed.
+            del out["backend"]
         return out
 
     @classmethod

@@ -30,7 +30,7 @@ from scalinglaws.laws._formula import CompiledFormula, _without_impulses
 from scalinglaws.laws._implicit import _BISECTIONS, _NEWTON_STEPS, ImplicitFormula
 
 JAX_EXTRA = "pip install 'scalinglaws[jax]'"
-"""The command that installs what the JAX backend needs."""
+"""The command that installs what the JAX backend needs (also ``scalinglaws.fit.backends.JAX_EXTRA``)."""
 
 Function = Callable[..., Any]
 

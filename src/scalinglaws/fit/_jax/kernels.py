@@ -215,7 +215,7 @@ def batch_derivatives(spec: Spec, tables: Tables, rows: Rows, params: Array) -> 
     def one(p: Array, rx: Array, ry: Array, rw: Array) -> tuple[Array, Array, Array]:
         return row_derivatives(spec, tables, p, rx, ry, rw)
 
-    return jax.vmap(one)(params, rows.x, rows.y, rows.w)  # type: ignore[no-any-return]
+    return jax.vmap(one)(params, rows.x, rows.y, rows.w)
 
 
 @cache

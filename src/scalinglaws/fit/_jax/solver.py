@@ -208,7 +208,6 @@ def solve(
             converged[live] = np.asarray(state.converged)[:n]
             n_iter[live] = np.asarray(state.n_iter)[:n]
             passes += int(ran)
-            import sys; print("chunk", size, live.size, int(ran), passes, file=sys.stderr)
     outcome = np.select(
         [converged, ~started, n_iter >= max_iter],
         [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],
