@@ -35,7 +35,7 @@ def cases() -> list[object]:
 
 
 def test_the_representative_laws_are_in_the_catalog() -> None:
-    assert REPRESENTATIVE <= {law.name for law in sl.list_laws()}
+    assert {law.name for law in sl.list_laws()} >= REPRESENTATIVE
 
 
 @pytest.mark.parametrize("law", cases())
@@ -45,9 +45,15 @@ def test_numpy_and_jax_backends_agree(law: Law) -> None:
     result = sl.fit(runs, law, backend="jax")
     assert result.status is reference.status, (reference.summary(), result.summary())
     if reference.status is sl.FitStatus.MAX_ITER:
-        # Both stopped at the iteration limit, not at an optimum: where each stops depends on the
-        # rounding of every step before it, so only the status is theirs to agree on.
-        return
+        # Both stopped at the iteration limit, not at an optimum, and where each stops depends on the
+        # rounding of every step before it (farseer here: 7.8e-4 apart). With room to finish, both
+        # must reach the same optimum.
+        max_iter = 8 * reference.config.max_iter
+        reference = sl.fit(runs, law, max_iter=max_iter)
+        result = sl.fit(runs, law, max_iter=max_iter, backend="jax")
+        assert result.status is reference.status, (reference.summary(), result.summary())
+        if reference.status is sl.FitStatus.MAX_ITER:
+            return
     assert result.objective == pytest.approx(reference.objective, rel=RTOL)
     assert result.config.backend == "jax"
     assert list(result.params) == list(reference.params)

@@ -1,10 +1,10 @@
 """Which kernels evaluate and solve a fit: NumPy (the default) or JAX.
 
 The backend swaps kernels, not the pipeline. With ``backend="jax"`` the batched objective, its
-derivatives (value, gradient, Hessian contraction), the variable projection of the start grid and the
-batched Levenberg-Marquardt polish run as jitted JAX functions (:mod:`scalinglaws.fit._jax`); the gate,
-the start strategy, the multistart, the status, the covariance and the result are the same code for
-both backends, so both give the same :class:`~scalinglaws.fit.result.FitResult`.
+derivatives (gradient, exact and Gauss-Newton Hessians) and the batched Levenberg-Marquardt polish run
+as jitted JAX functions in float64 (:mod:`scalinglaws.fit._jax`); the gate, the start strategy, the
+multistart, the status, the covariance and the result are the same code for both backends, so both
+give the same :class:`~scalinglaws.fit.result.FitResult` (objectives equal to rounding).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A compiled formula as JAX functions, for the engine's JAX backend (``backend="jax"``).
 
 The expressions are the ones the NumPy evaluators of :class:`~scalinglaws.laws._formula.CompiledFormula`
-compile (the value, the fused value-and-derivatives lists, the variable-projection basis), printed by
+compile (the value, and the fused list of the value and its first and second derivatives), printed by
 sympy's JAX printer (``sympy.lambdify(..., modules="jax")``) with common subexpressions eliminated, so
 both backends evaluate the same formulas. ``min``/``max`` print as ``jax.numpy.minimum``/``maximum``, the
 Heaviside steps of their derivatives as ``jax.numpy.select`` (1/2 at the kink, as sympy and NumPy);
@@ -56,15 +56,12 @@ def require_jax() -> ModuleType:
 class JaxFormula:
     """A formula's evaluators as JAX functions (see the module docstring for what they take).
 
-    ``with_gradient`` returns ``[f, df/dp_1, ...]``; ``with_hessian`` adds the second derivatives of the
-    compiled formula's ``hessian_pairs``; ``basis`` takes the inputs and the nonlinear parameters and
-    returns ``[offset, column_1, ...]`` (one column per linear parameter).
+    ``value`` returns ``f``; ``with_hessian`` returns ``[f, df/dp_1, ..., d2f/dp_i dp_j, ...]``, the
+    second derivatives in the order of the compiled formula's ``hessian_pairs``.
     """
 
     value: Function
-    with_gradient: Function
     with_hessian: Function
-    basis: Function
 
 
 _CACHE: weakref.WeakKeyDictionary[CompiledFormula, JaxFormula] = weakref.WeakKeyDictionary()
@@ -110,18 +107,11 @@ def _explicit(compiled: CompiledFormula) -> JaxFormula:
     args = compiled._args
     n_inputs = len(compiled.inputs)
     history = [i for i, name in enumerate(compiled.inputs) if name in compiled.history_inputs]
-    linear = [sp.Symbol(n, real=True) for n in compiled.linear_params]
-    nonlinear = [sp.Symbol(n, real=True) for n in compiled.nonlinear_params]
-    offset = compiled.expr.subs(dict.fromkeys(linear, 0))
     first = compiled._first
     second = tuple(compiled._second.values())
     functions = {
         "value": _lambdify(args, [compiled.expr]),
-        "with_gradient": _lambdify(args, [compiled.expr, *first]),
         "with_hessian": _lambdify(args, [compiled.expr, *first, *second]),
-        "basis": _lambdify(
-            (*compiled._input_symbols, *nonlinear), [offset, *(sp.diff(compiled.expr, c) for c in linear)]
-        ),
     }
 
     def wrap(function: Function, single: bool) -> Function:
@@ -136,9 +126,7 @@ def _explicit(compiled: CompiledFormula) -> JaxFormula:
 
     return JaxFormula(
         value=wrap(functions["value"], True),
-        with_gradient=wrap(functions["with_gradient"], False),
         with_hessian=wrap(functions["with_hessian"], False),
-        basis=wrap(functions["basis"], False),
     )
 
 
@@ -206,7 +194,5 @@ def _implicit(compiled: ImplicitFormula) -> JaxFormula:
 
     return JaxFormula(
         value=lambda *values: solve(values),
-        with_gradient=lambda *values: derivatives(values, False),
         with_hessian=lambda *values: derivatives(values, True),
-        basis=lambda *values: [solve(values)],
     )

@@ -157,3 +157,23 @@ def test_cli_rejects_an_unknown_backend(runs_file: Path) -> None:
     result = runner.invoke(app, ["fit", str(runs_file), "--law", "power", "--backend", "torch"])
     assert result.exit_code == 2
     assert "--backend" in result.output
+
+
+def test_the_jitted_small_solve_matches_lapack_and_flags_singular_systems() -> None:
+    needs_jax()
+    import jax.numpy as jnp
+
+    from scalinglaws.fit._jax.arrays import float64
+    from scalinglaws.fit._jax.solver import gauss_solve
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(20, 5, 5)), rng.normal(size=(20, 5))
+    a[7] = 0.0  # exactly singular: the solver then takes the least-squares step
+    a[7, 0, 0] = 1.0
+    with float64():
+        x = np.asarray(gauss_solve(jnp.asarray(a), jnp.asarray(b)))
+    regular = np.arange(20) != 7
+    # Partial pivoting on well-conditioned random 5x5 systems: agreement to rounding (~1e-14 here).
+    np.testing.assert_allclose(x[regular], np.linalg.solve(a[regular], b[regular][..., None])[..., 0],
+                               rtol=1e-10, atol=1e-12)
+    assert not np.all(np.isfinite(x[7]))

@@ -5,14 +5,15 @@
   compiled for, and the float64 context every kernel runs in;
 - :mod:`.kernels`: the objective and its derivatives (value, gradient, exact and Gauss-Newton Hessian)
   of one batch row, ``vmap``ped over the rows (starts, grid cells, resamples, groups);
-- :mod:`.varpro`: variable projection of the start grid (bounded linear least squares by active sets,
-  iteratively reweighted), one grid cell per row;
 - :mod:`.solver`: the batched Levenberg-Marquardt polish, a jitted loop of iterations over the rows,
   compacted onto the rows still running between loops.
 
-The problem (:class:`~scalinglaws.fit._problem.Problem`) routes its objective and derivatives here, the
-solver (:class:`~scalinglaws.fit.solver.LevenbergMarquardt`) its solve, and the start grid its variable
-projection, when the problem's backend is ``"jax"``; everything else in the engine is shared.
+The problem (:class:`~scalinglaws.fit._problem.Problem`) routes its objective and derivatives here, and
+the solver (:class:`~scalinglaws.fit.solver.LevenbergMarquardt`) its solve, when the problem's backend
+is ``"jax"``. Everything else in the engine is shared NumPy code: the gate, the start grid (scored by
+the JAX objective; its linear parameters projected by NumPy), the variable-projection pre-polish
+(:mod:`scalinglaws.fit.reduced`, on JAX derivatives), the grouped fits' arrowhead solve of shared
+parameters, predictions and Jacobians (covariance, diagnostics), the status and the result.
 
 JAX's float64 mode is switched on around each kernel call with the thread-local context manager
 ``jax.enable_x64(True)``, not with the global ``jax.config.update("jax_enable_x64", True)``: other code

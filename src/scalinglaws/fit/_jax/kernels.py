@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from scalinglaws.fit._jax.arrays import LEAST_ROWS, Rows, Spec, Tables, bucket, call_data, float64, pad_rows
+from scalinglaws.fit._jax.arrays import (
+    LEAST_ROWS,
+    Rows,
+    Spec,
+    Tables,
+    bucket,
+    call_data,
+    float64,
+    pad_rows,
+)
 from scalinglaws.fit._problem import Problem
 
 Array = Any

@@ -20,7 +20,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from scalinglaws.fit._jax.arrays import LEAST_ROWS, Rows, Spec, Tables, bucket, call_data, float64, pad_rows
+from scalinglaws.fit._jax.arrays import (
+    LEAST_ROWS,
+    Rows,
+    Spec,
+    Tables,
+    bucket,
+    call_data,
+    float64,
+    pad_rows,
+)
 from scalinglaws.fit._jax.kernels import batch_derivatives, batch_objective
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.solver import _LAMBDA_INIT, _LAMBDA_MAX, Outcome, Solution
@@ -53,6 +62,34 @@ def _free_mask(params: Array, grad: Array, lower: Array, upper: Array) -> Array:
     return ~(at_lower | at_upper) & (lower < upper)
 
 
+def gauss_solve(a: Array, b: Array) -> Array:
+    """``a x = b`` for a batch of small systems (``(B, n, n)``, ``(B, n)``) by Gaussian elimination with
+    partial pivoting, unrolled over ``n``; an exactly singular row comes back non-finite.
+
+    Not ``jnp.linalg.solve``: its batched LAPACK kernel parallelises over a thread pool that the XLA CPU
+    runtime shares with the loop it runs in, and on 2 cores two of them inside the jitted loop deadlocked
+    (every thread waiting in ``LuDecompositionKernel``/``ParallelBatchMap``; seen with 5,000 bootstrap
+    refits). Plain array operations cannot wait on each other.
+    """
+    import jax.numpy as jnp
+
+    n = a.shape[-1]
+    every = jnp.arange(a.shape[0])
+    m = jnp.concatenate([a, b[..., None]], axis=-1)
+    for k in range(n):
+        p = jnp.argmax(jnp.abs(m[:, k:, k]), axis=1) + k
+        row_k, row_p = m[:, k, :], m[every, p, :]
+        m = m.at[:, k, :].set(row_p).at[every, p, :].set(row_k)
+        if k + 1 < n:
+            factors = m[:, k + 1 :, k] / m[:, k, k][:, None]
+            m = m.at[:, k + 1 :, :].add(-factors[..., None] * m[:, k, None, :])
+    x = jnp.zeros(b.shape, dtype=m.dtype)
+    for k in reversed(range(n)):
+        total = m[:, k, n] - jnp.sum(m[:, k, k + 1 : n] * x[:, k + 1 :], axis=1)
+        x = x.at[:, k].set(total / m[:, k, k])
+    return x
+
+
 def _damped_steps(grad: Array, hess: Array, damping: Array, free: Array, lam: Array, live: Array) -> Array:
     """Solve ``(H + lam*diag(D)) step = -grad`` on the free parameters, zero on the others, as the NumPy
     solver does; a row whose system is exactly singular gets the least-squares step."""
@@ -65,13 +102,18 @@ def _damped_steps(grad: Array, hess: Array, damping: Array, free: Array, lam: Ar
     h = jnp.where(free[:, :, None] & free[:, None, :], h, 0.0)
     eye = jnp.eye(h.shape[-1])
     h = h + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
-    rhs = -jnp.where(free, g, 0.0)[..., None]
-    step = jnp.linalg.solve(h, rhs)[..., 0]
-    finite_system = jnp.all(jnp.isfinite(h), axis=(1, 2)) & jnp.all(jnp.isfinite(rhs), axis=(1, 2))
+    rhs = -jnp.where(free, g, 0.0)
+    step = gauss_solve(h, rhs)
+    finite_system = jnp.all(jnp.isfinite(h), axis=(1, 2)) & jnp.all(jnp.isfinite(rhs), axis=1)
     singular = live & finite_system & ~jnp.all(jnp.isfinite(step), axis=1)
 
     def least_squares(step: Array) -> Array:
-        fallback = jax.vmap(lambda a, b: jnp.linalg.lstsq(a, b)[0][:, 0])(h, rhs)
+        # The minimum-norm least-squares step as the limit of the ridge-regularised normal equations
+        # (the ridge 1e-14 of their mean diagonal: far below any curvature that sets a step).
+        normal = jnp.einsum("bki,bkj->bij", h, h)
+        ridge = 1e-14 * jnp.maximum(jnp.einsum("bii->b", normal) / h.shape[-1], 1e-300)
+        regular = normal + ridge[:, None, None] * jnp.eye(h.shape[-1])
+        fallback = gauss_solve(regular, jnp.einsum("bki,bk->bi", h, rhs))
         return jnp.where(singular[:, None], fallback, step)
 
     step = jax.lax.cond(jnp.any(singular), least_squares, lambda s: s, step)
@@ -214,3 +256,4 @@ def solve(
         Outcome.STALLED,
     )
     return Solution(params, value, outcome, n_iter.astype(int), int(batch + n_iter.sum()))
+
