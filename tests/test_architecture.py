@@ -23,14 +23,16 @@ SRC = Path(scalinglaws.__file__).resolve().parent
 ROOT = "root"
 """The package's ``__init__`` and its private top-level helpers, which may import anything."""
 
-BOTTOM = {"errors", "_validation", "_views", "_lazy"}
-"""Modules every part may import: exceptions, argument rules, the notebook-view registry, lazy names."""
+BOTTOM = {"errors", "_validation", "_views", "_lazy", "executors"}
+"""Modules every part may import: exceptions, argument rules, the notebook-view registry, lazy names,
+where chunks of work run."""
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "_validation": {"errors"},
     "_views": set(),
     "_lazy": set(),
+    "executors": {"errors"},
     "laws": {"errors", "_validation"},
     "schedules": {"errors"},
     "data": {"errors", "_validation", "schedules"},

@@ -98,3 +98,16 @@ def argument_error(function: str, argument: str, value: Any, rule: str, fix: str
         rule=rule,
         value=value,
     )
+
+
+def close_names(name: str, candidates: Iterable[str], *, what: str = "") -> str:
+    """A "did you mean" hint for a misspelt ``name`` among ``candidates`` (``""`` when none is close):
+    the same name in another case first, then close spellings (difflib, as Python's own NameError)."""
+    import difflib
+
+    pool = [str(c) for c in candidates if str(c) != name]
+    same_case = [c for c in pool if c.lower() == name.lower()]
+    close = same_case or difflib.get_close_matches(name, pool, n=3, cutoff=0.75)
+    if not close:
+        return ""
+    return f" Did you mean {' or '.join(map(repr, close))}{' ' + what if what else ''}?"

@@ -63,6 +63,29 @@ class ConvergenceError(FitError):
     """Raised under ``strict=True`` when the fit status is not ``CONVERGED``."""
 
 
+class ExecutorError(ToolkitError, RuntimeError):
+    """Work sent to an executor (a Ray cluster) could not be run: the cluster cannot be reached, or a
+    worker kept dying after its retries. (A missing Ray is an ``ImportError`` naming the extra.)"""
+
+
+class ChunkError(ExecutorError):
+    """A chunk of work run by an executor raised.
+
+    ``index`` and ``name`` say which chunk (``name`` says what it held, e.g. ``"groups 64-95"``),
+    ``cause`` is what it raised (also the ``__cause__``), and ``finished`` maps the index of every chunk
+    that did finish to its result, so nothing that finished is lost.
+    """
+
+    def __init__(
+        self, message: str, *, index: int, name: str, cause: BaseException, finished: dict[int, object]
+    ) -> None:
+        super().__init__(message)
+        self.index = index
+        self.name = name
+        self.cause = cause
+        self.finished = finished
+
+
 class ToolkitWarning(UserWarning):
     """Base class of every scalinglaws warning."""
 

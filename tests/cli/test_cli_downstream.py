@@ -140,7 +140,7 @@ def test_compare_errors(files: dict[str, Path]) -> None:
     assert "Invalid value for '--interval'" in flat(result.stderr)
     result = run("compare", files["fit"], files["slower"])
     assert result.exit_code == 2
-    assert "--flops" in flat(result.stderr)
+    assert "--compute" in flat(result.stderr)
 
 
 def test_observational_command(tmp_path: Path) -> None:

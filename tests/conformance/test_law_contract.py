@@ -15,6 +15,7 @@ import pytest
 from conftest import law_inputs
 
 import scalinglaws as sl
+from scalinglaws.data import strict_json
 from scalinglaws.laws import Law
 from scalinglaws.testing import PLANTED
 
@@ -101,10 +102,15 @@ def test_initial_ranges_inside_bounds(law: Law) -> None:
             assert spec.init_from in law.inputs, spec.name
 
 
+def reject_constant(token: str) -> None:
+    raise AssertionError(f"non-standard JSON constant {token}")
+
+
 def test_round_trips_through_dict_and_json(law: Law) -> None:
     assert Law.from_dict(law.to_dict()) == law
-    text = json.dumps(law.to_dict(), allow_nan=False)  # infinite bounds must be JSON-safe
-    restored = Law.from_dict(json.loads(text))
+    text = strict_json.dumps(law.to_dict())  # infinite bounds as {"$float": "inf"}: strict JSON
+    json.loads(text, parse_constant=reject_constant)
+    restored = Law.from_dict(strict_json.loads(text))
     assert restored == law
     grid = domain(law, 16)
     np.testing.assert_array_equal(

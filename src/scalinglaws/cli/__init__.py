@@ -14,7 +14,7 @@ import typer
 from scalinglaws.cli import compare, demo, fit, laws, observational, plot, predict, report, trust
 from scalinglaws.cli import plan as plan_cli
 from scalinglaws.cli._console import result
-from scalinglaws.cli._errors import ExitCodeGroup
+from scalinglaws.cli._errors import Command, ExitCodeGroup
 from scalinglaws.cli.data import data_app
 
 __all__ = ["app"]
@@ -25,7 +25,7 @@ app = typer.Typer(
     epilog="Start with `scalinglaws demo`; then `scalinglaws fit runs.csv --law chinchilla`.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -40,7 +40,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     debug: Annotated[
-        bool, typer.Option("--debug", help="On an unexpected error, print the full traceback.")
+        bool,
+        typer.Option(
+            "--debug", help="On an unexpected error, print the full traceback (anywhere on the line)."
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -57,17 +60,17 @@ def main(
     """
 
 
-app.command("demo", epilog=demo.EPILOG)(demo.demo_command)
-app.command("laws", epilog=laws.EPILOG)(laws.laws_command)
-app.command("fit", epilog=fit.EPILOG)(fit.fit_command)
-app.command("predict", epilog=predict.EPILOG)(predict.predict_command)
-app.command("backtest", epilog=trust.BACKTEST_EPILOG)(trust.backtest_command)
-app.command("select", epilog=trust.SELECT_EPILOG)(trust.select_command)
-app.command("report", epilog=report.EPILOG)(report.report_command)
-app.command("plot", epilog=plot.EPILOG)(plot.plot_command)
-app.command("plan", epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)
-app.command("suggest", epilog=plan_cli.SUGGEST_EPILOG)(plan_cli.suggest_command)
-app.command("isoflop", epilog=plan_cli.ISOFLOP_EPILOG)(plan_cli.isoflop_command)
-app.command("observational", epilog=observational.EPILOG)(observational.observational_command)
-app.command("compare", epilog=compare.EPILOG)(compare.compare_command)
+app.command("demo", cls=Command, epilog=demo.EPILOG)(demo.demo_command)
+app.command("laws", cls=Command, epilog=laws.EPILOG)(laws.laws_command)
+app.command("fit", cls=Command, epilog=fit.EPILOG)(fit.fit_command)
+app.command("predict", cls=Command, epilog=predict.EPILOG)(predict.predict_command)
+app.command("backtest", cls=Command, epilog=trust.BACKTEST_EPILOG)(trust.backtest_command)
+app.command("select", cls=Command, epilog=trust.SELECT_EPILOG)(trust.select_command)
+app.command("report", cls=Command, epilog=report.EPILOG)(report.report_command)
+app.command("plot", cls=Command, epilog=plot.EPILOG)(plot.plot_command)
+app.command("plan", cls=Command, epilog=plan_cli.PLAN_EPILOG)(plan_cli.plan_command)
+app.command("suggest", cls=Command, epilog=plan_cli.SUGGEST_EPILOG)(plan_cli.suggest_command)
+app.command("isoflop", cls=Command, epilog=plan_cli.ISOFLOP_EPILOG)(plan_cli.isoflop_command)
+app.command("observational", cls=Command, epilog=observational.EPILOG)(observational.observational_command)
+app.command("compare", cls=Command, epilog=compare.EPILOG)(compare.compare_command)
 app.add_typer(data_app, name="data")

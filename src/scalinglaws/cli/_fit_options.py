@@ -8,10 +8,12 @@ turns them into the one ``FitConfig`` the library takes. Values are checked by t
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
+from scalinglaws.cli import _console
 from scalinglaws.cli._options import (
     BackendName,
     ChooseName,
@@ -152,6 +154,39 @@ PRIOR_WIDTH = Annotated[
     float,
     typer.Option("--prior-width", callback=checked(RULES, "prior_width"), help="Relative sd of --prior-from priors."),
 ]
+
+
+EXECUTOR = Annotated[
+    str | None,
+    typer.Option(
+        "--executor", metavar="local|ray|ray://HOST:PORT",
+        help="Run the work in chunks: local (this process), ray (a local Ray cluster, or the one "
+        "RAY_ADDRESS names) or ray://HOST:PORT (a Ray cluster through Ray Client; needs "
+        "scalinglaws[ray]). The result is the same to the last bit as without.",
+    ),
+]
+
+
+def make_executor(spec: str | None, command: str, chunks: Callable[[int, int, str], None] | None) -> Any:
+    """The executor ``--executor`` names (None without it); ``chunks(finished, total, label)`` counts
+    its finished chunks (``Steps.chunks`` of a progress bar).
+
+    A Ray executor connects here, before any work, so a missing Ray or an unreachable cluster is a
+    usage error (exit 2) naming the flag.
+    """
+    if spec is None:
+        return None
+    from scalinglaws.errors import ExecutorError
+    from scalinglaws.executors import RayExecutor, executor_for
+
+    try:
+        runner = executor_for(spec, function=command, progress=chunks)
+        if isinstance(runner, RayExecutor):
+            runner.connect()
+    except (ImportError, ExecutorError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--executor'") from exc
+    _console.note(f"running the chunks on {runner!r}")
+    return runner
 
 
 def fit_config(

@@ -6,7 +6,6 @@ Results go to stdout (``--json`` prints one JSON document), diagnostics to stder
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from scalinglaws.cli import _console
-from scalinglaws.cli._errors import CommandGroup
+from scalinglaws.cli._errors import Command, CommandGroup
+from scalinglaws.cli._io import check_output
 from scalinglaws.errors import ToolkitError
 
 if TYPE_CHECKING:
@@ -70,35 +70,65 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def _emit_json(document: Any) -> None:
-    _console.result(json.dumps(_clean(document), indent=2, allow_nan=False))
+    _console.result_json(document, indent=2)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", metavar="SYMBOL=COLUMN",
+        help="Check COLUMN as the law input SYMBOL (repeatable): N as n_params, D as n_tokens, C as flops, "
+        "U as n_unique_tokens. Columns named N, D, C or U are read so by themselves, as `fit` does.",
+    ),
+]
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A plain-text table (results on stdout are never styled)."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
-def _read(file: Path) -> pl.DataFrame:
+def _read(file: Path, separator: str | None = None) -> pl.DataFrame:
+    from scalinglaws.cli._io import separator_of
     from scalinglaws.data import read_runs
 
     try:
-        return read_runs(file)
+        return read_runs(file, separator=separator_of(separator))
     except ToolkitError as exc:
         _fail(str(exc))
+
+
+def _as_fit_reads(df: pl.DataFrame, pairs: list[str] | None) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The table with the columns ``fit`` would read for N, D, C and U under their schema names, so the
+    schema's rules check them: ``--map`` first, then a column named like the symbol (``N``), as
+    :class:`scalinglaws.laws.ColumnMap` decides. Returns the renamed table and ``{column: schema name}``."""
+    from scalinglaws.cli._options import parse_map
+    from scalinglaws.laws import COLUMN_ALIASES, ColumnMap
+
+    mapping = parse_map(pairs)
+    unknown = sorted(set(mapping) - set(COLUMN_ALIASES))
+    if unknown:
+        raise typer.BadParameter(
+            f"maps {unknown}; the schema knows the symbols {sorted(COLUMN_ALIASES)}.", param_hint="'--map'"
+        )
+    rule = ColumnMap(mapping)
+    renames: dict[str, str] = {}
+    for symbol, canonical in COLUMN_ALIASES.items():
+        column = rule.column(symbol, df.columns)
+        if symbol in mapping and column is None:
+            raise typer.BadParameter(
+                f"the table has no column {mapping[symbol]!r}. Columns: {sorted(df.columns)}.",
+                param_hint="'--map'",
+            )
+        if column is None or column == canonical:
+            continue
+        if canonical in df.columns:
+            _console.warn(
+                f"column {column!r} is read as {symbol} ({canonical}), and the table also has a "
+                f"{canonical!r} column; checking {column!r} in its place."
+            )
+        renames[column] = canonical
+    if not renames:
+        return df, {}
+    for column, canonical in renames.items():
+        _console.note(f"checking column {column!r} as {canonical} (what fit reads for it)")
+    kept = df.drop([c for c in renames.values() if c in df.columns and c not in renames])
+    return kept.rename(renames), renames
 
 
 def _renames(pairs: list[str] | None) -> dict[str, str]:
@@ -111,15 +141,7 @@ def _renames(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-@data_app.command("validate")
+@data_app.command("validate", cls=Command)
 def validate(
     file: Annotated[Path, typer.Argument(help="Runs table (.csv, .parquet, .jsonl, .json).")],
     target: TargetOption = "loss",
@@ -128,6 +150,10 @@ def validate(
     ] = None,
     require: Annotated[
         list[str] | None, typer.Option("--require", help="Column that must exist (repeatable).")
+    ] = None,
+    map_: MapOption = None,
+    separator: Annotated[
+        str | None, typer.Option("--separator", metavar="CHAR", help="Column separator of a CSV file.")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -138,14 +164,16 @@ def validate(
     """
     from scalinglaws.data import check_runs
 
-    df = _read(file)
+    df, renames = _as_fit_reads(_read(file, separator), map_)
+    back = {v: k for k, v in renames.items()}
     try:
         problems = check_runs(df, target=target, metrics=metric or (), require=require or ())
     except ToolkitError as exc:
         _fail(str(exc))
+    problems = tuple(_named_back(p, back) for p in problems)
     if as_json:
         _emit_json({"file": str(file), "valid": not problems, "n_rows": df.height,
-                    "problems": [p.to_dict() for p in problems]})
+                    "columns_read_as": renames, "problems": [p.to_dict() for p in problems]})
     elif problems:
         lines = [f"{file}: {len(problems)} problem(s)"]
         for p in problems:
@@ -158,19 +186,36 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
-@data_app.command("describe")
+def _named_back(problem: Any, back: dict[str, str]) -> Any:
+    """A problem found on a renamed column, naming the file's own column again."""
+    from dataclasses import replace
+
+    if problem.column not in back:
+        return problem
+    column = back[problem.column]
+    return replace(problem, column=column, message=problem.message.replace(
+        f"`{problem.column}`", f"`{column}` (read as {problem.column})"
+    ).replace(f"'{problem.column}'", f"'{column}' (read as {problem.column})"))
+
+
+@data_app.command("describe", cls=Command)
 def describe(
     file: Annotated[Path, typer.Argument(help="Runs table (.csv, .parquet, .jsonl, .json).")],
     target: TargetOption = "loss",
+    map_: MapOption = None,
+    separator: Annotated[
+        str | None, typer.Option("--separator", metavar="CHAR", help="Column separator of a CSV file.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Summarise FILE: runs, checkpoints per run and the scales covered."""
+    """Summarise FILE: runs, checkpoints per run and the scales covered (the columns fit reads for N,
+    D, C and U, under --map or by their symbol names, are reported under their schema names)."""
     from scalinglaws.data import describe_runs
 
-    df = _read(file)
+    df, renames = _as_fit_reads(_read(file, separator), map_)
     summary = describe_runs(df, target=target)
     if as_json:
-        _emit_json({"file": str(file), **summary.to_dict()})
+        _emit_json({"file": str(file), "columns_read_as": renames, **summary.to_dict()})
         return
     lines = [f"{file}: {summary.n_rows} rows, {len(summary.columns)} columns"]
     if summary.n_runs is not None:
@@ -183,9 +228,11 @@ def describe(
     for column, values in summary.conventions.items():
         lines.append(f"{column}: {', '.join(values) or '-'}")
     if summary.ranges:
-        lines += ["", "scales covered:", _table(
+        back = {v: k for k, v in renames.items()}
+        lines += ["", "scales covered:", _console.table(
             ("column", "min", "max", "missing"),
-            [(c, _fmt(r["min"]), _fmt(r["max"]), _fmt(r["n_missing"])) for c, r in summary.ranges.items()],
+            [(c if c not in back else f"{back[c]} (as {c})", r["min"], r["max"], r["n_missing"])
+             for c, r in summary.ranges.items()],
         )]
     _console.result("\n".join(lines))
 
@@ -212,7 +259,7 @@ def _on_duplicate(value: str) -> Any:
     return value
 
 
-@import_app.command("tensorboard")
+@import_app.command("tensorboard", cls=Command)
 def import_tensorboard(
     logdir: Annotated[Path, typer.Argument(help="TensorBoard log directory (one sub-folder per run).")],
     out: OutOption,
@@ -231,6 +278,7 @@ def import_tensorboard(
     The sub-folders that add_hparams writes inside a run are read as part of that run.
     """
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
+    check_output(out)
     _console.note(f"reading TensorBoard event files under {logdir}")
     from scalinglaws.data.adapters import read_tensorboard
 
@@ -248,7 +296,7 @@ def _timeout(value: float) -> float:
     return value
 
 
-@import_app.command("mlflow")
+@import_app.command("mlflow", cls=Command)
 def import_mlflow(
     experiment: Annotated[list[str], typer.Argument(help="Experiment name(s) or id(s).")],
     out: OutOption,
@@ -272,6 +320,7 @@ def import_mlflow(
 ) -> None:
     """Read the runs and metric histories of EXPERIMENT and write a runs table to --out."""
     columns, dup, seconds = _renames(rename), _on_duplicate(on_duplicate), _timeout(timeout)
+    check_output(out)
     _console.note(f"reading MLflow experiment(s) {', '.join(experiment)}")
     from scalinglaws.data.adapters import read_mlflow
 
@@ -285,7 +334,7 @@ def import_mlflow(
     _write(df, out, as_json, f"mlflow:{','.join(experiment)}")
 
 
-@import_app.command("wandb")
+@import_app.command("wandb", cls=Command)
 def import_wandb(
     source: Annotated[str, typer.Argument(
         help="A folder of runs written by the W&B client (e.g. ./wandb, offline or not) or one run-<id>.wandb "
@@ -311,10 +360,11 @@ def import_wandb(
     (WANDB_MODE=offline) are imported. The W&B API needs `wandb login`.
     """
     columns, dup = _renames(rename), _on_duplicate(on_duplicate)
+    path = Path(source)
+    check_output(out, inputs=[("SOURCE", path if path.is_file() else None)])
     _console.note(f"reading W&B runs from {source}")
     from scalinglaws.data.adapters import read_wandb, read_wandb_export, read_wandb_offline
 
-    path = Path(source)
     try:
         if path.is_dir() or path.suffix == ".wandb":
             df = read_wandb_offline(path, keys=key, columns=columns, config=config, summary=summary,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +28,9 @@ N_BOOT = 200
 """Bootstrap refits behind the report's intervals (a fraction of a second)."""
 BUDGETS = (1e21, 1e22, 1e23, 1e24)
 """Compute budgets the demo plans for (Chinchilla itself took about 5.8e23 FLOPs)."""
-DEFAULT_REPORT = Path(tempfile.gettempdir()) / "scalinglaws-demo.html"
+REPORT_PREFIX = "scalinglaws-demo-"
+"""Without --out, the report goes to a new file of the temporary folder named like this (its own name
+for each run: demos run side by side never write over each other's report)."""
 
 EPILOG = """\
 Examples:
@@ -115,15 +117,17 @@ def demo_command(
         int, typer.Option("--seed", help="Seed of the synthetic runs and the fit.")
     ] = 0,
     out: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--out",
             "-o",
             metavar="FILE.html",
             dir_okay=False,
-            help="Where to write the HTML report (default: in the temporary folder).",
+            show_default=False,
+            help="Where to write the HTML report (default: a new file in the temporary folder, "
+            f"{REPORT_PREFIX}XXXX.html).",
         ),
-    ] = DEFAULT_REPORT,
+    ] = None,
     json_: Annotated[
         bool,
         typer.Option("--json", help="Print the fit, the prediction and the report path as JSON."),
@@ -170,21 +174,27 @@ def demo_command(
             notes=notes,
         )
         advance("")
+    out = out if out is not None else _new_report_path()
     _io.write_text(page, out, "--out")
     if json_:
-        _console.result(
-            json.dumps(
-                {
-                    "law": LAW,
-                    "status": demo.result.status.value,
-                    "params": dict(demo.result.params),
-                    "planted": dict(demo.truth),
-                    "prediction": {**demo.point, "fitted": demo.predicted, "planted": demo.planted},
-                    "report": str(out),
-                }
-            )
+        _console.result_json(
+            {
+                "law": LAW,
+                "status": demo.result.status.value,
+                "params": dict(demo.result.params),
+                "planted": dict(demo.truth),
+                "prediction": {**demo.point, "fitted": demo.predicted, "planted": demo.planted},
+                "report": str(out),
+            }
         )
     else:
         _console.result(render(demo))
         _console.result(f"\nreport: {out}")
     _console.diagnostics(demo.result)
+
+
+def _new_report_path() -> Path:
+    """A new, empty file of the temporary folder for the report (created now, so no other run takes it)."""
+    handle, name = tempfile.mkstemp(prefix=REPORT_PREFIX, suffix=".html")
+    os.close(handle)
+    return Path(name)

@@ -20,6 +20,7 @@ from scalinglaws.cli._fit_options import (
     DEFAULT_SPACE,
     DEFAULTS,
     DELTA,
+    EXECUTOR,
     FIX,
     GROUP,
     INIT,
@@ -39,10 +40,11 @@ from scalinglaws.cli._fit_options import (
     TARGET,
     WEIGHTS,
     fit_config,
+    make_executor,
 )
 from scalinglaws.cli._options import BootstrapName
 
-_DATA_HELP = "Table of runs: .csv, .parquet or .jsonl, one row per run."
+_DATA_HELP = "Table of runs: .csv, .tsv, .parquet or .jsonl (.csv.gz too), one row per run."
 
 EPILOG = """\
 Examples:
@@ -56,6 +58,9 @@ Examples:
   scalinglaws fit runs.csv --law power --map x=flops --init alpha=0.1:1 --json
 
   scalinglaws fit runs.csv --law chinchilla --bootstrap 1000 --out fit.json
+
+  scalinglaws fit tasks.csv --law chinchilla --group task --bootstrap 10000 --executor ray://head:10001 \
+      --out fit.json     # groups and resamples as Ray tasks on a cluster; the same fit.json as without
 
   scalinglaws fit evals.csv --law gadre_downstream --map L=loss --target error --space linear \
       --bootstrap 1000 --through fit.json --out chain.json     # step 2 of (N, D) -> loss -> error
@@ -122,6 +127,7 @@ def fit_command(
     json_: Annotated[
         bool, typer.Option("--json", help="Print the fit as JSON instead of a table.")
     ] = False,
+    executor: EXECUTOR = None,
     through: _chain.THROUGH = None,
     loss_input: _chain.LOSS_INPUT = None,
     pairing: _chain.PAIRING = _chain.PairingName.independent,
@@ -130,6 +136,7 @@ def fit_command(
     log_experiment: _log_to.LOG_EXPERIMENT = None,
     log_run: _log_to.LOG_RUN = None,
     tracking_uri: _log_to.TRACKING_URI = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Fit a scaling law to a table of training runs and print the fitted parameters.
 
@@ -150,22 +157,29 @@ def fit_command(
         )
     _chain.check_chain_options(through, loss_input, pairing)
     link = _chain.parse_logit(logit)
-    _io.check_output(out)
+    _io.check_output(out, inputs=[("DATA", data), ("--through", through)])
     loss_fit = None if through is None else _io.read_fit(through, "--through")
-    frame = _io.read_table(data)
+    frame = _io.read_table(data, separator=separator)
+    if cluster is not None:
+        _io.require_columns(frame, [cluster], "--cluster")
     if link is not None:
         frame, logit_column, record = _chain.logit_frame(frame, config.target, link)
         config = config.with_options(target=logit_column, provenance=(*config.provenance, record))
     destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
-    with _console.progress(2 if bootstrap else 1, f"fitting {law!r} to {frame.height} runs") as advance:
-        result = sl.fit(frame, law, config=config)
-        draws = None
-        if bootstrap:
-            advance(f"bootstrap: refitting on {bootstrap} resamples ({bootstrap_method.value})")
-            draws = sl.bootstrap(
-                result, frame, n_boot=bootstrap, seed=seed, method=bootstrap_method.value, cluster=cluster
-            )
+    with _console.progress(1, f"fitting {law!r} to {frame.height} runs") as advance:
+        runner = make_executor(executor, "fit", advance.chunks)
+        result = sl.fit(frame, law, config=config, executor=runner)
         advance("")
+    draws = None
+    if bootstrap:
+        what = f"bootstrap: refitting on {bootstrap} resamples ({bootstrap_method.value})"
+        with _console.counted(what, bootstrap) as update:
+            if runner is not None:  # the executor counts chunks of resamples, here shown as resamples
+                runner.progress = lambda finished, total, _label: update(finished * bootstrap // total, bootstrap)
+            draws = sl.bootstrap(
+                result, frame, n_boot=bootstrap, seed=seed, method=bootstrap_method.value, cluster=cluster,
+                progress=update, executor=runner,
+            )
     if draws is not None:
         if draws.n_failed:
             _console.warn(f"{draws.n_failed} of {bootstrap} bootstrap refits did not converge; dropped.")

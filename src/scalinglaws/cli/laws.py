@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Annotated
@@ -37,15 +36,31 @@ def laws_command(
     if name is None:
         laws = sl.list_laws()
         if json_:
-            _console.result(json.dumps([law.to_dict() for law in laws], indent=2))
+            _console.result_json([law.to_dict() for law in laws], indent=2)
         else:
-            _console.result(_table(
-                ("name", "formula", "reference"),
-                [(law.name, law.formula, law.reference) for law in laws],
-            ))
+            _console.result(catalog_table(laws))
         return
     law = sl.get_law(name)
-    _console.result(json.dumps(law.to_dict(), indent=2) if json_ else describe(law))
+    if json_:
+        _console.result_json(law.to_dict(), indent=2)
+    else:
+        _console.result(describe(law))
+
+
+def catalog_table(laws: Sequence[sl.Law], width: int = _console.TABLE_WIDTH) -> str:
+    """One entry per law within ``width`` columns: the name, then the formula beside it and the
+    reference under it, each wrapped to the space left (nothing padded, nothing cut)."""
+    import textwrap
+
+    indent = max(len(law.name) for law in laws) + 3
+    room = max(width - indent, 20)
+    lines = []
+    for law in laws:
+        formula = textwrap.wrap(law.formula, room, break_on_hyphens=False) or [""]
+        reference = textwrap.wrap(law.reference, room, break_on_hyphens=False)
+        lines.append(f"{law.name:<{indent}}{formula[0]}".rstrip())
+        lines += [" " * indent + part for part in (*formula[1:], *reference)]
+    return "\n".join(lines)
 
 
 def describe(law: sl.Law) -> str:
@@ -55,12 +70,13 @@ def describe(law: sl.Law) -> str:
     linear = set(law.compiled.linear_params)
     lines = [f"{law.name}: {law.description}" if law.description else law.label, ""]
     lines += [f"formula:    {law.formula}", f"reference:  {law.reference or '-'}", "", "inputs:"]
-    lines += _indent(_table(
+    lines += _indent(_console.table(
         ("symbol", "column", "convention"),
         [
             (n, ColumnMap().describe(n), law.conventions.get(n, ""))
             for n in law.inputs
         ],
+        wrap=("convention",), width=_console.TABLE_WIDTH - 2,
     ))
     lines.append("  (read another column with --map SYMBOL=COLUMN)")
     lines += ["", "parameters:"]
@@ -79,7 +95,10 @@ def describe(law: sl.Law) -> str:
             "exact" if spec.name in linear else "search",
             spec.description,
         ))
-    lines += _indent(_table(("name", "bounds", "initial range", "solve", "description"), rows))
+    lines += _indent(_console.table(
+        ("name", "bounds", "initial range", "solve", "description"), rows, wrap=("description",),
+        width=_console.TABLE_WIDTH - 2,
+    ))
     lines += [
         "  (exact: enters linearly, solved exactly for each start of the others)",
         "  (change bounds with --param NAME=LO:HI, starts with --init NAME=LO:HI)",
@@ -107,12 +126,3 @@ def _interval(lo: float, hi: float) -> str:
 
 def _indent(text: str) -> list[str]:
     return ["  " + line for line in text.splitlines()]
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain aligned columns: readable in a terminal, unchanged through a pipe."""
-    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
-    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +78,7 @@ def observational_command(
                      help="Write one row per model (split, capabilities, prediction); the suffix picks the format."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Capabilities of public models from their benchmark scores (Ruan et al. 2024), and a target benchmark
     predicted from them, scored on the models above a compute cut."""
@@ -86,10 +86,10 @@ def observational_command(
 
     import scalinglaws as sl
 
-    _io.check_output(out)
-    frame = _io.read_table(scores, "SCORES")
+    _io.check_output(out, inputs=[("SCORES", scores), ("--join", join)])
+    frame = _io.read_table(scores, "SCORES", separator)
     if join is not None:
-        other = _io.read_table(join, "--join")
+        other = _io.read_table(join, "--join", separator)
         for name, table in (("SCORES", frame), ("--join", other)):
             if model not in table.columns:
                 raise typer.BadParameter(f"has no column {model!r} (--model) to join on.", param_hint=f"'{name}'")
@@ -106,12 +106,12 @@ def observational_command(
         _io.write_table(result.models, out)
         _console.note(f"wrote {result.models.height} models to {str(out)!r}")
     if json_:
-        _console.result(json.dumps(result.to_dict(), allow_nan=False))
+        _console.result_json(result.to_dict())
         return
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=4, fmt_str_lengths=48):
-        _console.result(result.summary() + "\n")
-        _console.result(str(result.loadings))
-        if target is not None and cutoff is not None:
-            held = result.models.filter(pl.col("split") == "holdout").select("model", "compute", "target", "predicted")
-            _console.result(str(held))
+    _console.result(result.summary() + "\n")
+    _console.result(_console.frame_table(result.loadings, title="loadings"))
+    if target is not None and cutoff is not None:
+        held = result.models.filter(pl.col("split") == "holdout").select("model", "compute", "target", "predicted")
+        _console.result("")
+        _console.result(_console.frame_table(held, title="held-out models", wrap=["model"]))
 

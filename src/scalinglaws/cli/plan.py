@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -24,9 +24,9 @@ Examples:
 SUGGEST_EPILOG = """\
 Examples:
 
-  scalinglaws suggest fit.json --target-compute 1e24 --budget 1e21
+  scalinglaws suggest fit.json --compute 1e24 --spend 1e21
 
-  scalinglaws suggest fit.json --target-compute 1e24 --budget 1e21 --shapes --json
+  scalinglaws suggest fit.json --compute 1e24 --spend 1e21 --shapes --json
 """
 
 ISOFLOP_EPILOG = """\
@@ -34,12 +34,35 @@ Examples:
 
   scalinglaws isoflop sweep.csv --method cubic
 
-  scalinglaws isoflop sweep.csv --flops-column flops_budget --n-params-column N --method akima --json
+  scalinglaws isoflop sweep.csv --map C=flops_budget --map N=params --method akima --json
 
   scalinglaws isoflop sweep.csv --compare fit.json
 """
 
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+_OUT = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", metavar="FILE", dir_okay=False,
+                 help="Also write the table (.csv, .tsv, .parquet, .jsonl or .json, by suffix)."),
+]
+
+
+class ProfileMethod(enum.StrEnum):
+    """Values of ``--method`` of ``isoflop``; the same strings as ``scalinglaws.plan.isoflop.Method``."""
+
+    cubic = "cubic"
+    parabola = "parabola"
+    akima = "akima"
+
+
+def _merge(option: str, value: float | None, old: str, old_value: float | None) -> float:
+    """One value from an option and its old spelling (kept as a hidden alias)."""
+    if value is not None and old_value is not None and value != old_value:
+        raise typer.BadParameter(f"is given twice, also as {old}; give it once.", param_hint=f"'{option}'")
+    chosen = value if value is not None else old_value
+    if chosen is None:
+        raise typer.BadParameter("is required.", param_hint=f"'{option}'")
+    return chosen
 
 
 def _fmt(value: float) -> str:
@@ -70,6 +93,7 @@ def plan_command(
                             help="Interval probability (when the fit carries bootstrap draws).")
     ] = 0.95,
     json_: _JSON = False,
+    out: _OUT = None,
 ) -> None:
     """Compute-optimal model size N*, tokens D* and predicted loss for each budget.
 
@@ -78,6 +102,7 @@ def plan_command(
     from scalinglaws.plan import allocate
 
     path = Path(source)
+    _io.check_output(out, inputs=[("FIT|LAW", path if path.is_file() else None)])
     if path.is_file():
         if preset is not None:
             raise typer.BadParameter("is only for a law name, not a fit file; drop it.", param_hint="'--preset'")
@@ -90,18 +115,6 @@ def plan_command(
                 "add --preset (see `scalinglaws laws NAME`).", param_hint="'FIT|LAW'",
             )
         allocation = allocate(law=source, preset=preset, flops=compute, cost=cost, prob=interval)
-    if json_:
-        _console.result(json.dumps(allocation.to_dict()))
-        return
-    lines = [
-        f"law: {allocation.source}   cost: {allocation.cost}   method: {allocation.method}",
-        f"exponents: N* ∝ C^{allocation.exponent_a:.4f}, D* ∝ C^{allocation.exponent_b:.4f}"
-        + (
-            f"   ({interval:.0%}: a in [{float(allocation.intervals['exponent_a'][0]):.4f}, "
-            f"{float(allocation.intervals['exponent_a'][1]):.4f}])" if allocation.intervals else ""
-        ),
-    ]
-    _console.result("\n".join(lines))
     import polars as pl
 
     frame = pl.DataFrame({
@@ -112,10 +125,24 @@ def plan_command(
         for key in ("n_params", "n_tokens", "predicted_loss"):
             lo, hi = allocation.intervals[key]
             frame = frame.with_columns(pl.Series(f"{key}_lower", lo), pl.Series(f"{key}_upper", hi))
-    else:
+    if out is not None:
+        _io.write_table(frame, out)
+        _console.note(f"wrote the allocation for {frame.height} budget(s) to {str(out)!r}")
+    if json_:
+        _console.result_json(allocation.to_dict())
+        return
+    lines = [
+        f"law: {allocation.source}   cost: {allocation.cost}   method: {allocation.method}",
+        f"exponents: N* ∝ C^{allocation.exponent_a:.4f}, D* ∝ C^{allocation.exponent_b:.4f}"
+        + (
+            f"   ({interval:.0%}: a in [{float(allocation.intervals['exponent_a'][0]):.4f}, "
+            f"{float(allocation.intervals['exponent_a'][1]):.4f}])" if allocation.intervals else ""
+        ),
+    ]
+    _console.result("\n".join(lines))
+    if not allocation.intervals:
         _console.note("no bootstrap draws in the source: no intervals (fit with --bootstrap N for them)")
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
-        _console.result(str(frame))
+    _console.result(_console.frame_table(frame))
 
 
 def suggest_command(
@@ -124,32 +151,44 @@ def suggest_command(
         typer.Argument(metavar="FIT", help="A fit written by `scalinglaws fit --out`.", exists=True,
                        dir_okay=False, show_default=False),
     ],
+    compute: Annotated[
+        float | None, typer.Option("--compute", "-c", metavar="FLOPS", show_default=False,
+                                   help="Pin down the fit's compute-optimal prediction at this budget (required)."),
+    ] = None,
+    spend: Annotated[
+        float | None, typer.Option("--spend", metavar="FLOPS", show_default=False,
+                                   help="FLOPs (6ND summed) the next runs may spend (required)."),
+    ] = None,
     target_compute: Annotated[
-        float, typer.Option("--target-compute", metavar="FLOPS",
-                            help="Pin down the fit's compute-optimal prediction at this budget."),
-    ],
+        float | None, typer.Option("--target-compute", hidden=True, help="Old spelling of --compute."),
+    ] = None,
     budget: Annotated[
-        float, typer.Option("--budget", metavar="FLOPS", help="FLOPs (6ND summed) the next runs may spend."),
-    ],
+        float | None, typer.Option("--budget", hidden=True, help="Old spelling of --spend."),
+    ] = None,
     max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="At most this many runs.")] = 32,
     shapes: Annotated[
         bool, typer.Option("--shapes", help="Add n_layers/d_model/n_heads of a simple transformer family.")
     ] = False,
     json_: _JSON = False,
+    out: _OUT = None,
 ) -> None:
     """Propose the next runs (N, D) that shrink the target prediction's interval most per FLOP."""
-    import polars as pl
-
     from scalinglaws.plan import suggest_runs
 
+    target = _merge("--compute", compute, "--target-compute", target_compute)
+    allowance = _merge("--spend", spend, "--budget", budget)
+    _io.check_output(out, inputs=[("FIT", fit)])
     result = _io.read_fit(fit)
     suggestion = suggest_runs(
-        result, budget=budget, target_flops=target_compute, max_runs=max_runs, shapes=shapes
+        result, budget=allowance, target_flops=target, max_runs=max_runs, shapes=shapes
     )
     for note in suggestion.notes:
         _console.warn(note)
+    if out is not None:
+        _io.write_table(suggestion.runs, out)
+        _console.note(f"wrote {suggestion.runs.height} proposed runs to {str(out)!r}")
     if json_:
-        _console.result(json.dumps(suggestion.to_dict()))
+        _console.result_json(suggestion.to_dict())
         return
     before, after = suggestion.interval(False), suggestion.interval(True)
     _console.result(
@@ -159,8 +198,7 @@ def suggest_command(
         f"[{after[0]:.4f}, {after[1]:.4f}] (predicted)\n"
         f"{suggestion.runs.height} runs, {suggestion.spent:.3g} of {suggestion.budget:.3g} FLOPs\n"
     )
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
-        _console.result(str(suggestion.runs))
+    _console.result(_console.frame_table(suggestion.runs))
 
 
 def isoflop_command(
@@ -169,11 +207,22 @@ def isoflop_command(
                              dir_okay=False, show_default=False),
     ],
     method: Annotated[
-        str, typer.Option("--method", help="Profile fit: cubic, parabola (Chinchilla) or akima (Porian).")
-    ] = "cubic",
-    flops_column: Annotated[str, typer.Option("--flops-column", help="Budget column.")] = "flops",
-    n_params_column: Annotated[str, typer.Option("--n-params-column", help="Model-size column.")] = "n_params",
-    loss_column: Annotated[str, typer.Option("--loss-column", help="Loss column.")] = "loss",
+        ProfileMethod, typer.Option("--method", help="Profile fit: cubic, parabola (Chinchilla) or akima (Porian).")
+    ] = ProfileMethod.cubic,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", metavar="SYMBOL=COLUMN",
+            help="Read the budget C or the model size N from COLUMN (repeatable); by default C reads "
+            "C, else flops, and N reads N, else n_params.",
+        ),
+    ] = None,
+    target: Annotated[str, typer.Option("--target", metavar="COLUMN", help="The loss column.")] = "loss",
+    flops_column: Annotated[str | None, typer.Option("--flops-column", hidden=True, help="Old: --map C=COLUMN.")] = None,
+    n_params_column: Annotated[
+        str | None, typer.Option("--n-params-column", hidden=True, help="Old: --map N=COLUMN.")
+    ] = None,
+    loss_column: Annotated[str | None, typer.Option("--loss-column", hidden=True, help="Old: --target.")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, metavar="N", help="Resamples for intervals.")] = 200,
     interval: Annotated[
         float, typer.Option("--interval", metavar="PROB", callback=probability, help="Interval probability.")
@@ -184,18 +233,48 @@ def isoflop_command(
                                   help="Compare the frontier with this fit's allocation."),
     ] = None,
     json_: _JSON = False,
+    out: _OUT = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Chinchilla Approach 2: minimise each budget's loss profile and fit N_opt ∝ C^a, D_opt ∝ C^b."""
-    if method not in ("cubic", "parabola", "akima"):
-        raise typer.BadParameter(f"must be cubic, parabola or akima. Got {method!r} instead.", param_hint="'--method'")
     import polars as pl
 
+    from scalinglaws.cli._options import parse_map
+    from scalinglaws.laws import ColumnMap
     from scalinglaws.plan import allocate, compare_frontiers, isoflop_profiles
 
-    frame = _io.read_table(data)
+    mapping = parse_map(map_)
+    unknown = sorted(set(mapping) - {"C", "N"})
+    if unknown:
+        raise typer.BadParameter(
+            f"maps {unknown}; isoflop reads the budget C and the model size N (the loss is --target).",
+            param_hint="'--map'",
+        )
+    for symbol, old in (("C", flops_column), ("N", n_params_column)):
+        if old is not None:
+            mapping.setdefault(symbol, old)
+    loss = loss_column if loss_column is not None else target
+    _io.check_output(out, inputs=[("DATA", data), ("--compare", compare)])
+    frame = _io.read_table(data, separator=separator)
+    _io.require_columns(frame, [loss], "--target")
+    rule = ColumnMap(mapping)
+    columns = {}
+    for symbol in ("C", "N"):
+        found = rule.column(symbol, frame.columns)
+        if found is None:
+            from scalinglaws._validation import close_names
+
+            looked = rule.candidates(symbol)
+            role = "the budget (compute)" if symbol == "C" else "the model size"
+            raise typer.BadParameter(
+                f"the table has no column {' or '.join(map(repr, looked))} for {role}. Columns: "
+                f"{sorted(frame.columns)}.{close_names(looked[-1], frame.columns)} Name it with "
+                f"--map {symbol}=COLUMN.", param_hint="'--map'",
+            )
+        columns[symbol] = found
     result = isoflop_profiles(
-        frame, method=method, flops=flops_column, n_params=n_params_column,  # type: ignore[arg-type]
-        loss=loss_column, n_boot=bootstrap, prob=interval, seed=seed,
+        frame, method=method.value, flops=columns["C"], n_params=columns["N"],
+        loss=loss, n_boot=bootstrap, prob=interval, seed=seed,
     )
     edge = result.budgets.filter(~pl.col("interior"))["flops"].to_list()
     if edge:
@@ -204,14 +283,17 @@ def isoflop_command(
     if compare is not None:
         fitted = _io.read_fit(compare)
         comparison = compare_frontiers(result, allocate(fitted, flops=result.budgets["flops"].to_numpy()))
+    if out is not None:
+        _io.write_table(result.budgets, out)
+        _console.note(f"wrote {result.budgets.height} budget(s) to {str(out)!r}")
     if json_:
-        out = result.to_dict()
+        document = result.to_dict()
         if comparison is not None:
-            out["comparison"] = {
+            document["comparison"] = {
                 "exponent_a_law": comparison.exponent_a_law, "exponent_b_law": comparison.exponent_b_law,
                 "budgets": comparison.table.to_dicts(),
             }
-        _console.result(json.dumps(out))
+        _console.result_json(document)
         return
     ci = result.intervals
     _console.result(
@@ -220,13 +302,12 @@ def isoflop_command(
         + f"   D_opt = {result.coef_b:.4g} C^{result.exponent_b:.4f}"
         + (f" [{ci['exponent_b'][0]:.4f}, {ci['exponent_b'][1]:.4f}]" if ci else "")
     )
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
-        _console.result(str(result.budgets))
-        if comparison is not None:
-            _console.result(
-                f"law frontier: a = {comparison.exponent_a_law:.4f}, b = {comparison.exponent_b_law:.4f}"
-            )
-            _console.result(str(comparison.table))
+    _console.result(_console.frame_table(result.budgets))
+    if comparison is not None:
+        _console.result(
+            f"law frontier: a = {comparison.exponent_a_law:.4f}, b = {comparison.exponent_b_law:.4f}"
+        )
+        _console.result(_console.frame_table(comparison.table))
 
 
 __all__ = ["isoflop_command", "plan_command", "suggest_command"]

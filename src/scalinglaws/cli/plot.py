@@ -15,6 +15,7 @@ import typer
 
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._options import probability
+from scalinglaws.cli.plan import ProfileMethod
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -196,14 +197,15 @@ def plot_command(
         str, typer.Option("--split-by", help="backtest: the axis to split on: C, N, D or a column.")
     ] = "C",
     method: Annotated[
-        str, typer.Option("--method", help="isoflop: profile fit: cubic, parabola or akima.")
-    ] = "cubic",
+        ProfileMethod, typer.Option("--method", help="isoflop: profile fit: cubic, parabola or akima.")
+    ] = ProfileMethod.cubic,
     compute_range: Annotated[
         tuple[float, float] | None,
         typer.Option("--compute-range", metavar="LO HI",
                      help="compute, contours, allocation: the FLOP range (default: the runs' range, 3x wider)."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the backtest's and IsoFLOP resamples.")] = 0,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Draw one figure of a saved fit and write it to a PNG, SVG or PDF file.
 
@@ -215,8 +217,8 @@ def plot_command(
     from scalinglaws.report.figures._common import PLOT_EXTRA
     from scalinglaws.report.figures.panels import figure_bytes
 
+    _io.check_output(out, inputs=[("FIT", fit), ("DATA", data)])
     fmt = _format(out)
-    _io.check_output(out)
     if not has_matplotlib():
         raise typer.BadParameter(f"figures need matplotlib; install it with `{PLOT_EXTRA}`.",
                                  param_hint="'KIND'")
@@ -230,9 +232,9 @@ def plot_command(
             f"must be two positive FLOP counts LO < HI, e.g. 1e18 1e24. Got {compute_range!r} instead.",
             param_hint="'--compute-range'",
         )
-    frame = _io.read_table(data) if data is not None and SPECS[kind].data is not False else None
+    frame = _io.read_table(data, separator=separator) if data is not None and SPECS[kind].data is not False else None
     draw, size = _drawing(kind, result, frame, target=goal, prob=interval, split_by=split_by,
-                          method=method, compute_range=compute_range, seed=seed)
+                          method=method.value, compute_range=compute_range, seed=seed)
     layout = None if kind is Kind.bootstrap else "constrained"  # the corner plot places its own grid
     payload = figure_bytes(draw, size, fmt, layout=layout)  # type: ignore[arg-type]
     _io.write_bytes(payload, out)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import shlex
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -64,7 +64,7 @@ Examples:
 
   scalinglaws report runs.csv --law chinchilla --at n_params=7e10 --at n_tokens=1.4e12 --out report.html
 
-  scalinglaws report runs.csv --law chinchilla --flops 1e22 --flops 1e24 --out report.html
+  scalinglaws report runs.csv --law chinchilla --compute 1e22 --compute 1e24 --out report.html
 
   scalinglaws report runs.csv --law "E + A*N**-alpha + B*D**-beta" --bootstrap 500 --split-by N --json
 """
@@ -73,7 +73,7 @@ _DATA = Annotated[
     Path,
     typer.Argument(
         metavar="DATA",
-        help="Table of runs: .csv, .parquet or .jsonl.",
+        help="Table of runs: .csv, .tsv, .parquet or .jsonl (.csv.gz too).",
         exists=True,
         dir_okay=False,
         show_default=False,
@@ -224,13 +224,16 @@ def report_command(
             "--at n_tokens=1.4e12; shown as a prediction with its interval and in the fit figure.",
         ),
     ] = None,
-    flops: Annotated[
+    compute: Annotated[
         list[float] | None,
         typer.Option(
-            "--flops",
-            metavar="C",
+            "--compute", "-c",
+            metavar="FLOPS",
             help="Compute budget to plan for (repeatable): the report gives N*, D* and the loss for each.",
         ),
+    ] = None,
+    flops: Annotated[
+        list[float] | None, typer.Option("--flops", hidden=True, help="Old spelling of --compute.")
     ] = None,
     bootstrap: Annotated[
         int,
@@ -301,6 +304,7 @@ def report_command(
     log_experiment: _log_to.LOG_EXPERIMENT = None,
     log_run: _log_to.LOG_RUN = None,
     tracking_uri: _log_to.TRACKING_URI = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Fit a law, bootstrap it and backtest it, then write everything to one self-contained HTML report.
 
@@ -322,15 +326,16 @@ def report_command(
         n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
-    _io.check_output(out)
-    draw = figures and figures_available()
-    frame = _io.read_table(data)
-    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
-    budgets = [float(c) for c in flops or ()]
-    if any(c <= 0 for c in budgets):
+    _io.check_output(out, inputs=[("DATA", data)])
+    budgets = [float(c) for c in [*(compute or ()), *(flops or ())]]
+    if any(not (math.isfinite(c) and c > 0) for c in budgets):
         raise typer.BadParameter(
-            f"must be positive FLOPs, e.g. 1e23. Got {budgets!r} instead.", param_hint="'--flops'"
+            f"must be positive FLOPs, e.g. 1e23. Got {budgets!r} instead.", param_hint="'--compute'"
         )
+    draw = figures and figures_available()
+    frame = _io.read_table(data, separator=separator)
+    preflight(frame, law, config, split_by=split_by if backtest else None, at=goal)
+    destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     steps = 3 + (bootstrap > 0) + backtest + bool(budgets)
     with (
         recorded_warnings() as notes,
@@ -378,7 +383,7 @@ def report_command(
             source=str(data),
             command=command_line(ctx),
             notes=notes,
-            created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            created=creation_time(),
         )
         advance("")
     if not result.is_usable:
@@ -401,30 +406,78 @@ def _print_outcome(
     if not json_:
         _console.result(str(path))
         return
-    _console.result(
-        json.dumps(
-            _finite(
-                {
-                    "report": str(path),
-                    "law": result.law.label,
-                    "status": result.status.value,
-                    "params": dict(result.params),
-                    "stderr": None if result.stderr is None else dict(result.stderr),
-                    "diagnostics": [d.to_dict() for d in result.diagnostics],
-                    "backtest": None if scores is None else scores.summary(),
-                    "plan": None if allocation is None else allocation.to_dict(),
-                }
-            )
-        )
+    intervals = result.param_intervals(0.95)
+    _console.result_json(
+        {
+            "report": str(path),
+            "law": result.law.label,
+            "status": result.status.value,
+            "params": dict(result.params),
+            "stderr": None if result.stderr is None else dict(result.stderr),
+            "intervals": {
+                n: None if i is None else {"lower": i.lower, "upper": i.upper, "prob": i.prob, "method": i.method}
+                for n, i in intervals.items()
+            },
+            "diagnostics": [d.to_dict() for d in result.diagnostics],
+            "backtest": None if scores is None else scores.summary(),
+            "plan": None if allocation is None else allocation.to_dict(),
+        }
     )
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no inf/nan: such numbers become null, everywhere in ``value``."""
-    if isinstance(value, float) and not math.isfinite(value):
+def creation_time() -> str | None:
+    """When the report was made, for its provenance: ``SOURCE_DATE_EPOCH`` (reproducible builds) when
+    set, else nothing, so the same command gives the same bytes in another minute (the file's own
+    modification time says when it was written).
+
+    Raises
+    ------
+    typer.BadParameter
+        If ``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds.
+    """
+    text = os.environ.get("SOURCE_DATE_EPOCH")
+    if text is None or not text.strip():
         return None
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"must be a whole number of seconds since 1970-01-01 UTC. Got {text!r} instead.",
+            param_hint="'SOURCE_DATE_EPOCH' (environment)",
+        ) from None
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def preflight(
+    frame: pl.DataFrame, law: str, config: sl.FitConfig, *, split_by: str | None = None,
+    at: Mapping[str, Any] | None = None,
+) -> None:
+    """Check every column the command will need before any work: the law's inputs, the target,
+    weights and groups (the fit's own gate), the backtest axis, and the --at target's columns."""
+    from scalinglaws._validation import close_names
+    from scalinglaws.fit.gate import prepare
+    from scalinglaws.fit.splits import split_axis
+
+    prepared = prepare({c: frame[c].to_numpy() for c in frame.columns}, law, config)
+    columns = {c: frame[c].to_numpy() for c in frame.columns}
+    if split_by is not None:
+        try:
+            split_axis(columns, prepared.problem.law, prepared.config.mapping, split_by)
+        except sl.DataError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--split-by'") from exc
+    if at:
+        needed = list(dict.fromkeys(prepared.config.mapping.values()))
+        if config.group is not None:
+            needed.append(config.group)
+        unknown = [k for k in at if k not in needed]
+        if unknown:
+            raise typer.BadParameter(
+                f"names {unknown}, which the law does not read: give a value for each of its input "
+                f"columns {needed}.{close_names(unknown[0], needed)}", param_hint="'--at'",
+            )
+        missing = [c for c in needed if c not in at]
+        if missing:
+            raise typer.BadParameter(
+                f"gives no value for {missing}: the target needs one for every input column {needed}, "
+                f"e.g. --at {missing[0]}=VALUE.", param_hint="'--at'",
+            )

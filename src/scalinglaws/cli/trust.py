@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +20,7 @@ from scalinglaws.cli._fit_options import (
     DEFAULT_SPACE,
     DEFAULTS,
     DELTA,
+    EXECUTOR,
     FIX,
     GROUP,
     INIT,
@@ -40,8 +40,10 @@ from scalinglaws.cli._fit_options import (
     TARGET,
     WEIGHTS,
     fit_config,
+    make_executor,
 )
 from scalinglaws.cli._options import checked, probability
+from scalinglaws.cli.report import preflight
 from scalinglaws.trust._rules import RULES
 
 BACKTEST_EPILOG = """\
@@ -50,6 +52,8 @@ Examples:
   scalinglaws backtest runs.csv --law chinchilla --split-by C
 
   scalinglaws backtest runs.csv --law chinchilla --split-by N --train-fraction 0.5 --train-fraction 0.75
+
+  scalinglaws backtest runs.csv --law chinchilla --train-fraction 0.5 --train-fraction 0.75 --executor ray
 """
 
 SELECT_EPILOG = """\
@@ -58,6 +62,8 @@ Examples:
   scalinglaws select runs.csv --laws chinchilla,kaplan_nd --split-by C
 
   scalinglaws select runs.csv --laws "chinchilla;E + A*N**-alpha" --split-by N
+
+  scalinglaws select runs.csv --laws chinchilla,kaplan_nd,farseer --executor ray://head:10001
 """
 
 _DATA = Annotated[
@@ -82,10 +88,15 @@ _INTERVAL = Annotated[
 ]
 _BOOT = Annotated[int, typer.Option("--bootstrap", min=0, metavar="N", help="Draws for the intervals (0: delta method).")]
 _JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+_OUT = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", metavar="FILE", dir_okay=False,
+                 help="Also write the table (.csv, .tsv, .parquet, .jsonl or .json, by suffix)."),
+]
 
 
 def _frame_json(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.write_json())
+    return frame.to_dicts()
 
 
 def backtest_command(
@@ -117,12 +128,15 @@ def backtest_command(
     prior: PRIOR = None,
     prior_from: PRIOR_FROM = DEFAULTS.prior_from,
     prior_width: PRIOR_WIDTH = DEFAULTS.prior_width,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
+    out: _OUT = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Fit on the smaller part of an ordered axis, predict the larger part, and score the forecast.
 
     Prints one row per split (cut, sizes, mean absolute relative error, R², interval coverage, signed
-    bias, fit status) and the held-out points.
+    bias, fit status) and the held-out points; --out writes the held-out points.
     """
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
@@ -130,20 +144,27 @@ def backtest_command(
         n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
-    frame = _io.read_table(data)
-    with _console.progress(1, f"backtesting {law!r} on {frame.height} runs, split by {split_by}") as done:
+    _io.check_output(out, inputs=[("DATA", data)])
+    frame = _io.read_table(data, separator=separator)
+    preflight(frame, law, config, split_by=split_by)
+    fractions = tuple(train_fraction or (0.75,))
+    what = f"backtesting {law!r} on {frame.height} runs, split by {split_by}"
+    with _console.counted(what, len(fractions)) as update:
         result = sl.backtest(
-            frame, law, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, config=config,
+            frame, law, split_by=split_by, train_fractions=fractions,
+            prob=interval, n_boot=bootstrap, config=config, progress=update,
+            executor=make_executor(executor, "backtest", lambda done, total, _label: update(done, total)),
         )
-        done("")
+    if out is not None:
+        _io.write_table(result.points, out)
+        _console.note(f"wrote {result.points.height} held-out points to {str(out)!r}")
     if json_:
-        _console.result(json.dumps({
+        _console.result_json({
             "summary": result.summary(),
             "axis": result.axis_note,
             "splits": _frame_json(result.splits),
             "points": _frame_json(result.points),
-        }))
+        })
         return
     summary = result.summary()
     _console.result(
@@ -152,11 +173,12 @@ def backtest_command(
         f"coverage {summary['coverage']:.0%} (nominal {interval:.0%})   "
         f"{summary['n_test_points']} held-out points in {summary['n_splits']} split(s)\n"
     )
-    import polars as pl
-
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4):
-        _console.result(str(result.splits))
-        _console.result(str(result.points.drop("abs_rel_error")))
+    _console.result(_console.frame_table(result.splits, title="splits"))
+    _console.result("")
+    _console.result(_console.frame_table(
+        result.points.drop("abs_rel_error", "row").rename({"extrapolation_decades": "decades beyond"}),
+        title="held-out points",
+    ))
 
 
 def select_command(
@@ -201,11 +223,14 @@ def select_command(
             help="Also average the laws with stacking weights from leave-future-out predictions.",
         ),
     ] = False,
+    executor: EXECUTOR = None,
     json_: _JSON = False,
+    out: _OUT = None,
+    separator: _io.SEPARATOR = None,
 ) -> None:
     """Rank laws by out-of-sample extrapolation error from backtests; AIC/BIC shown for reference."""
-    separator = ";" if ";" in laws else ","
-    names = [n.strip() for n in laws.split(separator) if n.strip()]
+    between = ";" if ";" in laws else ","
+    names = [n.strip() for n in laws.split(between) if n.strip()]
     if len(names) < 2:
         raise typer.BadParameter(f"needs at least two laws. Got {names!r}.", param_hint="'--laws'")
     config = fit_config(
@@ -214,36 +239,49 @@ def select_command(
         n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
-    frame = _io.read_table(data)
-    with _console.progress(1, f"backtesting {len(names)} laws on {frame.height} runs") as done:
+    _io.check_output(out, inputs=[("DATA", data)])
+    frame = _io.read_table(data, separator=separator)
+    for name in names:
+        preflight(frame, name, _for_law(name, frame, config), split_by=split_by)
+    with _console.counted(f"backtesting {len(names)} laws on {frame.height} runs", len(names)) as update:
         result = sl.select(
             frame, names, split_by=split_by, train_fractions=tuple(train_fraction or (0.75,)),
-            prob=interval, n_boot=bootstrap, config=config,
+            prob=interval, n_boot=bootstrap, config=config, progress=update,
+            executor=make_executor(executor, "select", lambda done, total, _label: update(done, total)),
         )
-        mixture = None
-        if average:
+    mixture = None
+    if average:
+        with _console.progress(1, f"averaging {len(names)} laws by leave-future-out stacking") as done:
             mixture = sl.average(
                 names, frame, split_by=split_by,
                 train_fractions=tuple(train_fraction or (0.6, 0.7, 0.8)), config=config,
             )
-        done("")
+            done("")
     if result.warning:
         _console.warn(result.warning)
+    if out is not None:
+        _io.write_table(result.table, out)
+        _console.note(f"wrote the ranking of {result.table.height} laws to {str(out)!r}")
     if json_:
-        _console.result(json.dumps({
+        _console.result_json({
             "best": result.best,
             "win_probability": result.win_probability,
             "warning": result.warning,
             "ranking": _frame_json(result.table),
             "average": None if mixture is None else mixture.to_dict(),
-        }))
+        })
         return
     columns = ["law", "mean_are", "bias", "coverage", "aic", "bic", "n_params", "fit_status"]
-    import polars as pl
-
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=4, fmt_str_lengths=60):
-        _console.result(str(result.table.select(columns)))
+    _console.result(_console.frame_table(result.table, columns=columns, wrap=["law"]))
     _console.result(f"best: {result.best} (lowest extrapolation error in {result.win_probability:.0%} of "
                     "paired resamples of the held-out points)")
     if mixture is not None:
         _console.result(mixture.summary())
+
+
+def _for_law(name: str, frame: pl.DataFrame, config: sl.FitConfig) -> sl.FitConfig:
+    """The part of a config shared by several laws that applies to law ``name`` (as ``select`` does)."""
+    from scalinglaws.fit.gate import config_for, mapping_for, resolve_law
+
+    law, _ = resolve_law(name, frame.columns, mapping_for(name, config.mapping), config.target)
+    return config_for(law, config)

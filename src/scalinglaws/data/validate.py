@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -69,10 +68,7 @@ class RunProblem:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, float) and value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
+    # Non-finite floats stay floats: every JSON writer encodes them the one way (scalinglaws.data.strict_json).
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dict):

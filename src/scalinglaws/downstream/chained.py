@@ -18,7 +18,6 @@ parameters instead can throw a draw far along a ridge of a nonlinear link) and i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 from scipy.special import stdtrit
 
 from scalinglaws import _validation as v
+from scalinglaws.data import strict_json
 from scalinglaws.data.io import columns_of, read_text, write_text
 from scalinglaws.downstream.links import Logit
 from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
@@ -227,12 +227,12 @@ class Chain:
             "pairing": self.pairing,
             "seed": self.seed,
             "link": None if self.link is None else self.link.to_dict(),
-            "loss_fit": json.loads(self.loss_fit.to_json()),
-            "metric_fit": json.loads(self.metric_fit.to_json()),
+            "loss_fit": self.loss_fit.to_dict(),
+            "metric_fit": self.metric_fit.to_dict(),
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        return strict_json.dumps(self.to_dict(), indent=2)
 
     def save(self, path: str | Path) -> None:
         """Write the chain as JSON (whole or not at all); :meth:`load` reads it back."""
@@ -244,14 +244,14 @@ class Chain:
             raise DataError(f"not a scalinglaws chain (schema {SCHEMA_VERSION}, kind 'chain').")
         link = None if data["link"] is None else Logit.from_dict(data["link"])
         return chain(
-            FitResult.from_json(json.dumps(data["loss_fit"])),
-            FitResult.from_json(json.dumps(data["metric_fit"])),
+            FitResult.from_dict(data["loss_fit"]),
+            FitResult.from_dict(data["metric_fit"]),
             through=data["through"], pairing=data["pairing"], seed=int(data["seed"]), link=link,
         )
 
     @classmethod
     def from_json(cls, text: str) -> Chain:
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(strict_json.loads(text))
 
     @classmethod
     def load(cls, path: str | Path) -> Chain:

@@ -8,8 +8,9 @@ end point; the result (:mod:`.result`) is an immutable value carrying the config
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Unpack, get_args
 import numpy as np
 
 from scalinglaws import _validation as v
-from scalinglaws.data.io import columns_of, read_text
+from scalinglaws.data.io import available_memory, columns_of, read_text
 from scalinglaws.errors import (
     ArgumentError,
     ConvergenceError,
@@ -26,6 +27,7 @@ from scalinglaws.errors import (
     LawSpecError,
     MissingColumnError,
 )
+from scalinglaws.executors import AbstractExecutor, executor_for
 from scalinglaws.fit import degeneracy, optima, priors
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.config import FitConfig, FitOptions
@@ -44,7 +46,13 @@ from scalinglaws.fit.init import auto, from_groups, solve
 from scalinglaws.fit.multistart import Multistart, best_of
 from scalinglaws.fit.optima import Optimum
 from scalinglaws.fit.profiling import profile_interval
-from scalinglaws.fit.resampling import BootstrapResult, Interval, Method, bootstrap_problem
+from scalinglaws.fit.resampling import (
+    BootstrapResult,
+    Interval,
+    Method,
+    bootstrap_memory,
+    bootstrap_problem,
+)
 from scalinglaws.fit.result import FitResult
 from scalinglaws.fit.solver import LevenbergMarquardt
 from scalinglaws.laws import Law
@@ -64,6 +72,8 @@ def fit(
     law: str | Law = "chinchilla",
     *,
     config: FitConfig | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
     **overrides: Unpack[FitOptions],
 ) -> FitResult:
     """Fit a scaling law to training runs.
@@ -79,6 +89,13 @@ def fit(
         (or mapped to columns) are inputs; all other names are parameters.
     config
         Every option of the fit (:class:`FitConfig`; its defaults when None).
+    executor, address
+        Where a grouped fit's separate group fits run, in chunks of groups: ``"local"`` (this
+        process), ``"ray"`` (a local Ray cluster, or the one at ``address``), ``"ray://HOST:PORT"``, or
+        an executor from :mod:`scalinglaws.executors`. The result is the same to the last bit as
+        without (the default: every group in one batch here). For an ungrouped fit (and the pooled
+        fit that seeds a grouped one) the cells of the start grid are scored in chunks there; the
+        polish of the starts runs here.
     **overrides
         Options replacing those of ``config``, by name: ``loss``, ``delta``, ``space``,
         ``asymmetry``, ``target``, ``mapping``, ``bounds``, ``init``, ``fixed``, ``weights``,
@@ -93,7 +110,7 @@ def fit(
     Raises
     ------
     ArgumentError
-        If an option is unknown or has a value it cannot take.
+        If an option is unknown or has a value it cannot take, or ``executor`` names no executor.
     DataError, MissingColumnError, SchemaError
         If the table cannot be read, lacks a column, or holds values the law cannot use.
     LawSpecError
@@ -102,6 +119,10 @@ def fit(
         If the objective is not finite at any start.
     ConvergenceError
         If ``strict`` and the fit did not converge.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a chunk of groups failed (the error names it).
 
     Examples
     --------
@@ -112,8 +133,9 @@ def fit(
     'converged'
     """
     config = (config if config is not None else FitConfig()).with_options(**overrides)
+    runner = executor_for(executor, address, function="fit")
     prepared = prepare(columns_of(data, "fit"), law, config)
-    result = fit_prepared(prepared)
+    result = fit_prepared(prepared, runner)
     if config.strict and result.status is not FitStatus.CONVERGED:
         raise ConvergenceError(
             f"fit of law {result.law.label!r} ended with status {result.status.value}: {result.message}."
@@ -121,8 +143,10 @@ def fit(
     return result
 
 
-def fit_prepared(prepared: Prepared) -> FitResult:
+def fit_prepared(prepared: Prepared, executor: AbstractExecutor | None = None) -> FitResult:
     """Fit a validated problem (from :func:`prepare`) and judge the end point.
+
+    A grouped fit's separate group fits run in chunks on ``executor`` when given (same result).
 
     The multistart's distinct optima are kept; degenerate ones are passed over while a sound one exists;
     with priors every start is polished again on the penalised objective (MAP); with
@@ -132,9 +156,11 @@ def fit_prepared(prepared: Prepared) -> FitResult:
     law = problem.law
     stacked = labels is not None and stackable(law)
     if stacked:
-        solution = solve_grouped(problem, config)
-    else:
-        solution = solve(problem, config, from_groups if labels is not None else auto)
+        solution = solve_grouped(problem, config, executor)
+    elif labels is not None:
+        solution = solve(problem, config, functools.partial(from_groups, executor=executor))
+    else:  # one problem: on an executor, its start grid is scored in chunks there
+        solution = solve(problem, config, auto if executor is None else functools.partial(auto, executor=executor))
     prior_values = priors.resolve(law, config)
     weight = None
     if prior_values:
@@ -202,7 +228,18 @@ def fit_prepared(prepared: Prepared) -> FitResult:
         priors=prior_values,
         prior_weight=weight,
         group_covariance=group_covariance,
+        tss=_total_sum_of_squares(problem),
     )
+
+
+def _total_sum_of_squares(problem: Problem) -> float:
+    """Weighted sum of squares of the target about its weighted mean, in the residual space (for R²)."""
+    y = np.log(problem.y) if problem.space == "log" else problem.y
+    w = problem.weights
+    if not np.sum(w) > 0:
+        return 0.0
+    centre = np.average(y, weights=w)
+    return float(np.sum(w * (y - centre) ** 2))
 
 
 SOUND_TOLERANCE = 1.1
@@ -280,8 +317,12 @@ def bootstrap(
     seed: int = 0,
     method: Method = "pairs",
     cluster: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
 ) -> BootstrapResult:
-    """Refit ``result`` on ``n_boot`` resampled versions of ``data``, all at once.
+    """Refit ``result`` on ``n_boot`` resampled versions of ``data``, batched (a chunk at a time).
 
     Parameters
     ----------
@@ -293,6 +334,11 @@ def bootstrap(
         ``"wild"`` keep the design and resample residuals (small ladders).
     seed
         Seeds the resampling.
+    progress
+        Called as ``progress(done, n_boot)`` while resamples finish (the CLI draws a bar from it).
+    executor, address
+        Where the refits run, in chunks of resamples (as for :func:`fit`). The resamples are drawn
+        here from ``seed``, so the draws are the same to the last bit on any executor.
 
     Returns
     -------
@@ -305,7 +351,13 @@ def bootstrap(
     DataError
         If ``data`` is not the table the fit was made on.
     ArgumentError
-        If ``n_boot`` < 1, the method is unknown, or ``cluster`` does not match the method.
+        If ``n_boot`` < 1, the method is unknown, ``cluster`` does not match the method, ``executor``
+        names no executor, or the draws would need more memory than is available (checked before any
+        work; the message gives the estimate and the largest ``n_boot`` that fits).
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a chunk of resamples failed (the error names it).
     """
     v.check_all("bootstrap", BOOTSTRAP_RULES, {"n_boot": n_boot, "method": method})
     if (method == "cluster") != (cluster is not None):
@@ -314,6 +366,7 @@ def bootstrap(
             f"Got method={method!r}, cluster={cluster!r}.",
             argument="cluster", function="bootstrap",
         )
+    runner = executor_for(executor, address, function="bootstrap")
     columns = columns_of(data, "bootstrap")
     prepared = _same_data("bootstrap", result, columns)
     clusters = None
@@ -322,11 +375,32 @@ def bootstrap(
             raise MissingColumnError(f"cluster column {cluster!r} is missing. Available: {sorted(columns)}.")
         clusters = np.asarray([str(x) for x in columns[cluster]])
     problem = prepared.problem
+    _check_bootstrap_memory(problem, n_boot)
     estimate = np.array([result.params[n] for n in problem.names])
     # Resamples start at the estimate and most converge in a few steps; the few that travel far
     # along the amplitude-exponent ridge get a larger iteration budget (only they stay active).
     return bootstrap_problem(
-        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000)
+        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress, runner
+    )
+
+
+def _check_bootstrap_memory(problem: Problem, n_boot: int) -> None:
+    """Refuse, before any work, a bootstrap whose draws would not fit in the memory available."""
+    needed = bootstrap_memory(problem, n_boot)
+    free = available_memory()
+    if free is None or needed <= free:
+        return
+    per_draw = max(bootstrap_memory(problem, 2) - bootstrap_memory(problem, 1), 1)
+    fits = max(1, int((free - bootstrap_memory(problem, 1)) // per_draw))
+    raise ArgumentError(
+        f"`n_boot` of bootstrap must be at most {fits} here: {n_boot} resamples of {problem.n_params} "
+        f"parameters need about {needed / 1e9:.1f} GB of memory, and {free / 1e9:.1f} GB is available. "
+        f"Got {n_boot} instead. A few thousand resamples pin a 95% interval down well.",
+        argument="n_boot", function="bootstrap",
+        rule=f"at most {fits} on this machine ({n_boot} resamples of {problem.n_params} parameters need "
+        f"about {needed / 1e9:.1f} GB of memory, and {free / 1e9:.1f} GB is available; a few thousand "
+        "resamples pin a 95% interval down well)",
+        value=n_boot,
     )
 
 
@@ -366,12 +440,13 @@ def load(path: str | Path) -> FitResult:
     Raises
     ------
     DataError
-        If the file is missing or not a fit file.
+        If the file is missing, not strict JSON, or not a valid fit file (the message names the entry
+        that is wrong: a parameter that is not a finite number, a covariance of the wrong shape...).
     """
     text = read_text(path, "load")
     try:
         return FitResult.from_json(text)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, DataError):
-            raise
+    except DataError as exc:
+        raise DataError(f"{str(path)!r}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # defence in depth: from_json checks
         raise DataError(f"{str(path)!r} is not a scalinglaws fit file: {exc!r}.") from None

@@ -177,7 +177,7 @@ class FitConfig:
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["mapping"] = dict(self.mapping)
-        out["bounds"] = {k: [_encode(lo), _encode(hi)] for k, (lo, hi) in self.bounds.items()}
+        out["bounds"] = {k: [float(lo), float(hi)] for k, (lo, hi) in self.bounds.items()}
         out["init"] = {k: list(self.start_range(k)) for k in self.init}
         out["fixed"] = dict(self.fixed)
         out["priors"] = {k: list(p) for k, p in self.priors.items()}
@@ -241,10 +241,6 @@ class FitOptions(TypedDict, total=False):
     prior_width: float
     strict: bool
     provenance: Sequence[str]
-
-
-def _encode(value: float) -> float | str:
-    return value if math.isfinite(value) else str(value)
 
 
 def _names(argument: str, values: Any, kind: type) -> dict[str, Any]:

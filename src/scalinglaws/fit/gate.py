@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from scalinglaws._validation import close_names
 from scalinglaws.errors import DataError, LawSpecError, MissingColumnError, SchemaError
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit.backends import require_backend
@@ -42,8 +43,8 @@ def check_target(columns: Mapping[str, Any], target: str) -> None:
     """Raise naming the target column when the table lacks it."""
     if target not in columns:
         raise MissingColumnError(
-            f"target column {target!r} is missing. Available columns: {sorted(columns)}. "
-            "Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
+            f"target column {target!r} is missing. Available columns: {sorted(columns)}."
+            f"{close_names(target, columns)} Name the target with `target=COLUMN` (CLI: `--target COLUMN`)."
         )
 
 
@@ -69,6 +70,11 @@ def resolve_law(
                 f"Columns: {sorted(columns)}. Map a name to a column, e.g. `--map N=n_params`."
             )
         law = Law.from_formula(law, inputs=inputs)
+    if not law.param_names:
+        raise LawSpecError(
+            f"law {law.label!r} has no parameters: every name in it ({list(law.inputs)}) is a column of the "
+            "data, so there is nothing to fit. Write the law with parameters, e.g. 'A*N**alpha' for 'N'."
+        )
     unknown = [n for n in rule if n not in law.inputs and n not in law.param_names]
     if unknown:
         raise LawSpecError(
@@ -87,9 +93,10 @@ def resolve_law(
         column = rule.column(name, columns)
         if column is None:
             looked_for = rule.candidates(name)
+            near = "".join(close_names(c, columns) for c in looked_for[:1])
             raise MissingColumnError(
                 f"no column {' or '.join(map(repr, looked_for))} for input `{name}` of law {law.label!r}. "
-                f"Available columns: {sorted(columns)}. Map it with `mapping={{'{name}': COLUMN}}` "
+                f"Available columns: {sorted(columns)}.{near} Map it with `mapping={{'{name}': COLUMN}}` "
                 f"(CLI: `--map {name}=COLUMN`)."
             )
         if column == target:
@@ -140,16 +147,28 @@ def apply_overrides(law: Law, config: FitConfig) -> Law:
 
 
 def float_column(columns: Mapping[str, Any], name: str, role: str) -> np.ndarray:
-    """Column ``name`` as floats, or an error naming it and its role."""
+    """Column ``name`` as floats, or an error naming it, its role and the cells that are not numbers."""
     if name not in columns:
-        raise MissingColumnError(f"column {name!r} ({role}) is missing. Available columns: {sorted(columns)}.")
+        raise MissingColumnError(
+            f"column {name!r} ({role}) is missing. Available columns: {sorted(columns)}."
+            + close_names(name, columns)
+        )
+    raw = columns[name]
     try:
-        values = np.asarray(columns[name], dtype=float)
+        return np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
-        raise SchemaError(
-            f"column {name!r} ({role}) must be numeric. Got values like {list(columns[name][:3])!r}."
-        ) from None
-    return values
+        pass
+    bad = []
+    for i, cell in enumerate(np.asarray(raw, dtype=object).ravel().tolist()):
+        try:
+            float(cell)
+        except (TypeError, ValueError):
+            bad.append((i, cell))
+    shown = ", ".join(f"{i} ({cell!r})" for i, cell in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    raise SchemaError(
+        f"column {name!r} ({role}) must be numeric; {len(bad)} row(s) are not numbers: {shown} (row numbers "
+        "count from 0). Fix or drop these rows; nothing was dropped."
+    )
 
 
 def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
@@ -196,6 +215,12 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     target, weights, group, shared = config.target, config.weights, config.group, config.shared
     names = list(columns)
     check_target(columns, target)
+    n_rows = len(columns[target])
+    if n_rows == 0:
+        raise DataError(
+            "the table has no rows (only a header?): there is nothing to fit. Check the file, or the "
+            "filters applied before."
+        )
     typed = isinstance(law, str) and not law.isidentifier()
     law, input_columns = resolve_law(law, names, config.mapping, target)
     law = apply_overrides(law, config)
@@ -231,7 +256,9 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     labels = None
     if group is not None:
         if group not in columns:
-            raise MissingColumnError(f"group column {group!r} is missing. Available: {sorted(names)}.")
+            raise MissingColumnError(
+                f"group column {group!r} is missing. Available: {sorted(names)}.{close_names(group, names)}"
+            )
         labels = np.asarray([str(v) for v in columns[group]])
 
     config = replace(config, mapping=input_columns)

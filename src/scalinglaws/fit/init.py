@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.executors import AbstractExecutor, run_chunks
 from scalinglaws.fit import reduced
 from scalinglaws.fit._problem import Problem, build_problem
 from scalinglaws.fit._varpro import (
@@ -102,9 +103,30 @@ def _searched(problem: Problem) -> tuple[np.ndarray, np.ndarray, bool]:
     return linear, (nonlinear if use_projection else problem.free), use_projection
 
 
+CELL_CHUNKS_PER_TASK = 8
+"""Chunks of grid cells (each about ``_CELLS_TIMES_ROWS`` cell-rows) scored per task on an executor."""
+
+
+def _score_cells(
+    context: tuple[Problem, np.ndarray, bool, np.ndarray, int], span: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells ``first <= i < last`` of a grid (linear parameters projected) and their objectives, scored
+    ``chunk`` cells at a time from ``first`` (so any cut at multiples of ``chunk`` scores them alike)."""
+    problem, linear, use_projection, candidates, chunk = context
+    first, last = span
+    cells = candidates[first:last].copy()
+    values = np.empty(last - first)
+    for start in range(0, last - first, chunk):
+        part = slice(start, start + chunk)
+        if use_projection:
+            cells[part] = project_linear(problem, linear, cells[part], n_iter=2)
+        values[part] = problem.objective(cells[part])
+    return cells, values
+
+
 def _grid_around(
     problem: Problem, config: FitConfig, bases: np.ndarray, searched: np.ndarray, linear: np.ndarray,
-    use_projection: bool,
+    use_projection: bool, executor: AbstractExecutor | None = None,
 ) -> Starts:
     """The best distinct cells of a grid over ``searched`` laid around each row of ``bases``."""
     # Past three searched dimensions a grid becomes a sparse Sobol sample: each extra dimension doubles
@@ -125,17 +147,20 @@ def _grid_around(
     spacing = 1.0 / max(1.0, theta.shape[0] ** (1.0 / max(searched.size, 1)) - 1.0)
     chosen, reserve = [], []
     n_scored = 0
-    # Cells are scored a chunk at a time, so memory stays O(rows x chunk), never O(rows x grid).
+    # Cells are scored a chunk at a time, so memory stays O(rows x chunk), never O(rows x grid). On an
+    # executor a task scores CELL_CHUNKS_PER_TASK of those chunks, each exactly as here.
     chunk = max(1, int(_CELLS_TIMES_ROWS // max(problem.n_points * max(linear.size, 1), 1)))
+    n_cells = theta.shape[0]
+    per_task = n_cells if executor is None else chunk * CELL_CHUNKS_PER_TASK
+    spans = [(a, min(n_cells, a + per_task)) for a in range(0, n_cells, per_task)]
+    names = [f"grid cells {a}-{b - 1}" for a, b in spans]
     for base in bases:
-        candidates = np.tile(base, (theta.shape[0], 1))
+        candidates = np.tile(base, (n_cells, 1))
         candidates[:, searched] = theta
-        values = np.empty(theta.shape[0])
-        for start in range(0, theta.shape[0], chunk):
-            part = slice(start, start + chunk)
-            if use_projection:
-                candidates[part] = project_linear(problem, linear, candidates[part], n_iter=2)
-            values[part] = problem.objective(candidates[part])
+        context = (problem, linear, use_projection, candidates, chunk)
+        parts = run_chunks(executor, _score_cells, spans, context, names, "start grid")
+        candidates = np.concatenate([c for c, _ in parts])
+        values = np.concatenate([v for _, v in parts])
         coordinates = unit_coordinates(problem, candidates, searched)
         kept = local_minima(values, coordinates, lattice)[:keep]
         chosen.append(candidates[kept])
@@ -183,18 +208,19 @@ def local_minima(values: np.ndarray, coordinates: np.ndarray, lattice: tuple[int
     return minima[np.argsort(finite[minima], kind="stable")]
 
 
-def grid(problem: Problem, config: FitConfig) -> Starts:
+def grid(problem: Problem, config: FitConfig, executor: AbstractExecutor | None = None) -> Starts:
     """Distinct starting points from a grid (or Sobol sample) over the searched parameters, best first.
 
     With linear parameters, the grid covers only the nonlinear ones and each cell gets the exactly
     solved linear ones (two reweighting passes; the polish finishes the job); the best cells from
-    distinct basins are kept. Without, a multi-start over all parameters.
+    distinct basins are kept. Without, a multi-start over all parameters. The cells are scored in
+    chunks on ``executor`` when given (the same starts to the last bit).
     """
     linear, searched, use_projection = _searched(problem)
-    return _grid_around(problem, config, anchor(problem), searched, linear, use_projection)
+    return _grid_around(problem, config, anchor(problem), searched, linear, use_projection, executor)
 
 
-def nested(problem: Problem, config: FitConfig) -> Starts:
+def nested(problem: Problem, config: FitConfig, executor: AbstractExecutor | None = None) -> Starts:
     """Starts grown from the optima of the law's nested special case.
 
     The grid covers only the parameters the nested law lacks, once around each distinct optimum of the
@@ -223,15 +249,18 @@ def nested(problem: Problem, config: FitConfig) -> Starts:
     set_by_nested[index] = True
     linear, searched, use_projection = _searched(problem)
     searched = searched[~set_by_nested[searched]]
-    grown = _grid_around(problem, config, bases, searched, linear, use_projection)
+    grown = _grid_around(problem, config, bases, searched, linear, use_projection, executor)
     screened = LevenbergMarquardt(max_iter=_SCREEN_ITERATIONS).solve(problem, grown.points)
     best = np.argsort(screened.objective, kind="stable")[: config.n_polish]
     return Starts(screened.params[best], solution.nfev + grown.n_scored + screened.nfev)
 
 
-def auto(problem: Problem, config: FitConfig) -> Starts:
-    """The default: :func:`nested` for a law with a nested special case, :func:`grid` otherwise."""
-    return nested(problem, config) if problem.law.nested is not None else grid(problem, config)
+def auto(problem: Problem, config: FitConfig, executor: AbstractExecutor | None = None) -> Starts:
+    """The default: :func:`nested` for a law with a nested special case, :func:`grid` otherwise (the
+    grid's cells scored in chunks on ``executor`` when given)."""
+    if problem.law.nested is not None:
+        return nested(problem, config, executor)
+    return grid(problem, config, executor)
 
 
 def values(points: np.ndarray) -> StartStrategy:
@@ -244,19 +273,36 @@ def values(points: np.ndarray) -> StartStrategy:
     return strategy
 
 
-def from_groups(problem: Problem, config: FitConfig) -> Starts:
-    """Starts for a grouped fit: each group fitted alone; each group's value of a shared parameter
-    (and their median) taken in turn."""
+ALONE_PER_TASK = 4
+"""Groups per chunk of the one-by-one group fits (laws the batched path cannot take); each group is its
+own problem, so any cut gives the same fits."""
+
+
+def _fit_alone(context: tuple[Problem, FitConfig], span: tuple[int, int]) -> list[np.ndarray]:
+    """Each group of ``first <= g < last`` fitted alone with the full start strategy."""
+    problem, config = context
     law = problem.law
     layout = ParamLayout(law.param_names)
-    per_group = []
-    for block in problem.blocks:
+    fitted = []
+    for block in problem.blocks[span[0] : span[1]]:
         rows = block.rows
         alone = build_problem(
             law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
             layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry, problem.backend,
         )
-        per_group.append(solve(alone, config).params)
+        fitted.append(solve(alone, config).params)
+    return fitted
+
+
+def from_groups(problem: Problem, config: FitConfig, executor: AbstractExecutor | None = None) -> Starts:
+    """Starts for a grouped fit: each group fitted alone (on ``executor``, a few groups per chunk, when
+    given); each group's value of a shared parameter (and their median) taken in turn."""
+    law = problem.law
+    n_groups = len(problem.blocks)
+    spans = [(a, min(n_groups, a + ALONE_PER_TASK)) for a in range(0, n_groups, ALONE_PER_TASK)]
+    names = [f"groups {a}-{b - 1}" for a, b in spans]
+    parts = run_chunks(executor, _fit_alone, spans, (problem, config), names, "grouped fit")
+    per_group = [params for part in parts for params in part]
     fitted = np.array(per_group)
     candidates = [*fitted, np.median(fitted, axis=0)]
     starts = np.zeros((len(candidates), problem.n_params))

@@ -25,6 +25,7 @@ import numpy as np
 
 from scalinglaws import _views
 from scalinglaws.errors import ArgumentError
+from scalinglaws.executors import AbstractExecutor
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit.diagnostics import information
 from scalinglaws.fit.solver import LevenbergMarquardt
@@ -106,7 +107,7 @@ class BootstrapResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "param_names": list(self.param_names),
-            "draws": [[v if np.isfinite(v) else None for v in row] for row in self.draws.tolist()],
+            "draws": self.draws.tolist(),  # a failed draw is NaN ({"$float": "nan"} in JSON)
             "converged": self.converged.tolist(),
             "method": self.method,
             "seed": self.seed,
@@ -115,6 +116,7 @@ class BootstrapResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BootstrapResult:
+        # Files written before the one JSON encoding hold a failed draw as null.
         return cls(
             param_names=tuple(data["param_names"]),
             draws=np.array(
@@ -176,6 +178,41 @@ def _resampled(
     return None, targets
 
 
+def chunk_rows(problem: Problem, n_params: int) -> int:
+    """Resamples solved together (see ``_CHUNK_ELEMENTS``)."""
+    return max(1, _CHUNK_ELEMENTS // max(problem.n_points * n_params, 1))
+
+
+def bootstrap_memory(problem: Problem, n_boot: int) -> int:
+    """Bytes a bootstrap of ``n_boot`` resamples needs at its peak, estimated before it runs.
+
+    Per resample and point: its weight (or target), the random indices that drew it and their counts,
+    three 8-byte numbers; per resample: the draws (8 bytes per parameter), and the draws again as Python
+    floats and JSON text when the fit is saved (about 80 bytes per parameter); and the solver's arrays
+    for one chunk (weights, residuals, Jacobian and Hessians: about ``P**2 + 3P + 8`` doubles per
+    resample and point of the chunk).
+    """
+    p, n = problem.n_params, problem.n_points
+    rows = min(n_boot, chunk_rows(problem, p))
+    return n_boot * n * 3 * 8 + n_boot * p * (8 + 80) + rows * n * (p * p + 3 * p + 8) * 8
+
+
+def _refit(
+    context: tuple[Problem, np.ndarray, int],
+    chunk: tuple[np.ndarray | None, np.ndarray | None],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """End points and convergence of one chunk of resamples (its rows of weights or targets);
+    ``progress(done)`` as its resamples converge."""
+    problem, estimate, max_iter = context
+    weights, targets = chunk
+    rows = (weights if weights is not None else targets).shape[0]  # type: ignore[union-attr]
+    start = np.broadcast_to(estimate, (rows, estimate.size))
+    solver = LevenbergMarquardt(max_iter=max_iter, rtol=_RESAMPLE_RTOL)
+    solved = solver.solve(problem, start, weights, targets=targets, progress=progress)
+    return solved.params, solved.converged
+
+
 def bootstrap_problem(
     problem: Problem,
     estimate: np.ndarray,
@@ -184,22 +221,39 @@ def bootstrap_problem(
     method: Method = "pairs",
     clusters: np.ndarray | None = None,
     max_iter: int = 200,
+    progress: Callable[[int, int], None] | None = None,
+    executor: AbstractExecutor | None = None,
 ) -> BootstrapResult:
-    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``."""
+    """Refit ``problem`` on ``n_boot`` resampled data sets, batched, from ``estimate``.
+
+    The resamples are all drawn here from ``seed``, then refitted in chunks (a few MB of working arrays
+    each), here or wherever ``executor`` runs them: the draws are the same to the last bit either way.
+    Here, ``progress(done, n_boot)`` is called as resamples finish; an executor counts its chunks
+    through its own ``progress``.
+    """
     rng = np.random.default_rng(seed)
     weights, targets = _resampled(problem, estimate, n_boot, method, rng, clusters)
-    solver = LevenbergMarquardt(max_iter=max_iter, rtol=_RESAMPLE_RTOL)
-    params, converged = np.empty((n_boot, estimate.size)), np.empty(n_boot, dtype=bool)
     # Resamples are independent problems: solving them a chunk at a time keeps the working arrays
-    # (resamples x points x parameters) in cache, so the time grows linearly with the draws.
-    chunk = max(1, _CHUNK_ELEMENTS // max(problem.n_points * estimate.size, 1))
-    for first in range(0, n_boot, chunk):
-        rows = slice(first, min(n_boot, first + chunk))
-        start = np.broadcast_to(estimate, (rows.stop - rows.start, estimate.size))
-        w = None if weights is None else weights[rows]
-        t = None if targets is None else targets[rows]
-        solved = solver.solve(problem, start, w, targets=t)
-        params[rows], converged[rows] = solved.params, solved.converged
+    # (resamples x points x parameters) in cache, so the time grows linearly with the draws. The chunks
+    # are the same with or without an executor (which runs each as a task), so the bytes are too.
+    size = chunk_rows(problem, estimate.size)
+    spans = [(a, min(n_boot, a + size)) for a in range(0, n_boot, size)]
+    chunks = [
+        (None if weights is None else weights[a:b], None if targets is None else targets[a:b]) for a, b in spans
+    ]
+    context = (problem, estimate, max_iter)
+    if executor is not None:
+        names = [f"resamples {a}-{b - 1}" for a, b in spans]
+        parts = executor.map(_refit, chunks, context, names=names, label="bootstrap")
+    else:
+        parts = []
+        for (first, last), chunk in zip(spans, chunks, strict=True):
+            report = None if progress is None else (lambda done, first=first: progress(first + done, n_boot))
+            parts.append(_refit(context, chunk, report))
+            if progress is not None:  # the chunk is finished, converged or not
+                progress(last, n_boot)
+    params = np.concatenate([p for p, _ in parts])
+    converged = np.concatenate([c for _, c in parts])
     draws = np.where(converged[:, None], params, np.nan)
     return BootstrapResult(
         problem.names, draws, converged, method, seed, fitted_residuals(problem, estimate)

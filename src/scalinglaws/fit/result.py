@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -14,8 +13,11 @@ from typing import Any, Literal
 import numpy as np
 
 from scalinglaws import _views
+from scalinglaws._validation import close_names
+from scalinglaws.data import strict_json as _json
 from scalinglaws.data.io import columns_of, write_text
 from scalinglaws.errors import ArgumentError, DataError, FitError, MissingColumnError
+from scalinglaws.fit import _fitfile
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.covariance import FitStatus
 from scalinglaws.fit.diagnostics import Diagnostic
@@ -23,7 +25,7 @@ from scalinglaws.fit.layout import ParamLayout
 from scalinglaws.fit.optima import Optimum
 from scalinglaws.fit.priors import PriorEffect
 from scalinglaws.fit.priors import report as prior_report
-from scalinglaws.fit.resampling import BootstrapResult
+from scalinglaws.fit.resampling import BootstrapResult, Interval
 from scalinglaws.laws import Law, evaluate
 
 __all__ = ["SCHEMA_VERSION", "FitConfig", "FitResult", "FitStatus"]
@@ -74,6 +76,9 @@ class FitResult:
     """For a grouped fit: each group's covariance over its law parameters (law order, shared included),
     which is all a prediction for that group needs (kept even where ``covariance`` is too big to store)."""
     """The factor that put the priors in the objective's units (kept so refits use the same objective)."""
+    tss: float | None = None
+    """Weighted total sum of squares of the target about its mean, in the fit's residual space (log or
+    linear): with ``rss`` it gives :attr:`r_squared`. None for fits saved before it was recorded."""
 
     def __post_init__(self) -> None:
         # Frozen all the way down: the mappings are read-only views and the covariance read-only.
@@ -142,14 +147,54 @@ class FitResult:
     def predict(self, data: Any) -> np.ndarray:
         """Predict the target for each row of ``data`` (a frame, or a mapping of column -> array).
 
+        The rows must be in the law's domain, as in the fit: finite, and positive where the law raises
+        an input to a power or takes its log (N <= 0 is an error, not a NaN).
+
         Raises
         ------
         MissingColumnError
             If a column the law reads (after the fit's ``mapping``) is absent.
+        SchemaError
+            If such a column is not numeric (the message shows the rows that are not numbers).
         DataError
-            If a grouped fit is asked about a group it has not seen.
+            If rows are outside the law's domain, or a grouped fit is asked about a group it has not seen.
         """
+        self._inputs(data, check=True)
         return self._evaluate(self.params, data)[0]
+
+    def predict_frame(
+        self, data: Any, prob: float | None = None, kind: Literal["confidence", "prediction"] = "confidence"
+    ) -> Any:
+        """``data`` with a ``prediction`` column (and ``lower``, ``upper``, ``interval_method`` when
+        ``prob`` is given), as a frame of the same library: pandas in, pandas out; polars in, polars
+        out (anything else, such as a path or a mapping of columns, gives a polars frame).
+
+        Raises
+        ------
+        ArgumentError
+            If ``prob`` is not strictly between 0 and 1.
+        MissingColumnError, SchemaError, DataError
+            As :meth:`predict`.
+        """
+        import polars as pl
+
+        from scalinglaws.data.io import read_runs
+
+        columns: dict[str, Any] = {}
+        if prob is None:
+            columns["prediction"] = self.predict(data)
+        else:
+            point, lower, upper, method = self.predict_interval(data, prob, kind)
+            columns |= {"prediction": point, "lower": lower, "upper": upper, "interval_method": method}
+        if type(data).__module__.startswith("pandas"):
+            out = data.copy()
+            for name, values in columns.items():
+                out[name] = values
+            return out
+        frame = read_runs(data)
+        return frame.with_columns(
+            pl.Series(n, v) if isinstance(v, np.ndarray) else pl.lit(v).alias(n) for n, v in columns.items()
+        )
 
     def with_bootstrap(self, draws: BootstrapResult) -> FitResult:
         """A copy of this result carrying bootstrap draws (saved with it)."""
@@ -160,17 +205,32 @@ class FitResult:
         )
         return replace(self, bootstrap=draws)
 
-    def _inputs(self, data: Any) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    def _inputs(
+        self, data: Any, *, check: bool = False
+    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """The law's inputs from ``data`` (and the group labels); with ``check``, the rows must be in the
+        law's domain as a fit requires (finite, and positive where the law takes a power or a log)."""
+        from scalinglaws.fit.gate import check_rows, float_column
+
         columns = columns_of(data, "predict")
         inputs = {}
         for name in self.law.inputs:
             column = self.config.mapping.get(name, name)
             if column not in columns:
+                near = close_names(column, columns)
                 raise MissingColumnError(
                     f"column {column!r} (input `{name}` of law {self.law.label!r}) is missing from the "
-                    f"data to predict. Available columns: {sorted(columns)}."
+                    f"data to predict. Available columns: {sorted(columns)}.{near}"
                 )
-            inputs[name] = np.asarray(columns[column], dtype=float)
+            inputs[name] = float_column(columns, column, f"input `{name}`")
+            if check:
+                values = inputs[name]
+                check_rows(column, f"input `{name}`", values, ~np.isfinite(values), "finite",
+                           "Drop or fill these rows before predicting.")
+                if name in self.law.positive_inputs:
+                    check_rows(column, f"input `{name}`", values, values <= 0, "positive",
+                               f"Law {self.law.label!r} raises `{name}` to a power or takes its log, as "
+                               "the fit did; check units or drop these rows.")
         if self.law.compiled.history_inputs:
             self.law.check_history_shapes(inputs, "predict")
         if self.groups is None:
@@ -235,7 +295,8 @@ class FitResult:
             )
         point = self.predict(data)
         log = self.config.space == "log"
-        centre = np.log(point) if log else point
+        with np.errstate(all="ignore"):  # a law may be negative far outside its data; the log is NaN there
+            centre = np.log(point) if log else point
         n, p = self.n_points, self.n_params
         if self.bootstrap is not None:
             good = self.bootstrap.good_draws()
@@ -328,7 +389,101 @@ class FitResult:
         names = dict(zip(self.layout.names, self.layout.base_names, strict=True))
         return prior_report(self.priors, self.params, self.stderr, names)
 
-    def summary(self) -> str:
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion from the Gaussian likelihood of the residuals:
+        ``n log(rss / n) + 2k`` with ``k`` the free parameters (in the fit's residual space)."""
+        return float(self.n_points * math.log(max(self.rss, 1e-300) / max(self.n_points, 1)) + 2 * self.n_params)
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``n log(rss / n) + k log n`` (see :attr:`aic`)."""
+        n = max(self.n_points, 1)
+        return float(n * math.log(max(self.rss, 1e-300) / n) + self.n_params * math.log(n))
+
+    @property
+    def r_squared(self) -> float | None:
+        """``1 - rss / tss`` in the fit's residual space (log loss for ``space="log"``); None when the
+        total sum of squares is unknown (older files) or zero."""
+        if self.tss is None or self.tss <= 0:
+            return None
+        return float(1.0 - self.rss / self.tss)
+
+    def param_intervals(self, prob: float = 0.95) -> dict[str, Interval | None]:
+        """A ``prob`` interval for each parameter (None for a fixed one, or when there is none).
+
+        With bootstrap draws (:meth:`with_bootstrap`): the percentile interval of the draws. Otherwise the
+        delta method: ``value ± t(n - p) * stderr``, with the Student-t quantile for ``n - p`` degrees of
+        freedom.
+
+        Raises
+        ------
+        ArgumentError
+            If ``prob`` is not strictly between 0 and 1.
+        """
+        if not 0 < prob < 1:
+            raise ArgumentError(
+                f"`prob` of param_intervals must be strictly between 0 and 1. Got {prob!r} instead.",
+                argument="prob", function="param_intervals", rule="strictly between 0 and 1", value=prob,
+            )
+        fixed = set(self.fixed)
+        out: dict[str, Interval | None] = dict.fromkeys(self.params)
+        if self.bootstrap is not None and self.bootstrap.n_boot - self.bootstrap.n_failed >= 2:
+            found = self.bootstrap.interval(prob)
+            for name in self.params:
+                if name not in fixed and name in found:
+                    out[name] = Interval(found[name].lower, found[name].upper, prob, f"{self.bootstrap.label}, percentile")
+            return out
+        if not self.stderr:
+            return out
+        from scipy.special import stdtrit
+
+        dof = max(self.n_points - self.n_params, 1)
+        t = float(stdtrit(dof, (1 + prob) / 2))
+        for name, value in self.params.items():
+            se = self.stderr.get(name)
+            if name in fixed or se is None or not math.isfinite(se):
+                continue
+            out[name] = Interval(value - t * se, value + t * se, prob, f"delta method, Student t ({dof} df)")
+        return out
+
+    def to_frame(self, prob: float = 0.95, *, library: Literal["polars", "pandas"] = "polars") -> Any:
+        """The parameters as a table: ``parameter, value, stderr, lower, upper, interval_method, fixed``
+        (a ``prob`` interval, see :meth:`param_intervals`), as a polars or pandas DataFrame.
+
+        Raises
+        ------
+        ArgumentError
+            If ``prob`` is not strictly between 0 and 1 or ``library`` is unknown.
+        """
+        import polars as pl
+
+        if library not in ("polars", "pandas"):
+            raise ArgumentError(
+                f"`library` of to_frame must be 'polars' or 'pandas'. Got {library!r} instead.",
+                argument="library", function="to_frame", rule="'polars' or 'pandas'", value=library,
+            )
+        intervals = self.param_intervals(prob)
+        fixed = set(self.fixed)
+        stderr = self.stderr or {}
+        frame = pl.DataFrame(
+            {
+                "parameter": list(self.params),
+                "value": [float(v) for v in self.params.values()],
+                "stderr": [stderr.get(n) for n in self.params],
+                "lower": [None if i is None else i.lower for i in intervals.values()],
+                "upper": [None if i is None else i.upper for i in intervals.values()],
+                "interval_method": [None if i is None else i.method for i in intervals.values()],
+                "fixed": [n in fixed for n in self.params],
+            },
+            schema={"parameter": pl.String, "value": pl.Float64, "stderr": pl.Float64, "lower": pl.Float64,
+                    "upper": pl.Float64, "interval_method": pl.String, "fixed": pl.Boolean},
+        )
+        return frame.to_pandas() if library == "pandas" else frame
+
+    def summary(self, prob: float = 0.95) -> str:
+        """The fit as text, in the manner of statsmodels: the law, status, objective, goodness of fit
+        (R², AIC, BIC) and each parameter with its standard error and a ``prob`` interval."""
         width = max(len(n) for n in self.params)
         lines = [
             f"law: {self.law.label}  ({self.law.formula})",
@@ -338,10 +493,27 @@ class FitResult:
             + f", {self.config.space} space, {self.n_points} points)",
         ]
         fixed = set(self.fixed)
-        for name, value in self.params.items():
+        intervals = self.param_intervals(prob)
+        method = next((i.method for i in intervals.values() if i is not None), None)
+        values = {n: f"{v:.6g}" for n, v in self.params.items()}
+        value_width = max(len(v) for v in values.values())
+        for name in self.params:
             se = self.stderr.get(name) if self.stderr else None
-            tail = "  (fixed)" if name in fixed else (f"  ± {se:.3g}" if se is not None else "")
-            lines.append(f"  {name:<{width}} = {value:.6g}" + tail)
+            interval = intervals[name]
+            if name in fixed:
+                tail = "  (fixed)"
+            else:
+                tail = f"  ± {se:<9.3g}" if se is not None else ("  " + " " * 11 if interval else "")
+                if interval is not None:
+                    tail += f"  [{interval.lower:.4g}, {interval.upper:.4g}]"
+            shown = values[name] if name in fixed else f"{values[name]:<{value_width}}"
+            lines.append(f"  {name:<{width}} = {shown}" + tail.rstrip())
+        if method is not None:
+            lines.append(f"  ({prob:.0%} intervals: {method})")
+        fit_line = f"fit: AIC {self.aic:.5g}   BIC {self.bic:.5g}   ({self.n_params} free parameters)"
+        if self.r_squared is not None:
+            fit_line = f"fit: R² {self.r_squared:.4f} ({self.config.space} space)   " + fit_line[5:]
+        lines.append(fit_line)
         for effect in self.prior_effects:
             share = "" if effect.data_share is None else f", data share {effect.data_share:.0%}"
             lines.append(
@@ -396,10 +568,19 @@ class FitResult:
             "group_covariance": None if self.group_covariance is None else {
                 g: b.tolist() for g, b in self.group_covariance.items()
             },
+            "tss": self.tss,
+            "r_squared": self.r_squared,
+            "aic": self.aic,
+            "bic": self.bic,
+            "intervals": {
+                n: None if i is None else {"lower": i.lower, "upper": i.upper, "prob": i.prob, "method": i.method}
+                for n, i in self.param_intervals(0.95).items()
+            },
         }
 
     def to_json(self) -> str:
-        return json.dumps(_encode(self.to_dict()), indent=2, allow_nan=False)
+        """The fit as one strict JSON document (schema ``scalinglaws/schemas/fit.schema.json``)."""
+        return _json.dumps(self.to_dict(), indent=2)
 
     def save(self, path: str | Path) -> None:
         """Write the result as JSON (whole or not at all); ``scalinglaws.load(path)`` reads it back."""
@@ -407,30 +588,58 @@ class FitResult:
 
     @classmethod
     def from_dict(cls, data: Any) -> FitResult:
+        """The result a :meth:`to_dict` document describes (after :func:`scalinglaws.data.strict_json.decode`).
+
+        Raises
+        ------
+        DataError
+            If ``data`` is not a fit document of this schema, or an entry is wrong: a parameter that is
+            not a finite number or is missing, a covariance of the wrong shape, a short range...; the
+            message names the entry.
+        """
         if not isinstance(data, Mapping) or data.get("schema") != SCHEMA_VERSION:
             found = data.get("schema") if isinstance(data, Mapping) else type(data).__name__
             raise DataError(
                 f"not a scalinglaws fit (schema {found!r}); this version reads schema {SCHEMA_VERSION}."
             )
+        _fitfile.check_keys(data)
+        try:
+            law = Law.from_dict(data["law"])
+            config = FitConfig.from_dict(data["config"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            which = "law" if "law" not in data or not isinstance(data.get("law"), Mapping) else "law or config"
+            raise DataError(f"not a valid scalinglaws fit: its `{which}` cannot be read ({_what(exc)}).") from exc
+        groups = data.get("groups")
+        layout = ParamLayout(
+            law.param_names, tuple(groups) if isinstance(groups, Mapping) else None, tuple(config.shared)
+        )
+        _fitfile.check(data, layout.names, law.param_names)
+        try:
+            return cls._from_checked(data, law, config)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise DataError(f"not a valid scalinglaws fit: {_what(exc)}.") from exc
+
+    @classmethod
+    def _from_checked(cls, data: Mapping[str, Any], law: Law, config: FitConfig) -> FitResult:
         covariance = data["covariance"]
         return cls(
-            law=Law.from_dict(data["law"]),
-            params=dict(data["params"]),
+            law=law,
+            params={k: float(v) for k, v in data["params"].items()},
             status=FitStatus(data["status"]),
-            message=data["message"],
-            objective=data["objective"],
-            rss=data["rss"],
-            n_points=data["n_points"],
-            n_params=data["n_params"],
-            nfev=data["nfev"],
-            n_starts=data["n_starts"],
-            n_converged=data["n_converged"],
+            message=str(data["message"]),
+            objective=float(data["objective"]),
+            rss=float(data["rss"]),
+            n_points=int(data["n_points"]),
+            n_params=int(data["n_params"]),
+            nfev=int(data["nfev"]),
+            n_starts=int(data["n_starts"]),
+            n_converged=int(data["n_converged"]),
             starts=tuple(dict(s) for s in data["starts"]),
             covariance=None if covariance is None else np.array(covariance, dtype=float),
-            stderr=None if data["stderr"] is None else dict(data["stderr"]),
-            config=FitConfig.from_dict(data["config"]),
-            data_digest=data["data_digest"],
-            version=data["version"],
+            stderr=None if data["stderr"] is None else {k: float(v) for k, v in data["stderr"].items()},
+            config=config,
+            data_digest=str(data["data_digest"]),
+            version=str(data["version"]),
             groups=None if data["groups"] is None else {g: dict(p) for g, p in data["groups"].items()},
             input_ranges={k: (float(v[0]), float(v[1])) for k, v in data["input_ranges"].items()},
             diagnostics=tuple(Diagnostic.from_dict(d) for d in data["diagnostics"]),
@@ -442,35 +651,29 @@ class FitResult:
             group_covariance=None if data.get("group_covariance") is None else {
                 g: np.array(b, dtype=float) for g, b in data["group_covariance"].items()
             },
+            tss=None if data.get("tss") is None else float(data["tss"]),
         )
 
     @classmethod
     def from_json(cls, text: str) -> FitResult:
-        return cls.from_dict(_decode(json.loads(text)))
+        """The result of a :meth:`to_json` text.
+
+        Raises
+        ------
+        DataError
+            If ``text`` is not strict JSON or not a valid fit document (see :meth:`from_dict`).
+        """
+        try:
+            data = _json.loads(text)
+        except ValueError as exc:
+            raise DataError(f"not a scalinglaws fit: the text is not JSON ({exc}).") from exc
+        return cls.from_dict(data)
 
 
-_FLOAT = "$float"
-
-
-def _encode(value: Any) -> Any:
-    """JSON has no inf/nan: write them as ``{"$float": "inf"}``, read back by ``_decode``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return {_FLOAT: str(value)}
-    if isinstance(value, Mapping):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, Mapping) and set(value) == {_FLOAT}:
-        return float(value[_FLOAT])
-    if isinstance(value, Mapping):
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"entry {exc.args[0]!r} is missing"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _delta(law: Law, values: Mapping[str, float], covariance: np.ndarray, inputs: Mapping[str, np.ndarray],

@@ -10,6 +10,7 @@ that step, and one whose two bounds are equal (a fixed parameter) never moves.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,22 +99,25 @@ class LevenbergMarquardt:
         lower: np.ndarray | None = None,
         upper: np.ndarray | None = None,
         owner: np.ndarray | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Solution:
         """Minimise the objective from each row of ``start`` (shape ``(batch, n_params)``).
 
         Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
         equal bounds fix a parameter) make each row its own problem; ``owner`` names, per row, the data
-        set of a problem whose rows carry their own (the groups of a stack). A problem with
-        ``backend="jax"`` is solved by the same iteration jitted (:mod:`scalinglaws.fit._jax.solver`).
+        set of a problem whose rows carry their own (the groups of a stack). ``progress``, if given, is
+        called after each iteration with the number of rows that have stopped. A problem with
+        ``backend="jax"`` is solved by the same iteration jitted (:mod:`scalinglaws.fit._jax.solver`),
+        which reports progress each time its jitted loop returns to the host.
         """
         if problem.backend == "jax":
             from scalinglaws.fit._jax import solver
 
             return solver.solve(
-                problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner
+                problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
             )
         return _levenberg_marquardt(
-            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner
+            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
         )
 
 
@@ -127,6 +131,7 @@ def _levenberg_marquardt(
     max_iter: int,
     rtol: float,
     owner: np.ndarray | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Solution:
     batch = start.shape[0]
 
@@ -197,6 +202,8 @@ def _levenberg_marquardt(
         growth[rows] = np.where(better, 2.0, growth[rows] * 2)
         stuck = lam[rows] > _LAMBDA_MAX
         active[rows[stuck]] = False
+        if progress is not None:
+            progress(batch - int(np.count_nonzero(active)))
     outcome = np.select(
         [converged, ~started, n_iter >= max_iter],
         [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],

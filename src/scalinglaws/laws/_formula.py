@@ -106,10 +106,49 @@ def parse_formula(formula: str) -> sp.Expr:
             f"`formula` {formula!r} cannot be parsed: {exc.msg}{where}. "
             "Write it in Python arithmetic, e.g. 'E + A*N**-alpha + B*D**-beta'."
         ) from None
-    expr = _to_sympy(tree.body, formula)
+    size = sum(1 for _ in ast.walk(tree.body))
+    if size > MAX_FORMULA_NODES:
+        raise LawSpecError(
+            f"`formula` {_short(formula)} is too long: {size} names, numbers and operations, more than the "
+            f"{MAX_FORMULA_NODES} a law may have. A scaling law has a handful of terms; fit the terms that "
+            "matter, or sum a long expansion in a column of the data and use that column as an input."
+        )
+    try:
+        expr = _to_sympy(tree.body, formula)
+    except RecursionError:
+        raise LawSpecError(
+            f"`formula` {_short(formula)} is nested too deeply to analyse; write it with fewer levels "
+            "of brackets and operations."
+        ) from None
     if not isinstance(expr, sp.Expr) or not expr.free_symbols:
         raise LawSpecError(f"`formula` {formula!r} has no names in it; a law needs inputs and parameters.")
+    _check_finite(expr, formula)
     return expr
+
+
+MAX_FORMULA_NODES = 1000
+"""Most names, numbers and operations a formula may have (the catalog's longest has about 100)."""
+
+
+def _short(formula: str) -> str:
+    return repr(formula) if len(formula) <= 80 else repr(formula[:60] + " ... " + formula[-15:])
+
+
+def _check_finite(expr: sp.Expr, formula: str) -> None:
+    """Refuse a formula that is infinite or undefined by construction (``A/(N - N)**alpha``): sympy
+    simplifies it to an infinity, NaN, or a power of zero, and nothing can be fitted to it."""
+    undefined = expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or any(
+        p.base.is_zero for p in expr.atoms(sp.Pow)
+    ) or any(
+        n.is_zero for n in (sp.fraction(sp.together(t))[1] for t in sp.Add.make_args(expr))
+        if n is not None
+    )
+    if undefined:
+        raise LawSpecError(
+            f"`formula` {_short(formula)} is infinite or undefined for every input: it simplifies to "
+            f"{_short(str(expr))}, which divides by zero or raises zero to a power (a difference such as "
+            "'N - N' is 0). Check the brackets and the names."
+        )
 
 
 def _to_sympy(node: ast.AST, formula: str) -> Any:

@@ -78,7 +78,17 @@ class Law:
     def __post_init__(self) -> None:
         if self.formula:
             # A LawSpecError, not a SyntaxError, for Law(...) and from_dict.
-            self._check_history_sums(parse_formula(self.formula))
+            expr = parse_formula(self.formula)
+            self._check_history_sums(expr)
+            present = {str(s) for s in expr.free_symbols}
+            written = set(formula_names(self.formula))
+            cancelled = [p.name for p in self.params if p.name in written and p.name not in present]
+            if cancelled and not self.solve_for:
+                raise LawSpecError(
+                    f"law {self.label!r}: the formula does not depend on parameter(s) {cancelled}; they "
+                    f"cancel out (it simplifies to {str(expr)[:80]!r}), so no data could fit them. Check the "
+                    "brackets and the names."
+                )
         names = formula_names(self.formula) if self.formula else ()
         declared = (*self.inputs, *self.param_names)
         if len(set(declared)) != len(declared):

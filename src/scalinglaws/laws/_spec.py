@@ -88,8 +88,8 @@ class ParamSpec:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "lower": encode_float(self.lower),
-            "upper": encode_float(self.upper),
+            "lower": float(self.lower),
+            "upper": float(self.upper),
             "init": list(self.init) if self.init is not None else None,
             "init_scale": self.init_scale,
             "init_from": self.init_from,
@@ -110,8 +110,3 @@ class ParamSpec:
             description=data.get("description", ""),
             fixed=None if data.get("fixed") is None else float(data["fixed"]),
         )
-
-
-def encode_float(value: float) -> float | str:
-    """A bound as JSON can hold it: infinities as the strings ``"inf"``/``"-inf"``."""
-    return value if math.isfinite(value) else str(value)

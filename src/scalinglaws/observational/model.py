@@ -21,7 +21,6 @@ clipped to [0, 1], PCA of the unstandardised (imputed) scores, 3 components.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from scalinglaws import _validation as v
+from scalinglaws.data import strict_json
 from scalinglaws.data.io import read_runs
 from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
 from scalinglaws.fit import api as engine
@@ -136,8 +136,9 @@ class ObservationalResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python (lists, floats; missing values as None), e.g. for ``json.dumps``."""
-        return _finite({
+        """Plain Python (lists, floats; a missing value is None, and non-finite floats stay floats:
+        write it with ``scalinglaws.data.strict_json.dumps``)."""
+        return {
             "benchmarks": list(self.benchmarks),
             "n_components": self.n_components,
             "impute": self.impute,
@@ -145,25 +146,14 @@ class ObservationalResult:
             "cutoff": self.cutoff,
             "explained_variance_ratio": self.explained_variance_ratio.tolist(),
             "loadings": self.loadings.to_dicts(),
-            "models": json.loads(self.models.write_json()),
-            "families": json.loads(self.families.write_json()),
+            "models": self.models.to_dicts(),
+            "families": self.families.to_dicts(),
             "target": self.target,
             "floor": self.floor,
             "ceiling": self.ceiling,
-            "link": None if self.link is None else json.loads(self.link.to_json()),
+            "link": None if self.link is None else strict_json.loads(self.link.to_json()),
             "holdout": None if self.holdout is None else dict(self.holdout),
-        })
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: write them as None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _finite(x) for k, x in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(x) for x in value]
-    return value
+        }
 
 
 def _pc_names(k: int) -> list[str]:

@@ -71,7 +71,7 @@ class Comparison:
     scale: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python (infinite values as the strings "inf"/"-inf"), e.g. for ``json.dumps``."""
+        """Plain Python (floats may be infinite: write it with ``scalinglaws.data.strict_json.dumps``)."""
         lo, hi = self.multiplier_interval
         rows = [
             {"flops": float(c), "loss_a": _num(a), "loss_b": _num(b), "multiplier": _num(m),
@@ -105,8 +105,8 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _num(x: float) -> float | str:
-    return float(x) if math.isfinite(x) else str(float(x))
+def _num(x: float) -> float:
+    return float(x)
 
 
 def _law_draws(result: FitResult, draws: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ sits a few per cent below the budget that grid splits one budget in two, e.g. 5.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
+from scalinglaws.errors import ArgumentError, DataError, MissingColumnError, ToolkitWarning
 from scalinglaws.laws import DEFAULT_COST, cost_model
 from scalinglaws.plan._budgets import DEFAULT_TOLERANCE, FOUND_MIN_RUNS, Bucketing, bucket, nearest
 from scalinglaws.plan._profiles import MIN_POINTS, Method, Profile, budget_minima, profile
@@ -163,6 +164,38 @@ class IsoFlopResult:
             "n_unassigned": self.n_unassigned,
             "budgets": self.budgets.to_dicts(),
         }
+
+
+POOLED_SHARE = 0.2
+"""Share of runs repeating a model size within their budget above which the table is taken to pool
+several sweeps. A single digitised sweep has a few repeats (the Epoch reconstruction of Chinchilla: 9
+of 240 runs, 4%); pooling k configurations makes (k - 1)/k of the runs repeats (15 configurations: 93%)."""
+
+
+def _warn_if_pooled(
+    c: np.ndarray, n: np.ndarray, assignment: np.ndarray, n_levels: int, flops: str, n_params: str
+) -> None:
+    """Warn when a budget holds several runs of one model size: the table pools several sweeps (other
+    configurations, seeds or data sets), and one profile through all of them mixes their losses."""
+    repeated, example = 0, None
+    for k in range(n_levels):
+        sizes = n[assignment == k]
+        values, counts = np.unique(sizes, return_counts=True)
+        repeated += int(np.sum(counts[counts > 1] - 1))
+        if example is None and np.any(counts > 1):
+            example = (float(np.exp(np.mean(np.log(c[assignment == k])))), float(values[np.argmax(counts)]),
+                       int(counts.max()))
+    assigned = int(np.sum(assignment >= 0))
+    if example is not None and repeated > POOLED_SHARE * max(assigned, 1):
+        budget, size, count = example
+        warnings.warn(
+            f"the IsoFLOP table looks like several sweeps pooled: {repeated} run(s) repeat a model size "
+            f"within their budget (e.g. {count} runs with {n_params}={size:.4g} at {flops}~{budget:.3g}). "
+            "One profile per budget through them mixes configurations; filter the table to one "
+            "configuration (or average repeated seeds) before the IsoFLOP analysis.",
+            ToolkitWarning,
+            stacklevel=3,
+        )
 
 
 def _column(columns: Mapping[str, np.ndarray], name: str, role: str) -> np.ndarray:
@@ -291,6 +324,7 @@ def isoflop_profiles(
     profiles: list[Profile | None] = []
     draws_x = np.full((n_boot, levels.size), np.nan)
     budget_values = np.empty(levels.size)
+    _warn_if_pooled(c, n, assignment, levels.size, flops, n_params)
     for k in range(levels.size):
         members = np.flatnonzero(assignment == k)
         # A given or exact budget is its value; a found one is where its runs are (geometric mean).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
@@ -13,6 +13,7 @@ from scalinglaws import _validation as v
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
 from scalinglaws.errors import DataError, FitError
+from scalinglaws.executors import AbstractExecutor, executor_for, run_chunks
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
 from scalinglaws.fit.gate import check_target, resolve_law
@@ -71,6 +72,74 @@ def _mean(values: pl.Series) -> float:
     return float("nan") if mean is None else float(mean)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, eq=False)
+class _SplitContext:
+    """What every split of a backtest shares."""
+
+    columns: Mapping[str, Any]
+    law: str | Law
+    config: FitConfig
+    axis: np.ndarray
+    prob: float
+    n_boot: int
+    boot_method: Method
+
+
+def _split(context: _SplitContext, cut: tuple[int, float]) -> tuple[dict[str, Any], pl.DataFrame, str]:
+    """One split: fit below the cut, predict above it; its row of scores, its points, the interval method."""
+    k, value = cut
+    columns, config, axis = context.columns, context.config, context.axis
+    target = np.asarray(columns[config.target], dtype=float)
+    train, test = axis <= value, axis > value
+    subset = {c: np.asarray(v)[train] for c, v in columns.items()}
+    result = engine.fit(subset, context.law, config=config)
+    held = {c: np.asarray(v)[test] for c, v in columns.items()}
+    if context.n_boot > 0:
+        result = result.with_bootstrap(
+            engine.bootstrap(result, subset, context.n_boot, config.seed, context.boot_method)
+        )
+    try:
+        predicted, lower, upper, method = result.predict_interval(held, context.prob, kind="prediction")
+    except FitError:  # no covariance and no draws: score the forecast, leave coverage unknown
+        predicted = result.predict(held)
+        lower = upper = np.full(predicted.shape, np.nan)
+        method = "none (the fit has no covariance; pass n_boot > 0)"
+    actual = target[test]
+    rel = (predicted - actual) / actual
+    covered = pl.Series(
+        "covered",
+        [None] * actual.size if np.isnan(lower).all() else (actual >= lower) & (actual <= upper),
+        dtype=pl.Boolean,
+    )
+    residual = np.sum((actual - predicted) ** 2)
+    spread = np.sum((actual - actual.mean()) ** 2)
+    row = {
+        "split": k,
+        "cut": value,
+        "n_train": int(train.sum()),
+        "n_test": int(test.sum()),
+        "mean_are": float(np.mean(np.abs(rel))),
+        "r2": float(1 - residual / spread) if spread > 0 else float("nan"),
+        "coverage": _mean(covered),
+        "bias": float(np.mean(rel)),
+        "status": result.status.value,
+    }
+    points = pl.DataFrame({
+        "split": np.full(actual.size, k),
+        "row": np.flatnonzero(test),
+        "axis": axis[test],
+        "extrapolation_decades": result.extrapolation(held),
+        "actual": actual,
+        "predicted": predicted,
+        "lower": lower,
+        "upper": upper,
+        "rel_error": rel,
+        "abs_rel_error": np.abs(rel),
+        "covered": covered,
+    })
+    return row, points, method
+
+
 def backtest(
     data: Any,
     law: str | Law = "chinchilla",
@@ -82,6 +151,9 @@ def backtest(
     boot_method: Method = "pairs",
     cost: CostModel | str = DEFAULT_COST,
     config: FitConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
     **overrides: Unpack[FitOptions],
 ) -> BacktestResult:
     """Fit on the smaller part of an ordered axis and score the prediction of the larger part.
@@ -104,11 +176,25 @@ def backtest(
         The cost model that makes ``C`` from N and D when the table has no compute column.
     config, overrides
         The fit's options, as for :func:`scalinglaws.fit`; its ``seed`` also seeds the bootstraps.
+    progress
+        Called as ``progress(done, n_splits)`` after each split is fitted and scored.
+    executor, address
+        Where the splits run, one task per split (as for :func:`scalinglaws.fit`); the same result
+        as without.
 
     Returns
     -------
     BacktestResult
         Per-point and per-split relative error, R², interval coverage and signed bias.
+
+    Raises
+    ------
+    ArgumentError
+        If ``executor`` names no executor.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a split failed (the error names it).
     """
     v.check_all("backtest", {k: r for k, r in RULES.items() if k != "train_fractions"}, {"prob": prob, "n_boot": n_boot})
     config = (config if config is not None else FitConfig()).with_options(**overrides)
@@ -121,61 +207,20 @@ def backtest(
         raise DataError(f"`split_by` axis {split_by!r} has non-finite values at rows {bad}; fix them first.")
     if np.unique(axis).size < 2:
         raise DataError(f"`split_by` axis {split_by!r} has a single value; nothing to extrapolate to.")
-    target = np.asarray(columns[config.target], dtype=float)
-    point_rows, split_rows = [], []
-    method = "none"
-    for k, cut in enumerate(cut_points(axis, train_fractions)):
-        train, test = axis <= cut, axis > cut
-        subset = {c: np.asarray(v)[train] for c, v in columns.items()}
-        result = engine.fit(subset, law, config=config)
-        held = {c: np.asarray(v)[test] for c, v in columns.items()}
-        if n_boot > 0:
-            result = result.with_bootstrap(engine.bootstrap(result, subset, n_boot, config.seed, boot_method))
-        try:
-            predicted, lower, upper, method = result.predict_interval(held, prob, kind="prediction")
-        except FitError:  # no covariance and no draws: score the forecast, leave coverage unknown
-            predicted = result.predict(held)
-            lower = upper = np.full(predicted.shape, np.nan)
-            method = "none (the fit has no covariance; pass n_boot > 0)"
-        actual = target[test]
-        rel = (predicted - actual) / actual
-        covered = pl.Series(
-            "covered",
-            [None] * actual.size if np.isnan(lower).all() else (actual >= lower) & (actual <= upper),
-            dtype=pl.Boolean,
-        )
-        residual = np.sum((actual - predicted) ** 2)
-        spread = np.sum((actual - actual.mean()) ** 2)
-        split_rows.append({
-            "split": k,
-            "cut": cut,
-            "n_train": int(train.sum()),
-            "n_test": int(test.sum()),
-            "mean_are": float(np.mean(np.abs(rel))),
-            "r2": float(1 - residual / spread) if spread > 0 else float("nan"),
-            "coverage": _mean(covered),
-            "bias": float(np.mean(rel)),
-            "status": result.status.value,
-        })
-        point_rows.append(pl.DataFrame({
-            "split": np.full(actual.size, k),
-            "row": np.flatnonzero(test),
-            "axis": axis[test],
-            "extrapolation_decades": result.extrapolation(held),
-            "actual": actual,
-            "predicted": predicted,
-            "lower": lower,
-            "upper": upper,
-            "rel_error": rel,
-            "abs_rel_error": np.abs(rel),
-            "covered": covered,
-        }))
+    runner = executor_for(executor, address, function="backtest")
+    cuts = list(enumerate(cut_points(axis, train_fractions)))
+    context = _SplitContext(columns, law, config, axis, prob, n_boot, boot_method)
+    names = [f"split {k} (train on {split_by} <= {cut:.4g})" for k, cut in cuts]
+    parts = run_chunks(runner, _split, cuts, context, names, f"backtest of {resolved.label}", progress)
+    split_rows = [row for row, _, _ in parts]
+    point_rows = [points for _, points, _ in parts]
+    method = parts[-1][2] if parts else "none"
     return BacktestResult(
         law=resolved.label,
         axis=split_by,
         axis_note=note,
         prob=prob,
         interval_method=method,
-        points=pl.concat(point_rows),
+        points=pl.concat(point_rows, rechunk=True),  # one chunk: its means do not depend on how it was built
         splits=pl.DataFrame(split_rows),
     )

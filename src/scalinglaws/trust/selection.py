@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
@@ -12,6 +12,7 @@ import polars as pl
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
 from scalinglaws.errors import ArgumentError, LawSpecError
+from scalinglaws.executors import AbstractExecutor, executor_for, run_chunks
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
 from scalinglaws.fit.gate import config_for, mapping_for, resolve_law
@@ -57,6 +58,28 @@ def _information_criteria(columns: Mapping[str, np.ndarray], law: str | Law, con
     }
 
 
+@dataclass(frozen=True, eq=False)
+class _LawContext:
+    """What the backtest of every law in a selection shares."""
+
+    columns: Mapping[str, Any]
+    split_by: str
+    train_fractions: tuple[float, ...]
+    prob: float
+    n_boot: int
+    cost: CostModel | str
+
+
+def _score_law(context: _LawContext, chunk: tuple[str | Law, FitConfig]) -> tuple[BacktestResult, dict[str, Any]]:
+    """One law of a selection: its backtest and its information criteria on all data."""
+    law, config = chunk
+    result = backtest(
+        context.columns, law, split_by=context.split_by, train_fractions=context.train_fractions,
+        prob=context.prob, n_boot=context.n_boot, cost=context.cost, config=config,
+    )
+    return result, _information_criteria(context.columns, law, config)
+
+
 def select(
     data: Any,
     laws: Sequence[str | Law],
@@ -67,19 +90,27 @@ def select(
     n_boot: int = 200,
     cost: CostModel | str = DEFAULT_COST,
     config: FitConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
     **overrides: Unpack[FitOptions],
 ) -> SelectionResult:
     """Rank laws by out-of-sample extrapolation error from backtests, with AIC/BIC for reference.
 
     The arguments are those of :func:`scalinglaws.backtest`, with several laws; bounds, starts and
-    fixed values apply to the laws that have the parameter they name. The result's
+    fixed values apply to the laws that have the parameter they name; ``progress(done, n_laws)`` is
+    called after each law's backtest. The result's
     ``warning`` says when the winner is not clearly better (paired resampling of the held-out points)
-    or a fit did not converge.
+    or a fit did not converge. With an ``executor``, each law's backtest is one task there.
 
     Raises
     ------
     ArgumentError
-        If fewer than two laws are given.
+        If fewer than two laws are given, or ``executor`` names no executor.
+    ImportError
+        If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
+    ExecutorError, ChunkError
+        If the cluster cannot be reached, or a law's backtest failed (the error names the law).
     """
     if len(laws) < 2:
         raise ArgumentError(
@@ -98,16 +129,15 @@ def select(
             f"{unknown} given a column, bounds, starts, a fixed value or a prior name nothing in the laws "
             f"{[law.label for law in resolved]}."
         )
-    for law, law_value in zip(laws, resolved, strict=True):
-        own = config_for(law_value, config)
-        result = backtest(
-            columns, law, split_by=split_by, train_fractions=train_fractions, prob=prob,
-            n_boot=n_boot, cost=cost, config=own,
-        )
+    runner = executor_for(executor, address, function="select")
+    context = _LawContext(columns, split_by, tuple(train_fractions), prob, n_boot, cost)
+    chunks = [(law, config_for(law_value, config)) for law, law_value in zip(laws, resolved, strict=True)]
+    names = [law_value.label for law_value in resolved]
+    for result, criteria in run_chunks(runner, _score_law, chunks, context, names, "selection", progress):
         name = result.law
         backtests[name] = result
         errors[name] = result.points["abs_rel_error"].to_numpy()
-        rows.append({**result.summary(), **_information_criteria(columns, law, own)})
+        rows.append({**result.summary(), **criteria})
     table = pl.DataFrame(rows).sort("mean_are")
     names = table["law"].to_list()
     rng = np.random.default_rng(config.seed)

@@ -79,7 +79,7 @@ def test_missing_group_column(runs: pl.DataFrame) -> None:
 def test_non_numeric_column(runs: pl.DataFrame) -> None:
     bad = runs.with_columns(pl.lit("n/a").alias("loss"))
     with pytest.raises(
-        SchemaError, match=r"column 'loss' \(target\) must be numeric\. Got values like \['n/a'"
+        SchemaError, match=r"column 'loss' \(target\) must be numeric; 30 row\(s\) are not numbers: 0 \('n/a'\)"
     ):
         sl.fit(bad, "chinchilla")
 

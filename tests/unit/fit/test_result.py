@@ -94,7 +94,7 @@ def test_saved_file_is_strict_json(result: FitResult, tmp_path: Path) -> None:
         raise AssertionError(f"non-standard JSON constant {token}")
 
     data = json.loads(path.read_text(), parse_constant=reject)
-    assert data["law"]["params"][0]["upper"] == "inf"
+    assert data["law"]["params"][0]["upper"] == {"$float": "inf"}
 
 
 def test_round_trip_with_infinite_bounds_everywhere(runs: pl.DataFrame, tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_load_missing_file(tmp_path: Path) -> None:
 def test_load_a_file_that_is_not_a_fit(tmp_path: Path) -> None:
     path = tmp_path / "runs.json"
     path.write_text("N,D,loss\n1,2,3\n")
-    with pytest.raises(DataError, match=r"'.*runs\.json' is not a scalinglaws fit file"):
+    with pytest.raises(DataError, match=r"'.*runs\.json': not a scalinglaws fit: the text is not JSON"):
         sl.load(path)
 
 
@@ -158,7 +158,7 @@ def test_load_an_incomplete_fit(result: FitResult, tmp_path: Path) -> None:
     del data["params"]
     path = tmp_path / "partial.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(DataError, match=r"is not a scalinglaws fit file: KeyError\('params'\)"):
+    with pytest.raises(DataError, match=r"not a valid scalinglaws fit: it lacks \['params'\]"):
         sl.load(path)
 
 

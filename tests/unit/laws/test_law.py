@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 
 import numpy as np
 import pytest
 
 import scalinglaws as sl
+from scalinglaws.data import strict_json
 from scalinglaws.errors import LawSpecError
 from scalinglaws.laws import Law, ParamSpec, get_law, list_laws, register_law
 from scalinglaws.laws import registry as law_registry
@@ -64,7 +64,7 @@ def test_param_spec_round_trips_through_json_with_infinite_bounds() -> None:
     spec = ParamSpec(
         "d1", 0.0, math.inf, init=(1.0, 10.0), init_scale="log", init_from="x", description="break"
     )
-    data = json.loads(json.dumps(spec.to_dict(), allow_nan=False))
+    data = strict_json.loads(strict_json.dumps(spec.to_dict()))  # infinity as {"$float": "inf"}
     assert ParamSpec.from_dict(data) == spec
     assert ParamSpec.from_dict(ParamSpec("e").to_dict()) == ParamSpec("e")
 

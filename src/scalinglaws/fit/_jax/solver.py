@@ -15,6 +15,7 @@ and compiles the loop for a handful of batch sizes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -200,8 +201,10 @@ def solve(
     max_iter: int,
     rtol: float,
     owner: np.ndarray | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Solution:
-    """Minimise the objective from each row of ``start``, as the NumPy solver does (same arguments)."""
+    """Minimise the objective from each row of ``start``, as the NumPy solver does (same arguments;
+    ``progress`` is called with the number of stopped rows each time the jitted loop returns)."""
     from scalinglaws.fit._jax.kernels import objective
 
     batch = start.shape[0]
@@ -250,6 +253,8 @@ def solve(
             converged[live] = np.asarray(state.converged)[:n]
             n_iter[live] = np.asarray(state.n_iter)[:n]
             passes += int(ran)
+            if progress is not None:
+                progress(batch - int(np.count_nonzero(active)))
     outcome = np.select(
         [converged, ~started, n_iter >= max_iter],
         [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],
