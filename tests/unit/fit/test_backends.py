@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import scalinglaws as sl
 from scalinglaws.cli import app
+from scalinglaws.data import strict_json
 from scalinglaws.errors import ArgumentError
 from scalinglaws.fit.config import FitConfig
 
@@ -139,6 +140,7 @@ def test_cli_backend_jax_matches_numpy(runs_file: Path) -> None:
     assert numpy_out.exit_code == 0, numpy_out.output
     assert jax_out.exit_code == 0, jax_out.output
     reference, result = json.loads(numpy_out.stdout), json.loads(jax_out.stdout)
+    strict_json.validate(result, "fit")  # the fit file's schema knows the backend key
     assert result["config"]["backend"] == "jax"
     assert "backend" not in reference["config"]
     assert result["status"] == reference["status"]
