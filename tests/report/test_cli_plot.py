@@ -90,7 +90,7 @@ def test_kinds_that_can_do_without_data(files: dict[str, Path], tmp_path: Path) 
         (["fit", "{fit}", "{data}", "--at", "n_params=1e11"], "`target` of plot must give a value for every input"),
         (["compute", "{fit}", "{data}", "--at", "n_params=1e11"], "applies to the fit figure only"),
         (["compute", "{fit}", "{data}", "--compute-range", "1e22", "1e18"], "must be two positive FLOP counts"),
-        (["isoflop", "{fit}", "{data}", "--method", "quartic"], "must be cubic, parabola or akima"),
+        (["isoflop", "{fit}", "{data}", "--method", "quartic"], "one of 'cubic', 'parabola', 'akima'"),
         (["frontier", "{fit}"], "'frontier' is not one of"),
     ],
 )

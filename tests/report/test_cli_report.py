@@ -126,7 +126,7 @@ def test_plan_needs_a_law_in_n_and_d(tmp_path: Path) -> None:
         (["--at", "n_params=1", "--at", "n_params=2"], "gives n_params more than once"),
         (["--flops", "-1"], "must be positive FLOPs"),
         (["--interval", "2"], "a probability strictly between 0 and 1"),
-        (["--at", "n_params=7e10"], "`target` of render_report must give a value for every input"),
+        (["--at", "n_params=7e10"], "gives no value for ['n_tokens']: the target needs one for every input column"),
     ],
 )
 def test_report_usage_errors_exit_2(runs_csv: Path, tmp_path: Path, args: list[str], fragment: str) -> None:
@@ -181,3 +181,15 @@ def test_grouped_report(tmp_path: Path) -> None:
     result = run("report", data, "--group", "family", "--no-backtest", "--bootstrap", "0", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert "Grouped fit by column <code>family</code>" in out.read_text()
+
+
+def test_report_calibrates_its_intervals_by_default(runs_csv: Path, tmp_path: Path) -> None:
+    calibrated, plain = tmp_path / "calibrated.html", tmp_path / "plain.html"
+    on = run("report", runs_csv, "--no-figures", "--no-backtest", "--bootstrap", "30", "-o", calibrated)
+    assert on.exit_code == 0, on.stderr
+    assert "calibrating the intervals by leave-future-out errors along C" in on.stderr
+    assert "leave-future-out errors of the runs" in calibrated.read_text()  # the provenance says by how much
+    off = run("report", runs_csv, "--no-figures", "--no-backtest", "--bootstrap", "30", "--no-calibrate", "-o", plain)
+    assert off.exit_code == 0, off.stderr
+    assert "calibrating" not in off.stderr
+    assert "leave-future-out errors of the runs" not in plain.read_text()

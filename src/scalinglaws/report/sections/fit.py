@@ -273,6 +273,11 @@ def provenance_section(
     if result.bootstrap is not None:
         b = result.bootstrap
         items["bootstrap"] = f"{b.n_boot} draws, method {h.esc(b.method)}, seed {b.seed}, {b.n_failed} failed"
+    if result.interval_scale != 1.0:
+        items["calibration"] = (
+            f"prediction intervals scaled x{result.interval_scale:.3g} so that they cover leave-future-out "
+            "errors of the runs (refits on the smaller runs predicting the larger; <code>sl.calibrate</code>)"
+        )
     if backtest is not None:
         items["backtest"] = (
             f"split by {h.esc(backtest.axis_note)}, {h.percent(backtest.prob, 0)} intervals "
