@@ -164,6 +164,26 @@ def test_no_public_name_shadows_a_submodule() -> None:
     assert not clashes
 
 
+JAX_MODULES = ("scalinglaws.laws._jax", "scalinglaws.fit._jax")
+"""The only modules that import jax (the JAX backend's kernels); every other module runs without it."""
+
+
+def third_party_imports(path: Path) -> Iterator[str]:
+    """The top-level names of the modules ``path`` imports with absolute imports."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            yield node.module.split(".")[0]
+
+
+def test_only_the_jax_backend_imports_jax() -> None:
+    importers = {m for m, path in source_modules() if "jax" in set(third_party_imports(path))}
+    assert importers, "the JAX backend's kernels import jax; the walk must see them"
+    outside = sorted(m for m in importers if not m.startswith(JAX_MODULES))
+    assert not outside, f"modules outside the JAX backend that import jax: {outside}"
+
+
 def test_fit_is_the_engine_package_and_callable() -> None:
     import scalinglaws.fit as engine
     import scalinglaws.fit.api
@@ -175,7 +195,7 @@ def test_fit_is_the_engine_package_and_callable() -> None:
     assert engine(runs, "power").params == scalinglaws.fit.api.fit(runs, "power").params
 
 
-HEAVY = ("sympy", "scipy", "matplotlib", "polars", "pandas", "rich", "typer")
+HEAVY = ("sympy", "scipy", "matplotlib", "polars", "pandas", "rich", "typer", "jax")
 
 
 @pytest.mark.parametrize("statement", ["import scalinglaws", "import scalinglaws.fit.config"])

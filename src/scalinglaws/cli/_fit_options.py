@@ -15,6 +15,7 @@ import typer
 
 from scalinglaws.cli import _console
 from scalinglaws.cli._options import (
+    BackendName,
     ChooseName,
     LossName,
     SpaceName,
@@ -32,6 +33,7 @@ DEFAULTS = FitConfig()
 DEFAULT_LOSS = LossName(DEFAULTS.loss)
 DEFAULT_SPACE = SpaceName(DEFAULTS.space)
 DEFAULT_CHOOSE = ChooseName(DEFAULTS.choose)
+DEFAULT_BACKEND = BackendName(DEFAULTS.backend)
 
 LAW = Annotated[
     str,
@@ -110,6 +112,14 @@ MAX_ITER = Annotated[
     int, typer.Option("--max-iter", callback=checked(RULES, "max_iter"), help="Iteration limit of the polish.")
 ]
 SEED = Annotated[int, typer.Option("--seed", help="Seed of every random choice.")]
+BACKEND = Annotated[
+    BackendName,
+    typer.Option(
+        "--backend",
+        help="Kernels of the fit: numpy, or jax (jitted, float64, on a GPU where JAX sees one; "
+        "needs `pip install 'scalinglaws[jax]'`). Same result; jax pays off for big batches.",
+    ),
+]
 CHOOSE = Annotated[
     ChooseName,
     typer.Option(
@@ -203,12 +213,14 @@ def fit_config(
     prior_from: str | None = None,
     prior_width: float = DEFAULTS.prior_width,
     strict: bool = False,
+    backend: BackendName = DEFAULT_BACKEND,
 ) -> FitConfig:
     """The ``FitConfig`` the flags describe."""
     if shared and group is None:
         raise typer.BadParameter(
             "needs --group: shared parameters are shared across groups.", param_hint="'--shared'"
         )
+    _check_backend(backend)
     return FitConfig(
         loss=loss.value,
         delta=delta,
@@ -232,4 +244,15 @@ def fit_config(
         prior_from=prior_from,
         prior_width=prior_width,
         strict=strict,
+        backend=backend.value,
     )
+
+
+def _check_backend(backend: BackendName) -> None:
+    """A usage error (exit 2) when the kernels of ``backend`` cannot run here (jax not installed)."""
+    from scalinglaws.fit.backends import require_backend
+
+    try:
+        require_backend(backend.value)
+    except ImportError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--backend'") from exc

@@ -39,6 +39,13 @@ class BootstrapName(enum.StrEnum):
     wild = "wild"
 
 
+class BackendName(enum.StrEnum):
+    """Values of ``--backend``; the same strings as ``scalinglaws.fit.backends.Backend``."""
+
+    numpy = "numpy"
+    jax = "jax"
+
+
 class ChooseName(enum.StrEnum):
     """Values of ``--choose``; the same strings as ``scalinglaws.fit.config.Choose``."""
 

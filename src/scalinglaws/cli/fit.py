@@ -11,8 +11,10 @@ import scalinglaws as sl
 from scalinglaws.cli import _chain, _console, _io, _log_to
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    BACKEND,
     CHOOSE,
     CHOOSE_BY,
+    DEFAULT_BACKEND,
     DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
@@ -86,6 +88,7 @@ def fit_command(
     n_polish: N_POLISH = DEFAULTS.n_polish,
     max_iter: MAX_ITER = DEFAULTS.max_iter,
     seed: SEED = DEFAULTS.seed,
+    backend: BACKEND = DEFAULT_BACKEND,
     choose: CHOOSE = DEFAULT_CHOOSE,
     choose_by: CHOOSE_BY = DEFAULTS.choose_by,
     prior: PRIOR = None,
@@ -143,7 +146,7 @@ def fit_command(
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
-        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
         strict=strict,
     )

@@ -11,8 +11,10 @@ import scalinglaws as sl
 from scalinglaws.cli import _console, _io
 from scalinglaws.cli._fit_options import (
     ASYMMETRY,
+    BACKEND,
     CHOOSE,
     CHOOSE_BY,
+    DEFAULT_BACKEND,
     DEFAULT_CHOOSE,
     DEFAULT_LOSS,
     DEFAULT_SPACE,
@@ -120,6 +122,7 @@ def backtest_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 200,
     seed: SEED = DEFAULTS.seed,
+    backend: BACKEND = DEFAULT_BACKEND,
     choose: CHOOSE = DEFAULT_CHOOSE,
     choose_by: CHOOSE_BY = DEFAULTS.choose_by,
     prior: PRIOR = None,
@@ -138,7 +141,7 @@ def backtest_command(
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
-        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     _io.check_output(out, inputs=[("DATA", data)])
@@ -207,6 +210,7 @@ def select_command(
     interval: _INTERVAL = 0.95,
     bootstrap: _BOOT = 100,
     seed: SEED = DEFAULTS.seed,
+    backend: BACKEND = DEFAULT_BACKEND,
     choose: CHOOSE = DEFAULT_CHOOSE,
     choose_by: CHOOSE_BY = DEFAULTS.choose_by,
     prior: PRIOR = None,
@@ -232,7 +236,7 @@ def select_command(
     config = fit_config(
         map_=map_, target=target, param=param, init=init, fix=fix, loss=loss, delta=delta, space=space,
         asymmetry=asymmetry, weights=weights, group=group, shared=shared, n_grid=n_grid,
-        n_polish=n_polish, max_iter=max_iter, seed=seed,
+        n_polish=n_polish, max_iter=max_iter, seed=seed, backend=backend,
         choose=choose, choose_by=choose_by, prior=prior, prior_from=prior_from, prior_width=prior_width,
     )
     _io.check_output(out, inputs=[("DATA", data)])

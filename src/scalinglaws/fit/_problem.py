@@ -1,7 +1,9 @@
 """A fitting problem: a law on arrays, its parameter vector (expanded per group), and the objective.
 
 Evaluation is batched: a parameter array of shape ``(batch, n_params)`` gives predictions of shape
-``(batch, n_points)``, so starts, grid cells and bootstrap resamples are all solved together.
+``(batch, n_points)``, so starts, grid cells and bootstrap resamples are all solved together. With
+``backend="jax"`` the objective and its derivatives are evaluated by the JAX kernels
+(:mod:`scalinglaws.fit._jax`); predictions and Jacobians (for covariance and diagnostics) stay NumPy.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from scalinglaws.fit.backends import Backend
 from scalinglaws.fit.layout import ParamLayout
 from scalinglaws.fit.losses import Loss, Space, irls_weight, psi, psi_slope, rho, side_weight
 from scalinglaws.laws import Law, ParamSpec, evaluate
@@ -60,6 +63,7 @@ class Problem:
     space: Space
     asymmetry: float
     prior: Prior | None = None
+    backend: Backend = "numpy"
 
     @property
     def n_points(self) -> int:
@@ -242,6 +246,10 @@ class Problem:
         targets: np.ndarray | None = None,
         owner: np.ndarray | None = None,
     ) -> np.ndarray:
+        if self.backend == "jax":
+            from scalinglaws.fit._jax import kernels
+
+            return kernels.objective(self, params, weights, targets, owner)
         weights, targets = self._rows_data(owner, weights, targets)
         data = self.objective_of_residuals(self.residuals(self.predict(params, owner), targets), weights)
         return data if self.prior is None else data + self.penalty(params)
@@ -259,6 +267,10 @@ class Problem:
         the curvature of the residuals, gives Newton's quadratic convergence near the optimum where
         most points sit in Huber's linear region.
         """
+        if self.backend == "jax":
+            from scalinglaws.fit._jax import kernels
+
+            return kernels.derivatives(self, params, weights, targets, owner)
         weights, targets = self._rows_data(owner, weights, targets)
         prediction, jacobian, seconds = self._with_hessian(params, owner)
         r = self.residuals(prediction, targets)
@@ -299,6 +311,7 @@ def build_problem(
     delta: float,
     space: Space,
     asymmetry: float,
+    backend: Backend = "numpy",
 ) -> Problem:
     """The problem of fitting ``law`` to arrays, with one block of rows per group of ``layout``."""
     blocks = []
@@ -324,6 +337,7 @@ def build_problem(
         delta=delta,
         space=space,
         asymmetry=asymmetry,
+        backend=backend,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict, get_args
 
 from scalinglaws import _validation as v
 from scalinglaws.errors import ArgumentError
+from scalinglaws.fit.backends import Backend
 from scalinglaws.fit.losses import Loss, Space
 
 Bounds = Mapping[str, tuple[float, float]]
@@ -30,6 +31,7 @@ RULES: Mapping[str, v.Rule] = MappingProxyType({
     "n_polish": v.at_least(1),
     "max_iter": v.at_least(1),
     "seed": v.integer(),
+    "backend": v.one_of(get_args(Backend)),
     "choose": v.one_of(get_args(Choose)),
     "choose_fractions": v.fractions(),
     "prior_width": v.positive(),
@@ -70,6 +72,11 @@ class FitConfig:
         doubles with each extra dimension (up to 16x), with eight more polished starts per dimension.
     seed
         Seeds every random choice (Sobol starts in many dimensions).
+    backend
+        The kernels that evaluate and solve the fit: ``"numpy"`` (default) or ``"jax"`` (jitted and
+        vmapped JAX kernels in float64, on a GPU where JAX sees one; ``pip install
+        'scalinglaws[jax]'``). Both give the same result; JAX pays a compile per law and shape and is
+        worth it for big batches (many bootstrap draws or groups). See ``docs/backends.md``.
     choose, choose_by, choose_fractions
         Which of the distinct optima the multistart found is the fit: the best in-sample
         (``"in-sample"``) or the one with the lowest leave-future-out error (``"backtest"``) along the
@@ -108,6 +115,7 @@ class FitConfig:
     n_polish: int = 8
     max_iter: int = 500
     seed: int = 0
+    backend: Backend = "numpy"
     choose: Choose = "in-sample"
     choose_by: str = "auto"
     choose_fractions: tuple[float, ...] = (0.6, 0.7, 0.8)
@@ -176,6 +184,9 @@ class FitConfig:
         out["choose_fractions"] = list(self.choose_fractions)
         out["shared"] = list(self.shared)
         out["provenance"] = list(self.provenance)
+        if self.backend == "numpy":
+            # The default kernels are not written: a fit's JSON reads as it did before backends existed.
+            del out["backend"]
         return out
 
     @classmethod
@@ -221,6 +232,7 @@ class FitOptions(TypedDict, total=False):
     n_polish: int
     max_iter: int
     seed: int
+    backend: Backend
     choose: Choose
     choose_by: str
     choose_fractions: Sequence[float]

@@ -17,6 +17,7 @@ import numpy as np
 from scalinglaws._validation import close_names
 from scalinglaws.errors import DataError, LawSpecError, MissingColumnError, SchemaError
 from scalinglaws.fit._problem import Problem, build_problem
+from scalinglaws.fit.backends import require_backend
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.layout import ParamLayout
 from scalinglaws.fit.scales import scale_aware
@@ -207,7 +208,10 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     LawSpecError
         If the law is unknown, does not parse, a parameter collides with a column, or an override
         names a parameter the law does not have.
+    ImportError
+        If the config's backend is ``"jax"`` and jax is not installed.
     """
+    require_backend(config.backend)
     target, weights, group, shared = config.target, config.weights, config.group, config.shared
     names = list(columns)
     check_target(columns, target)
@@ -265,7 +269,8 @@ def prepare(columns: Mapping[str, Any], law: str | Law, config: FitConfig) -> Pr
     groups = None if labels is None else tuple(dict.fromkeys(labels.tolist()))
     layout = ParamLayout(law.param_names, groups, tuple(shared))
     problem = build_problem(
-        law, x, y, w, layout, labels, config.loss, config.delta, config.space, config.asymmetry
+        law, x, y, w, layout, labels, config.loss, config.delta, config.space, config.asymmetry,
+        config.backend,
     )
     # A group's points must determine its own parameters; shared ones draw on every group.
     n_own = sum(1 for p in law.param_names if (labels is None or p not in shared) and p not in law.fixed)

@@ -78,6 +78,7 @@ class Stack(Problem):
             space=problem.space,
             asymmetry=problem.asymmetry,
             prior=prior,
+            backend=problem.backend,
         )
 
     @property
@@ -486,7 +487,7 @@ def solve_grouped(problem: Problem, config: FitConfig, executor: AbstractExecuto
     shape = Arrowhead.of(problem)
     pooled_problem = build_problem(
         problem.law, problem.x, problem.y, problem.weights, ParamLayout(problem.law.param_names), None,
-        problem.loss, problem.delta, problem.space, problem.asymmetry,
+        problem.loss, problem.delta, problem.space, problem.asymmetry, problem.backend,
     )
     strategy = auto if executor is None else functools.partial(auto, executor=executor)
     pooled = solve(pooled_problem, config, strategy)  # its start grid in chunks on the executor

@@ -233,7 +233,7 @@ def nested(problem: Problem, config: FitConfig, executor: AbstractExecutor | Non
     layout = ParamLayout(sub_law.param_names)
     sub = build_problem(
         sub_law, problem.x, problem.y, problem.weights, layout, None, problem.loss, problem.delta,
-        problem.space, problem.asymmetry,
+        problem.space, problem.asymmetry, problem.backend,
     )
     solution = solve(sub, config)
     distinct = distinct_best(
@@ -288,7 +288,7 @@ def _fit_alone(context: tuple[Problem, FitConfig], span: tuple[int, int]) -> lis
         rows = block.rows
         alone = build_problem(
             law, {k: v[rows] for k, v in problem.x.items()}, problem.y[rows], problem.weights[rows],
-            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry,
+            layout, None, problem.loss, problem.delta, problem.space, problem.asymmetry, problem.backend,
         )
         fitted.append(solve(alone, config).params)
     return fitted

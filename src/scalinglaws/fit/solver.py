@@ -106,8 +106,16 @@ class LevenbergMarquardt:
         Per-row ``weights`` and ``targets`` (``(batch, n_points)``) and bounds (``(batch, n_params)``;
         equal bounds fix a parameter) make each row its own problem; ``owner`` names, per row, the data
         set of a problem whose rows carry their own (the groups of a stack). ``progress``, if given, is
-        called after each iteration with the number of rows that have stopped.
+        called after each iteration with the number of rows that have stopped. A problem with
+        ``backend="jax"`` is solved by the same iteration jitted (:mod:`scalinglaws.fit._jax.solver`),
+        which reports progress each time its jitted loop returns to the host.
         """
+        if problem.backend == "jax":
+            from scalinglaws.fit._jax import solver
+
+            return solver.solve(
+                problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
+            )
         return _levenberg_marquardt(
             problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
         )
