@@ -157,3 +157,13 @@ def test_bad_rows_and_too_few_runs_are_data_errors(runs: pl.DataFrame) -> None:
         sl.discover(runs.head(6), target="loss")
     with pytest.raises(sl.DataError, match="the split axis"):
         sl.discover(runs.with_columns(t=pl.lit(float("nan"))), inputs=["N", "D"], split_by="t")
+
+
+@pytest.mark.parametrize("limit", [5, 6])
+def test_a_limit_inside_the_last_chunk_of_a_batch_stops_cleanly(limit: int) -> None:
+    # 5 and 6 cut the last chunk (of 4) of the first batch short; the search used to end without a
+    # reason for stopping (IndexError) instead of returning what it had scored.
+    runs = sl.testing.synthetic_runs("power", n_runs=30, noise=0.01, seed=0)
+    found = sl.discover(runs, target="loss", budget_s=600, max_candidates=limit, seed=0)
+    assert f"{limit} candidate fits scored" in found.summary()
+    assert "search stopped at max_candidates" in found.summary()

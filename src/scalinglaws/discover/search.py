@@ -174,12 +174,16 @@ def search(
             if scores and time.monotonic() >= deadline:
                 stop.append("budget")
                 return
-            size = CHUNK if limit is None else min(CHUNK, limit - queued)
+            available = min(CHUNK, len(candidates) - i)
+            size = available if limit is None else min(available, limit - queued)
             if size <= 0:
                 stop.append("limit")
                 return
             queued += size
             yield Chunk(tuple(candidates[i : i + size]), context, settings)
+            if size < available:  # the limit cut this chunk short: the rest is not scored
+                stop.append("limit")
+                return
 
     def evaluate(candidates: Sequence[Candidate]) -> bool:
         """Score the candidates; False when the deadline or the limit stopped it."""

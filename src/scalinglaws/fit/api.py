@@ -138,7 +138,10 @@ def fit(
     config = (config if config is not None else FitConfig()).with_options(**overrides)
     runner = executor_for(executor, address, function="fit")
     prepared = prepare(columns_of(data, "fit"), law, config)
-    result = fit_prepared(prepared, runner)
+    # Candidates far from the data's scale overflow on the way; the engine judges every end point itself
+    # (finite values, status, diagnostics), so NumPy's floating-point warnings carry nothing for the user.
+    with np.errstate(all="ignore"):
+        result = fit_prepared(prepared, runner)
     if config.strict and result.status is not FitStatus.CONVERGED:
         raise ConvergenceError(
             f"fit of law {result.law.label!r} ended with status {result.status.value}: {result.message}."
@@ -382,9 +385,10 @@ def bootstrap(
     estimate = np.array([result.params[n] for n in problem.names])
     # Resamples start at the estimate and most converge in a few steps; the few that travel far
     # along the amplitude-exponent ridge get a larger iteration budget (only they stay active).
-    return bootstrap_problem(
-        problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress, runner
-    )
+    with np.errstate(all="ignore"):  # as in fit: non-finite refits are judged (and dropped) by the engine
+        return bootstrap_problem(
+            problem, estimate, n_boot, seed, method, clusters, max(result.config.max_iter, 1000), progress, runner
+        )
 
 
 def _check_bootstrap_memory(problem: Problem, n_boot: int) -> None:
