@@ -474,8 +474,8 @@ def preflight(
     from scalinglaws.fit.gate import prepare
     from scalinglaws.fit.splits import split_axis
 
-    prepared = prepare({c: frame[c].to_numpy() for c in frame.columns}, law, config)
     columns = {c: frame[c].to_numpy() for c in frame.columns}
+    prepared = prepare(columns, law, config)
     if split_by is not None:
         try:
             split_axis(columns, prepared.problem.law, prepared.config.mapping, split_by)
