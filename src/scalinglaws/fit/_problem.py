@@ -250,8 +250,20 @@ class Problem:
             from scalinglaws.fit._jax import kernels
 
             return kernels.objective(self, params, weights, targets, owner)
+        return self.objective_of_prediction(self.predict(params, owner), params, weights, targets, owner)
+
+    def objective_of_prediction(
+        self,
+        prediction: np.ndarray,
+        params: np.ndarray,
+        weights: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
+        owner: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The objective of ``params`` whose law values ``prediction`` are already known (as variable
+        projection knows them: offset plus columns times the linear parameters)."""
         weights, targets = self._rows_data(owner, weights, targets)
-        data = self.objective_of_residuals(self.residuals(self.predict(params, owner), targets), weights)
+        data = self.objective_of_residuals(self.residuals(prediction, targets), weights)
         return data if self.prior is None else data + self.penalty(params)
 
     def derivatives(

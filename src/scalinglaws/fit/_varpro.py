@@ -119,20 +119,29 @@ def solve_bounded_least_squares(
     return best / scale
 
 
-def project_linear(problem: Problem, linear: np.ndarray, theta_full: np.ndarray, n_iter: int = 8) -> np.ndarray:
-    """Fill the linear columns of ``theta_full`` (shape ``(M, n_params)``) with their exact optimum.
+def project_linear(
+    problem: Problem, linear: np.ndarray, theta_full: np.ndarray, n_iter: int = 8,
+    weights: np.ndarray | None = None, targets: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``theta_full`` (shape ``(M, n_params)``) with its linear columns at their exact optimum, and the
+    law's values there, ``(M, n_points)`` (offset plus columns times the linear parameters, so scoring
+    the rows needs no further evaluation of the law). ``weights`` and ``targets`` replace the problem's
+    per row, as the bootstrap gives them.
 
     Returns a new array; rows whose prediction cannot be made positive in log space keep a first
     (relative-error) solution and score ``inf`` later.
     """
     offset, columns = _basis(problem, linear, theta_full)
-    c = solve_linear(
-        offset, columns, problem.y, np.broadcast_to(problem.weights, offset.shape), problem.lower[linear],
-        problem.upper[linear], problem, n_iter,
-    )
+    y = problem.y if targets is None else targets
+    base = np.broadcast_to(problem.weights if weights is None else weights, offset.shape)
+    # A trial step may leave the law's domain (an overflowing power): that row's solve is garbage, its
+    # objective inf, and the caller rejects it.
+    with np.errstate(all="ignore"):
+        c = solve_linear(offset, columns, y, base, problem.lower[linear], problem.upper[linear], problem, n_iter)
+        prediction = offset + (columns @ c[..., None])[..., 0]
     out = theta_full.copy()
     out[:, linear] = c
-    return out
+    return out, prediction
 
 
 def solve_linear(

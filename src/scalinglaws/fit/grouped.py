@@ -238,7 +238,11 @@ def _fit_groups(context: tuple[Stack, _GridPlan, np.ndarray | None], span: tuple
                 offset, columns, stack.y[owner], stack.weights[owner], stack.lower[linear], stack.upper[linear],
                 stack, 2,
             )
-        values = stack.objective(candidates, owner=owner).reshape(chunk.size, cells)
+            prediction = offset + (columns @ candidates[:, linear, None])[..., 0]
+            values = stack.objective_of_prediction(prediction, candidates, owner=owner)
+        else:
+            values = stack.objective(candidates, owner=owner)
+        values = values.reshape(chunk.size, cells)
         coordinates = unit_coordinates(stack, candidates[:cells], searched)
         for k, g in enumerate(chunk):
             kept = local_minima(values[k], coordinates, plan.lattice)[: plan.keep]

@@ -119,8 +119,10 @@ def _score_cells(
     for start in range(0, last - first, chunk):
         part = slice(start, start + chunk)
         if use_projection:
-            cells[part] = project_linear(problem, linear, cells[part], n_iter=2)
-        values[part] = problem.objective(cells[part])
+            cells[part], prediction = project_linear(problem, linear, cells[part], n_iter=2)
+            values[part] = problem.objective_of_prediction(prediction, cells[part])
+        else:
+            values[part] = problem.objective(cells[part])
     return cells, values
 
 

@@ -19,16 +19,19 @@ import numpy as np
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
-    _basis,
     active_set_count,
     linear_structure,
-    solve_linear,
+    project_linear,
 )
+from scalinglaws.fit.multistart import unit_coordinates
 
 _LAMBDA_INIT = 1e-3
 _LAMBDA_MAX = 1e12
 _PROJECTION_PASSES = 4
 """Reweighting passes of each exact solve of the linear parameters."""
+MERGE_DISTANCE = 1e-3
+"""Rows of the polish closer than this (in units of the start ranges of the nonlinear parameters) are
+on one path: the worse one is dropped."""
 
 
 def applies(problem: Problem) -> bool:
@@ -39,25 +42,6 @@ def applies(problem: Problem) -> bool:
         and active_set_count(problem.lower[linear], problem.upper[linear]) <= MAX_ACTIVE_SETS
         and not problem.law.solve_for
     )
-
-
-def project(
-    problem: Problem, linear: np.ndarray, theta: np.ndarray, weights: np.ndarray | None = None,
-    targets: np.ndarray | None = None, passes: int = _PROJECTION_PASSES,
-) -> np.ndarray:
-    """``theta`` with its linear parameters solved exactly for its nonlinear ones (per-row weights and
-    targets as the bootstrap gives them)."""
-    offset, columns = _basis(problem, linear, theta)
-    y = problem.y if targets is None else targets
-    base = np.broadcast_to(problem.weights if weights is None else weights, offset.shape)
-    out = theta.copy()
-    # A trial step may leave the law's domain (an overflowing power): that row's solve is garbage,
-    # its objective inf, and the step is rejected.
-    with np.errstate(all="ignore"):
-        out[:, linear] = solve_linear(
-            offset, columns, y, base, problem.lower[linear], problem.upper[linear], problem, passes
-        )
-    return out
 
 
 def _schur(h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +68,8 @@ def polish(
     max_iter: int = 50,
     rtol: float = 1e-8,
 ) -> np.ndarray:
-    """End points of the reduced polish from each row of ``start`` (full parameter vectors).
+    """End points of the reduced polish from the rows of ``start`` (full parameter vectors), in their
+    order, less the rows that met a better one on the way (when all rows share the problem's data).
 
     It stops at a looser tolerance than the full polish: its linear parameters come from a few
     reweighting passes, so its gradient is exact only to that accuracy, and the full polish that
@@ -93,13 +78,15 @@ def polish(
     batch = start.shape[0]
     w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
     t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
-    params = project(problem, linear, np.clip(start.astype(float), problem.lower, problem.upper), w, t)
-    value = problem.objective(params, w, t)
+    clipped = np.clip(start.astype(float), problem.lower, problem.upper)
+    params, prediction = project_linear(problem, linear, clipped, _PROJECTION_PASSES, w, t)
+    value = problem.objective_of_prediction(prediction, params, w, t)
     lower, upper = problem.lower[nonlinear], problem.upper[nonlinear]
     lam = np.full(batch, _LAMBDA_INIT)
     growth = np.full(batch, 2.0)
     active = np.isfinite(value)
     floor = 1e-30 * problem.n_points
+    merged = np.zeros(batch, dtype=bool)
     for _ in range(max_iter):
         rows = np.flatnonzero(active)
         if rows.size == 0:
@@ -125,15 +112,40 @@ def polish(
         step[uphill] = _step(gn[uphill], g[uphill], damping[uphill], free[uphill], lam[rows[uphill]])
         trial = params[rows].copy()
         trial[:, nonlinear] = np.clip(theta + step, lower, upper)
-        trial = project(problem, linear, trial, None if w is None else w[rows], None if t is None else t[rows])
-        trial_value = problem.objective(trial, None if w is None else w[rows], None if t is None else t[rows])
+        wr = None if w is None else w[rows]
+        tr = None if t is None else t[rows]
+        trial, prediction = project_linear(problem, linear, trial, _PROJECTION_PASSES, wr, tr)
+        trial_value = problem.objective_of_prediction(prediction, trial, wr, tr)
         better = trial_value < value[rows]
         params[rows[better]] = trial[better]
         value[rows[better]] = trial_value[better]
         lam[rows] = np.where(better, np.maximum(lam[rows] / 3, 1e-12), lam[rows] * growth[rows])
         growth[rows] = np.where(better, 2.0, growth[rows] * 2)
         active[rows[lam[rows] > _LAMBDA_MAX]] = False
-    return params
+        if w is None and t is None:  # rows of one data set: a row that meets a better one follows it
+            merged |= _following(problem, params, value, nonlinear, ~merged)
+            active &= ~merged
+    return params[~merged]
+
+
+def _following(problem: Problem, params: np.ndarray, value: np.ndarray, nonlinear: np.ndarray,
+               alive: np.ndarray) -> np.ndarray:
+    """Rows of ``alive`` whose nonlinear parameters are within ``MERGE_DISTANCE`` (in units of their
+    start ranges) of an alive row with a lower objective (or an equal one earlier): from there both
+    polish into one optimum, so only the better one goes on."""
+    rows = np.flatnonzero(alive & np.isfinite(value))
+    out = np.zeros(params.shape[0], dtype=bool)
+    if rows.size < 2:
+        return out
+    order = rows[np.argsort(value[rows], kind="stable")]
+    coordinates = unit_coordinates(problem, params[order], nonlinear)
+    distance = np.max(np.abs(coordinates[:, None, :] - coordinates[None, :, :]), axis=2)
+    close = np.tril(distance < MERGE_DISTANCE, k=-1)  # close[i, j]: row i meets the better row j < i
+    leaders = np.ones(order.size, dtype=bool)
+    for i in range(1, order.size):
+        leaders[i] = not np.any(close[i, :i] & leaders[:i])
+    out[order[~leaders]] = True
+    return out
 
 
 def _step(h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray) -> np.ndarray:

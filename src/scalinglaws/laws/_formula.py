@@ -220,6 +220,20 @@ def as_history_argument(values: np.ndarray, batched: bool) -> np.ndarray:
     return swapped[:, None, :] if batched else swapped
 
 
+HISTORY_ELEMENTS = 2**19
+"""History terms (batch rows x points x history steps) an evaluator computes at once."""
+
+
+def _stacked(parts: list[Any], sizes: list[int], n_points: int) -> Any:
+    """The results of an evaluator called on consecutive batch chunks, joined along the batch axis (a
+    fused evaluator's lists entry by entry; constants broadcast first)."""
+    if isinstance(parts[0], list | tuple):
+        return [_stacked([p[i] for p in parts], sizes, n_points) for i in range(len(parts[0]))]
+    return np.concatenate(
+        [np.broadcast_to(np.asarray(p, dtype=float), (size, n_points)) for p, size in zip(parts, sizes, strict=True)]
+    )
+
+
 def _without_impulses(expr: sp.Expr) -> sp.Expr:
     """Drop the Dirac deltas that differentiating min/max/abs twice creates: they are zero wherever the
     derivative exists, and NumPy has no function to print them as."""
@@ -275,12 +289,32 @@ class CompiledFormula:
         if not positions:
             return function
 
+        n_inputs = len(self.inputs)
+
         def with_history(*values: Any) -> Any:
             shaped = list(values)
-            batched = any(np.ndim(v) > 0 for v in values[len(self.inputs) :])
+            params = values[n_inputs:]
+            batched = any(np.ndim(v) > 0 for v in params)
             for i in positions:
                 shaped[i] = as_history_argument(shaped[i], batched)
-            return function(*shaped)
+            # Chunk only inputs shared by every batch row: (points,) and (points, history).
+            shared = all(np.ndim(values[i]) == (2 if i in positions else 1) for i in range(n_inputs))
+            if not batched or not shared:
+                return function(*shaped)
+            n_points, width = np.shape(values[positions[0]])
+            batch = max(np.shape(v)[0] for v in params if np.ndim(v) > 0)
+            step = max(1, HISTORY_ELEMENTS // max(n_points * width, 1))
+            if batch <= step:
+                return function(*shaped)
+            # Every operation inside a history sum makes a (history, batch, points) temporary: a few
+            # batch rows at a time keep them in cache instead of hundreds of megabytes each.
+            parts = [
+                function(*shaped[:n_inputs], *(v if np.ndim(v) == 0 or np.shape(v)[0] == 1 else v[a : a + step]
+                                               for v in params))
+                for a in range(0, batch, step)
+            ]
+            sizes = [min(step, batch - a) for a in range(0, batch, step)]
+            return _stacked(parts, sizes, n_points)
 
         return with_history
 

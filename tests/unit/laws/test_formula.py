@@ -307,3 +307,28 @@ def test_catalog_positive_inputs(name: str, positive: tuple[str, ...]) -> None:
 def test_positive_inputs_keep_input_order() -> None:
     law = Law.from_formula("A*D**-beta + B*N**-alpha", inputs=("N", "D"))
     assert law.positive_inputs == ("N", "D")
+
+
+def test_history_evaluators_give_the_same_values_a_few_batch_rows_at_a_time(monkeypatch) -> None:
+    law = sl.get_law("multi_power")
+    compiled = law.compiled
+    rng = np.random.default_rng(3)
+    n, width, batch = 7, 5, 9
+    inputs = [
+        rng.uniform(1.0, 50.0, n),  # S1
+        rng.uniform(0.0, 1e-4, (n, width)),  # gap
+        rng.uniform(1e-5, 3e-4, (n, width)),  # eta
+        rng.uniform(0.0, 20.0, (n, width)),  # area
+    ]
+    params = [rng.uniform(0.1, 1.5, (batch, 1)) for _ in law.param_names]
+    params[law.param_names.index("L0")] = np.full((1, 1), 2.0)  # a parameter shared by every row
+    whole_value = compiled.value(*inputs, *params)
+    whole_fused = compiled.with_hessian(*inputs, *params)
+    monkeypatch.setattr("scalinglaws.laws._formula.HISTORY_ELEMENTS", 2 * n * width)  # two rows a call
+    chunked_value = compiled.value(*inputs, *params)
+    chunked_fused = compiled.with_hessian(*inputs, *params)
+    assert chunked_value.shape == (batch, n)
+    np.testing.assert_array_equal(chunked_value, whole_value)
+    assert len(chunked_fused) == len(whole_fused)
+    for chunked, whole in zip(chunked_fused, whole_fused, strict=True):
+        np.testing.assert_array_equal(chunked, np.broadcast_to(whole, (batch, n)))

@@ -1,0 +1,62 @@
+"""The variable-projection polish: rows that meet a better row on the way are dropped, others kept."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import scalinglaws as sl
+from scalinglaws.data.io import columns_of
+from scalinglaws.fit import reduced
+from scalinglaws.fit._varpro import linear_structure, project_linear
+from scalinglaws.fit.gate import prepare
+
+
+def _problem():
+    runs = sl.testing.synthetic_runs("chinchilla", n_runs=60, noise=0.01, seed=0)
+    return prepare(columns_of(runs, "test"), "chinchilla", sl.FitConfig()).problem
+
+
+def _start(problem, alpha: float, beta: float) -> np.ndarray:
+    point = np.zeros(problem.n_params)
+    point[problem.names.index("alpha")] = alpha
+    point[problem.names.index("beta")] = beta
+    return point
+
+
+def test_identical_starts_polish_into_one_row() -> None:
+    problem = _problem()
+    start = np.stack([_start(problem, 0.3, 0.3)] * 4)
+    ends = reduced.polish(problem, start)
+    assert ends.shape == (1, problem.n_params)
+    alone = reduced.polish(problem, start[:1])
+    np.testing.assert_array_equal(ends, alone)
+
+
+def test_distant_starts_are_all_kept_until_they_meet() -> None:
+    problem = _problem()
+    start = np.stack([_start(problem, 0.3, 0.3), _start(problem, 1.2, 0.1)])
+    few = reduced.polish(problem, start, max_iter=1)
+    assert few.shape[0] == 2  # one step apart: still on separate paths
+    ends = reduced.polish(problem, start)
+    objective = problem.objective(ends)
+    assert objective.min() <= problem.objective(few).min()
+
+
+def test_rows_with_their_own_weights_are_never_merged() -> None:
+    problem = _problem()
+    start = np.stack([_start(problem, 0.3, 0.3)] * 3)
+    weights = np.ones((3, problem.n_points))
+    weights[1, :5] = 0.0
+    ends = reduced.polish(problem, start, weights=weights)
+    assert ends.shape[0] == 3
+
+
+def test_projected_values_score_as_the_law_evaluated_there() -> None:
+    problem = _problem()
+    linear, _ = linear_structure(problem)
+    cells = np.stack([_start(problem, a, b) for a, b in ((0.2, 0.3), (0.5, 0.4), (0.9, 0.7))])
+    projected, prediction = project_linear(problem, linear, cells, n_iter=2)
+    np.testing.assert_allclose(prediction, problem.predict(projected), rtol=1e-12)
+    np.testing.assert_allclose(
+        problem.objective_of_prediction(prediction, projected), problem.objective(projected), rtol=1e-10
+    )
