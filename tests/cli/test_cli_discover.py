@@ -174,3 +174,15 @@ def test_out_over_the_data_file_is_refused(runs_file: Path) -> None:
     result = run("discover", runs_file, "--out", runs_file)
     assert result.exit_code == 2
     assert "writing there would destroy it" in flat(result.output)
+
+
+def test_executor_local_gives_the_same_document_and_a_bad_one_is_a_usage_error(runs_file: Path) -> None:
+    plain = run("discover", runs_file, "--max-candidates", "4", "--json")
+    chunked = run("discover", runs_file, "--max-candidates", "4", "--json", "--executor", "local")
+    assert plain.exit_code == chunked.exit_code == 0, chunked.output
+    first, second = json.loads(plain.stdout), json.loads(chunked.stdout)
+    first.pop("seconds"), second.pop("seconds")
+    assert second == first
+    bad = run("discover", runs_file, "--max-candidates", "4", "--executor", "spark")
+    assert bad.exit_code == 2
+    assert "--executor" in flat(bad.output)

@@ -199,3 +199,19 @@ def test_cli_bootstrap_through_ray_client_writes_the_same_file(ray_cluster: Clus
     assert (tmp_path / "there.json").read_bytes() == (tmp_path / "here.json").read_bytes()
     # 300 resamples of 40 points: one chunk, counted as resamples on the bootstrap's progress line
     assert "bootstrap: refitting on 300 resamples (pairs): 300/300" in there.stderr
+
+
+def test_discover_on_ray_scores_the_same_candidates_the_same(ray_cluster: Cluster) -> None:
+    runs = sl.testing.synthetic_runs("chinchilla", n_runs=40, seed=1)
+    options: dict[str, Any] = {"target": "loss", "budget_s": 600, "max_candidates": 10, "seed": 3, "top": 4}
+    here = sl.discover(runs, **options).to_dict()
+    progress = Recorder()
+    there = sl.discover(runs, **options, executor=RayExecutor(progress=progress)).to_dict()
+    here.pop("seconds")
+    there.pop("seconds")
+    assert there == here
+    assert there["n_evaluated"] == 10
+    assert there["stopped"] == "limit"
+    # 10 candidates: chunks of 4, 4 and 2, sent as one wave and each counted as it finished
+    assert [(done, total) for done, total, _ in progress.calls] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert {label for _, _, label in progress.calls} == {"discover search"}

@@ -12,6 +12,7 @@ import typer
 
 import scalinglaws as sl
 from scalinglaws.cli import _console, _io
+from scalinglaws.cli._fit_options import EXECUTOR, make_executor
 from scalinglaws.cli._options import checked
 from scalinglaws.discover._rules import RULES
 
@@ -31,6 +32,8 @@ Examples:
 
   scalinglaws discover evals.csv --target loss_a,loss_b --inputs r1,r2 --out fit.json
       # one fit per target: fit.loss_a.json and fit.loss_b.json
+
+  scalinglaws discover runs.csv --target loss --budget 600 --executor ray://head:10001
 """
 
 
@@ -116,6 +119,7 @@ def discover_command(
     json_: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of tables.")
     ] = False,
+    executor: EXECUTOR = None,
 ) -> None:
     """Search the building blocks of published scaling laws for the form that extrapolates best.
 
@@ -131,6 +135,7 @@ def discover_command(
     names = None if inputs is None else [x.strip() for x in inputs.split(",") if x.strip()]
     _io.check_output(out, inputs=[("DATA", data)])
     frame = _io.read_table(data)
+    runner = make_executor(executor, "discover", None)
     with _budget_bar(budget_s) as show:
         found = sl.discover(
             frame,
@@ -143,6 +148,7 @@ def discover_command(
             top=top,
             max_candidates=max_candidates,
             progress=show,
+            executor=runner,
         )
     if found.stopped == "budget":
         _console.note(

@@ -38,8 +38,9 @@ from scalinglaws.discover.scoring import (
     search_settings,
     ties,
 )
-from scalinglaws.discover.search import Proposals, SearchProgress, search
+from scalinglaws.discover.search import Proposals, SearchProgress, on_executor, search
 from scalinglaws.errors import ArgumentError, DataError, MissingColumnError, ToolkitError
+from scalinglaws.executors import AbstractExecutor, executor_for
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.result import FitResult
@@ -73,6 +74,8 @@ def discover(
     top: int = 10,
     max_candidates: int | None = None,
     progress: Callable[[SearchProgress], None] | None = None,
+    executor: str | AbstractExecutor | None = None,
+    address: str | None = None,
 ) -> Discovery:
     """Search the forms published laws are made of for the one that extrapolates best.
 
@@ -107,6 +110,11 @@ def discover(
         the limit gives the same result on every machine.
     progress
         Called after every scored chunk with a :class:`SearchProgress` (the CLI draws its bar with it).
+    executor, address
+        Score the candidates on an executor (``"local"``, ``"ray"``, ``"ray://HOST:PORT"`` or an
+        executor; ``address`` alone means Ray there), a wave of chunks of candidates at a time. The
+        candidates and their scores are those of a search without one; the budget is checked between
+        waves. The finalists' fits and the refits run here.
 
     Returns
     -------
@@ -159,6 +167,8 @@ def discover(
     }
     contexts = {t: Context(subset, t, group, space[t], splits) for t in targets}  # type: ignore[arg-type]
 
+    runner = executor_for(executor, address, function="discover")
+    mapper = map if runner is None else on_executor(runner)
     searches = {}
     for k, t in enumerate(targets):
         deadline = begin + budget_s * SEARCH_SHARE * (k + 1) / len(targets)
@@ -170,6 +180,7 @@ def discover(
             deadline,
             progress,
             max_candidates,
+            mapper,
         )
     scores = {t: list(searches[t].scores) for t in targets}
     finals = begin + budget_s * FINAL_SHARE

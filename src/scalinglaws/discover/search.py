@@ -10,6 +10,7 @@ timing, so a search that finishes before its deadline gives the same result on a
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from scalinglaws.discover.scoring import (
     evaluate_chunk,
     rank,
 )
+from scalinglaws.executors import AbstractExecutor
 
 BEAM = 5
 """Forms refined in each round."""
@@ -41,7 +43,28 @@ SEED_CATALOG_PARAMS = 6
 (the published joint laws: Chinchilla, Muennighoff's repeated data...), are scored with the seeds."""
 
 Mapper = Callable[[Callable[[Chunk], list[Score]], Iterable[Chunk]], Iterable[list[Score]]]
-"""How chunks are evaluated: ``map`` here; an executor's ``map`` (scale-out) has the same shape."""
+"""How chunks are evaluated: ``map`` here, or :func:`on_executor`'s waves of chunks."""
+WAVE = 16
+"""Chunks sent to an executor together (the deadline is checked between waves)."""
+
+
+def _apply(function: Callable[[Chunk], list[Score]], chunk: Chunk) -> list[Score]:
+    return function(chunk)
+
+
+def on_executor(executor: AbstractExecutor) -> Mapper:
+    """A mapper that scores chunks on ``executor``, ``WAVE`` chunks at a time, in order.
+
+    The chunks are the same as without it, and so are their scores; only the deadline is checked
+    between waves instead of between chunks."""
+
+    def mapper(function: Callable[[Chunk], list[Score]], chunks: Iterable[Chunk]) -> Iterator[list[Score]]:
+        pending = iter(chunks)
+        while wave := list(itertools.islice(pending, WAVE)):
+            names = [f"candidates {', '.join(c.label for c in chunk.candidates)}"[:120] for chunk in wave]
+            yield from executor.map(_apply, wave, function, names=names, label="discover search")
+
+    return mapper
 
 
 @dataclass(frozen=True)
