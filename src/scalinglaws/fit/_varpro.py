@@ -119,6 +119,11 @@ def solve_bounded_least_squares(
     return best / scale
 
 
+def linear_prediction(offset: np.ndarray, columns: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``offset + columns @ c`` per row: offset ``(M, n)``, columns ``(M, n, k)``, c ``(M, k)``."""
+    return offset + (columns @ c[..., None])[..., 0]
+
+
 def project_linear(
     problem: Problem, linear: np.ndarray, theta_full: np.ndarray, n_iter: int = 8,
     weights: np.ndarray | None = None, targets: np.ndarray | None = None,
@@ -138,7 +143,7 @@ def project_linear(
     # objective inf, and the caller rejects it.
     with np.errstate(all="ignore"):
         c = solve_linear(offset, columns, y, base, problem.lower[linear], problem.upper[linear], problem, n_iter)
-        prediction = offset + (columns @ c[..., None])[..., 0]
+        prediction = linear_prediction(offset, columns, c)
     out = theta_full.copy()
     out[:, linear] = c
     return out, prediction
@@ -162,14 +167,14 @@ def solve_linear(
         target = y - offset
         c = solve_bounded_least_squares(columns, target, base, lower, upper)
         for _ in range(n_iter if iterate_weights else 0):
-            r = offset + (columns @ c[..., None])[..., 0] - y
+            r = linear_prediction(offset, columns, c) - y
             w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
             c = solve_bounded_least_squares(columns, target, w, lower, upper)
         return c
     c = solve_bounded_least_squares(columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper)
     log_y = np.log(y)
     for _ in range(n_iter):
-        prediction = offset + (columns @ c[..., None])[..., 0]
+        prediction = linear_prediction(offset, columns, c)
         usable = np.all(prediction > 0, axis=1)
         if not usable.any():
             break

@@ -27,7 +27,12 @@ import numpy as np
 
 from scalinglaws.executors import AbstractExecutor, run_chunks
 from scalinglaws.fit._problem import Block, Problem, _evaluate_all, build_problem
-from scalinglaws.fit._varpro import MAX_ACTIVE_SETS, active_set_count, solve_linear
+from scalinglaws.fit._varpro import (
+    MAX_ACTIVE_SETS,
+    active_set_count,
+    linear_prediction,
+    solve_linear,
+)
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.init import _lattice, auto, local_minima, solve, start_points
 from scalinglaws.fit.layout import ParamLayout
@@ -238,7 +243,7 @@ def _fit_groups(context: tuple[Stack, _GridPlan, np.ndarray | None], span: tuple
                 offset, columns, stack.y[owner], stack.weights[owner], stack.lower[linear], stack.upper[linear],
                 stack, 2,
             )
-            prediction = offset + (columns @ candidates[:, linear, None])[..., 0]
+            prediction = linear_prediction(offset, columns, candidates[:, linear])
             values = stack.objective_of_prediction(prediction, candidates, owner=owner)
         else:
             values = stack.objective(candidates, owner=owner)

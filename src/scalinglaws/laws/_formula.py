@@ -308,13 +308,13 @@ class CompiledFormula:
                 return function(*shaped)
             # Every operation inside a history sum makes a (history, batch, points) temporary: a few
             # batch rows at a time keep them in cache instead of hundreds of megabytes each.
+            starts = range(0, batch, step)
             parts = [
                 function(*shaped[:n_inputs], *(v if np.ndim(v) == 0 or np.shape(v)[0] == 1 else v[a : a + step]
                                                for v in params))
-                for a in range(0, batch, step)
+                for a in starts
             ]
-            sizes = [min(step, batch - a) for a in range(0, batch, step)]
-            return _stacked(parts, sizes, n_points)
+            return _stacked(parts, [min(step, batch - a) for a in starts], n_points)
 
         return with_history
 
