@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,15 @@ class Block:
 
     rows: np.ndarray
     index: np.ndarray
+
+    @cached_property
+    def where(self) -> slice | np.ndarray:
+        """``rows`` as a slice where they are one ascending run (every row of an ungrouped problem), so
+        writing a block's values is a copy, not a scatter; the index array otherwise."""
+        r = self.rows
+        if r.size and int(r[-1]) - int(r[0]) == r.size - 1 and bool(np.all(np.diff(r) == 1)):
+            return slice(int(r[0]), int(r[-1]) + 1)
+        return r
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +128,7 @@ class Problem:
         out = np.empty((params.shape[0], self.n_points))
         for block in self.blocks:
             values = params[:, block.index, None]
-            out[:, block.rows] = evaluate(
+            out[:, block.where] = evaluate(
                 self.law.compiled.value,
                 *self._inputs(block.rows),
                 *values.transpose(1, 0, 2),

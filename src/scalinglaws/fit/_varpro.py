@@ -51,15 +51,23 @@ def _basis(problem: Problem, linear: np.ndarray, theta_full: np.ndarray) -> tupl
         inputs = [problem.x[n][block.rows] for n in problem.law.inputs]
         values = theta_full[:, block.index[nl_pos], None].transpose(1, 0, 2)
         shape = (m, block.rows.size)
-        offset[:, block.rows] = evaluate(offset_fn, *inputs, *values, shape=shape)
+        offset[:, block.where] = evaluate(offset_fn, *inputs, *values, shape=shape)
         for fn, pos in zip(column_fns, lin_pos, strict=True):
             position = int(block.index[pos])
             column = evaluate(fn, *inputs, *values, shape=shape)
             if position in column_of:
-                columns[:, block.rows, column_of[position]] = column
+                columns[:, block.where, column_of[position]] = column
             else:  # a fixed linear parameter: its term is part of the offset
-                offset[:, block.rows] += theta_full[:, position, None] * column
+                offset[:, block.where] += theta_full[:, position, None] * column
     return offset, columns
+
+
+def normal_equations(design: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``design' W design`` ``(M, k, k)`` and ``design' W target`` ``(M, k)`` of a batch of weighted
+    least-squares problems (design ``(M, n, k)``, target and weights ``(M, n)``): sums over the rows,
+    so those of consecutive blocks of rows add up to the whole."""
+    weighted_t = (design * weights[..., None]).transpose(0, 2, 1)
+    return weighted_t @ design, (weighted_t @ target[..., None])[..., 0]
 
 
 def solve_bounded_least_squares(
@@ -67,16 +75,25 @@ def solve_bounded_least_squares(
 ) -> np.ndarray:
     """Batched ``argmin_c sum w (design @ c - target)**2`` subject to ``lower <= c <= upper``.
 
-    Exact: the optimum is the unconstrained solution on some choice of parameters held at a bound, and
-    every such choice is tried. Shapes: design ``(M, n, k)``, target and weights ``(M, n)``.
+    Shapes: design ``(M, n, k)``, target and weights ``(M, n)``; see :func:`solve_normal_equations`.
     """
-    _, _, k = design.shape
-    weighted_t = (design * weights[..., None]).transpose(0, 2, 1)
-    raw = weighted_t @ design
-    scale = np.sqrt(np.einsum("nii->ni", raw) / design.shape[1]) + 1e-300
+    return solve_normal_equations(*normal_equations(design, target, weights), design.shape[1], lower, upper)
+
+
+def solve_normal_equations(
+    raw: np.ndarray, raw_rhs: np.ndarray, n_rows: int, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """The bounded least-squares solution ``c`` ``(M, k)`` from its normal equations (``raw`` the
+    ``(M, k, k)`` Gram matrices and ``raw_rhs`` the ``(M, k)`` right-hand sides over ``n_rows`` rows).
+
+    Exact: the optimum is the unconstrained solution on some choice of parameters held at a bound, and
+    every such choice is tried.
+    """
+    k = raw.shape[-1]
+    scale = np.sqrt(np.einsum("nii->ni", raw) / n_rows) + 1e-300
     with np.errstate(all="ignore"):  # an all-zero column: its scale is 1e-300, its Gram entries 0
         gram = raw / scale[:, :, None] / scale[:, None, :]
-    rhs = (weighted_t @ target[..., None])[..., 0] / scale
+    rhs = raw_rhs / scale
     ridge = 1e-12 * np.eye(k)
     lo, hi = lower * scale, upper * scale
     # The problem is convex: where the unconstrained optimum is feasible it is the answer, and the
@@ -149,6 +166,13 @@ def project_linear(
     return out, prediction
 
 
+ROW_BLOCK_ELEMENTS = 2**17
+"""Candidates x rows x linear parameters of one block of rows in the reweighting passes: the passes go
+over the rows a block at a time and add up the blocks' normal equations, so the working set stays in
+cache however many rows there are (measured on the Epoch points: the start grid of 240 rows 0.079 s in
+one piece, 0.064 s in blocks; a fit of those points replicated to 240,000 rows 118 s, 88 s)."""
+
+
 def solve_linear(
     offset: np.ndarray,
     columns: np.ndarray,
@@ -161,33 +185,60 @@ def solve_linear(
 ) -> np.ndarray:
     """The linear parameters ``c`` (shape ``(M, k)``) of ``prediction = offset + columns @ c`` that
     minimise the problem's robust loss (its ``loss``, ``delta``, ``space``, ``asymmetry``), by
-    Gauss-Newton with reweighting. ``y`` is ``(n,)`` or one row of targets per candidate ``(M, n)``."""
+    Gauss-Newton with reweighting. ``y`` is ``(n,)`` or one row of targets per candidate ``(M, n)``.
+
+    Each pass solves a weighted least-squares problem in the columns (design ``columns``; its weights
+    and target per block of rows from ``c`` of the pass before), its normal equations summed block by
+    block. Candidates whose prediction is not positive somewhere keep ``c`` in log space."""
+    m, n, k = columns.shape
+    log_space = problem.space == "log"
+    log_y = np.broadcast_to(np.log(y), offset.shape) if log_space else None
+    y = np.broadcast_to(y, offset.shape)
+    base = np.broadcast_to(base, offset.shape)
+    step = max(1, ROW_BLOCK_ELEMENTS // max(m * k, 1))
+    blocks = [slice(a, a + step) for a in range(0, n, step)]
     iterate_weights = problem.loss == "huber" or problem.asymmetry != 1.0
-    if problem.space == "linear":
-        target = y - offset
-        c = solve_bounded_least_squares(columns, target, base, lower, upper)
-        for _ in range(n_iter if iterate_weights else 0):
-            r = linear_prediction(offset, columns, c) - y
-            w = base * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
-            c = solve_bounded_least_squares(columns, target, w, lower, upper)
-        return c
-    c = solve_bounded_least_squares(columns / y[..., None], np.broadcast_to((y - offset) / y, offset.shape), base, lower, upper)
-    log_y = np.log(y)
-    for _ in range(n_iter):
-        prediction = linear_prediction(offset, columns, c)
-        usable = np.all(prediction > 0, axis=1)
-        if not usable.any():
-            break
+
+    def first(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        # The first solve: least squares in linear space; relative errors in log space.
+        w = base[:, rows] / y[:, rows] ** 2 if log_space else base[:, rows]
+        return w, y[:, rows] - offset[:, rows]
+
+    def reweighted(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        prediction = linear_prediction(offset[:, rows], columns[:, rows], c)
+        if not log_space:
+            r = prediction - y[:, rows]
+            w = base[:, rows] * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
+            return w, y[:, rows] - offset[:, rows]
+        # Gauss-Newton on log(prediction) - log(y): its linearised problem in the Jacobian
+        # ``columns / prediction`` is the same weighted least squares in the columns themselves, with
+        # weights ``w / prediction**2`` and target ``prediction * (jacobian @ c - r)``.
+        positive[:] &= np.all(prediction > 0, axis=1)
         with np.errstate(all="ignore"):
             safe = np.where(prediction > 0, prediction, 1.0)
-            r = np.log(safe) - log_y
-            jac = columns / safe[..., None]
-        w = base * irls_weight(r, problem.loss, problem.delta)
+            r = np.log(safe) - log_y[:, rows]  # type: ignore[index]
+        w = base[:, rows] * irls_weight(r, problem.loss, problem.delta)
         if problem.asymmetry != 1.0:
             w = w * side_weight(r, problem.asymmetry)
-        target = (jac @ c[..., None])[..., 0] - r
-        if usable.all():  # the common case: no copy of the (cells, rows, k) arrays
-            c = solve_bounded_least_squares(jac, target, w, lower, upper)
+        return w / safe**2, safe * (1.0 - r) - offset[:, rows]
+
+    def solved(weights_and_target: Any) -> np.ndarray:
+        raw, raw_rhs = np.zeros((m, k, k)), np.zeros((m, k))
+        for rows in blocks:
+            w, target = weights_and_target(rows)
+            gram, rhs = normal_equations(columns[:, rows], target, w)
+            raw += gram
+            raw_rhs += rhs
+        return solve_normal_equations(raw, raw_rhs, n, lower, upper)
+
+    c = solved(first)
+    for _ in range(n_iter if (log_space or iterate_weights) else 0):
+        positive = np.ones(m, dtype=bool)
+        update = solved(reweighted)
+        if not log_space:
+            c = update
+        elif not positive.any():
+            break
         else:
-            c[usable] = solve_bounded_least_squares(jac[usable], target[usable], w[usable], lower, upper)
+            c = np.where(positive[:, None], update, c)
     return c

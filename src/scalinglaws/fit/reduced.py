@@ -44,8 +44,11 @@ def applies(problem: Problem) -> bool:
     )
 
 
-def _schur(h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The reduced curvature and gradient on ``keep`` after eliminating ``eliminate`` (batched)."""
+def _schur(
+    h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reduced curvature and gradient on ``keep`` after eliminating ``eliminate`` (batched), and
+    the decrease a Newton step on ``eliminate`` alone promises (``g_e' H_ee^-1 g_e / 2``)."""
     h_kk = h[:, keep][:, :, keep]
     h_ke = h[:, keep][:, :, eliminate]
     h_ee = h[:, eliminate][:, :, eliminate] + 1e-12 * np.eye(eliminate.size)
@@ -57,7 +60,8 @@ def _schur(h: np.ndarray, g: np.ndarray, eliminate: np.ndarray, keep: np.ndarray
                 h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2), strict=True)])
     reduced_h = h_kk - h_ke @ solved[:, :, : keep.size]
     reduced_g = g[:, keep] - (h_ke @ solved[:, :, keep.size :])[..., 0]
-    return reduced_h, reduced_g
+    eliminated = np.einsum("bi,bi->b", g[:, eliminate], solved[:, :, keep.size]) / 2
+    return reduced_h, reduced_g, eliminated
 
 
 def polish(
@@ -94,14 +98,17 @@ def polish(
         wr = None if w is None else w[rows]
         tr = None if t is None else t[rows]
         grad, exact, irls = problem.derivatives(params[rows], wr, tr)
-        h, g = _schur(exact, grad, linear, nonlinear)
-        gn, _ = _schur(irls, grad, linear, nonlinear)
+        h, g, _ = _schur(exact, grad, linear, nonlinear)
+        gn, _, unfinished = _schur(irls, grad, linear, nonlinear)
         theta = params[rows][:, nonlinear]
         free = ~(((theta <= lower) & (g > 0)) | ((theta >= upper) & (g < 0))) & (lower < upper)
         damping = np.where(np.einsum("bii->bi", gn) > 0, np.einsum("bii->bi", gn), 1.0)
         gauss_newton = _step(gn, g, damping, free, np.zeros(rows.size))
         decrease = -np.einsum("bi,bi->b", g, gauss_newton) / 2
-        done = ~(decrease > rtol * value[rows] + floor)
+        # Done when the nonlinear parameters promise less than the linear ones' own unfinished descent
+        # (their reweighting passes stop short of the optimum): from there the full polish converges
+        # in a few Newton steps, while more reduced steps would only chase the projection's error.
+        done = ~(decrease > np.maximum(rtol * value[rows] + floor, unfinished))
         active[rows[done]] = False
         keep = ~done
         rows, h, g, gn, theta, free, damping = rows[keep], h[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
