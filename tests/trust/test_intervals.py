@@ -105,3 +105,20 @@ def test_profile_interval_covers_the_estimate_under_huber(runs: pl.DataFrame, fi
     assert interval.lower < fitted.params["beta"] < interval.upper
     with pytest.raises(sl.LawSpecError, match="`name` 'gamma' is not a parameter"):
         sl.profile(fitted, runs, "gamma")
+
+
+def test_prediction_on_a_table_of_no_rows_is_empty(fitted: sl.FitResult, runs: pl.DataFrame) -> None:
+    assert fitted.predict(runs.head(0)).shape == (0,)
+    point, lower, upper, _ = fitted.predict_interval(runs.head(0), 0.95, kind="prediction")
+    assert point.shape == lower.shape == upper.shape == (0,)
+
+
+def test_calibration_along_an_axis_with_no_future_leaves_the_intervals_alone(
+    fitted: sl.FitResult, runs: pl.DataFrame
+) -> None:
+    # A split column with one value (one model size, as in the Hitchhiker's Guide families with one
+    # smaller model): its only cut leaves every row in the past and nothing in the future to score,
+    # which raised a reshape error from the empty prediction.
+    one_size = runs.with_columns(pl.lit(1.0).alias("size"))
+    assert sl.calibrate(fitted, one_size, split_by="size").interval_scale == 1.0
+    assert sl.calibrate(fitted, runs, split_by="n_params").interval_scale != 1.0

@@ -179,6 +179,8 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
 
 def check_rows(name: str, role: str, values: np.ndarray, bad: np.ndarray, rule: str, fix: str) -> None:
     """Raise naming the bad rows; a row of a history input is bad when any of its entries is."""
+    if bad.size == 0:  # no rows (or a history of no steps): nothing is bad
+        return
     per_row = bad.reshape(bad.shape[0], -1)
     rows = np.flatnonzero(per_row.any(axis=1))
     if rows.size:

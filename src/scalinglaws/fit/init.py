@@ -40,8 +40,10 @@ _MULTISTART_POLISH = 32
 """Starts kept when no parameter is solved by projection (a plain multistart over all of them)."""
 _SCREEN_ITERATIONS = 60
 """Iterations of the short polish that ranks the starts grown from a nested law's optima."""
-_CELLS_TIMES_ROWS = 2_000_000
-"""Grid cells times rows scored at once (each holds a few linear columns of float64: ~50 MB)."""
+_CELLS_TIMES_ROWS = 500_000
+"""Grid cells times rows times linear parameters scored at once (~4 MB per array of that shape, which
+keeps the passes over them in cache; more cells at once is slower per cell, fewer pays Python's
+overhead per call)."""
 _SAME_OPTIMUM = 0.02
 """End points of a nested fit closer than this, in units of the start ranges, are one optimum."""
 

@@ -69,6 +69,8 @@ def calibrate(
     ratios: list[np.ndarray] = []
     for cut in cut_points(axis, train_fractions):
         train, test = axis <= cut, axis > cut
+        if not test.any():  # a cut at the largest scale (one size only, say) has no future to score
+            continue
         past = {c: np.asarray(v)[train] for c, v in columns.items()}
         future = {c: np.asarray(v)[test] for c, v in columns.items()}
         try:  # a cut too early for the law (fewer runs than parameters) or an unusable refit scores nothing
