@@ -70,21 +70,12 @@ def normal_equations(design: np.ndarray, target: np.ndarray, weights: np.ndarray
     return weighted_t @ design, (weighted_t @ target[..., None])[..., 0]
 
 
-def solve_bounded_least_squares(
-    design: np.ndarray, target: np.ndarray, weights: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> np.ndarray:
-    """Batched ``argmin_c sum w (design @ c - target)**2`` subject to ``lower <= c <= upper``.
-
-    Shapes: design ``(M, n, k)``, target and weights ``(M, n)``; see :func:`solve_normal_equations`.
-    """
-    return solve_normal_equations(*normal_equations(design, target, weights), design.shape[1], lower, upper)
-
-
 def solve_normal_equations(
     raw: np.ndarray, raw_rhs: np.ndarray, n_rows: int, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
-    """The bounded least-squares solution ``c`` ``(M, k)`` from its normal equations (``raw`` the
-    ``(M, k, k)`` Gram matrices and ``raw_rhs`` the ``(M, k)`` right-hand sides over ``n_rows`` rows).
+    """Batched ``argmin_c sum w (design @ c - target)**2`` subject to ``lower <= c <= upper``, from its
+    normal equations (:func:`normal_equations`: ``raw`` the ``(M, k, k)`` Gram matrices and ``raw_rhs``
+    the ``(M, k)`` right-hand sides, over ``n_rows`` rows), as ``c`` of shape ``(M, k)``.
 
     Exact: the optimum is the unconstrained solution on some choice of parameters held at a bound, and
     every such choice is tried.
