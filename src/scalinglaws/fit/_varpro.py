@@ -187,20 +187,21 @@ def solve_linear(
     log_y = np.broadcast_to(np.log(y), offset.shape) if log_space else None
     y = np.broadcast_to(y, offset.shape)
     base = np.broadcast_to(base, offset.shape)
+    left = y - offset  # what the columns must explain: the target of every linear-space pass
     blocks = [slice(a, a + ROW_BLOCK) for a in range(0, n, ROW_BLOCK)]
     iterate_weights = problem.loss == "huber" or problem.asymmetry != 1.0
 
     def first(rows: slice) -> tuple[np.ndarray, np.ndarray]:
         # The first solve: least squares in linear space; relative errors in log space.
         w = base[:, rows] / y[:, rows] ** 2 if log_space else base[:, rows]
-        return w, y[:, rows] - offset[:, rows]
+        return w, left[:, rows]
 
     def reweighted(rows: slice) -> tuple[np.ndarray, np.ndarray]:
         prediction = linear_prediction(offset[:, rows], columns[:, rows], c)
         if not log_space:
             r = prediction - y[:, rows]
             w = base[:, rows] * side_weight(r, problem.asymmetry) * irls_weight(r, problem.loss, problem.delta)
-            return w, y[:, rows] - offset[:, rows]
+            return w, left[:, rows]
         # Gauss-Newton on log(prediction) - log(y): its linearised problem in the Jacobian
         # ``columns / prediction`` is the same weighted least squares in the columns themselves, with
         # weights ``w / prediction**2`` and target ``prediction * (jacobian @ c - r)``.
