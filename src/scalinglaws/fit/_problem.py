@@ -227,7 +227,16 @@ class Problem:
         if self.space == "linear":
             return prediction - y
         with np.errstate(all="ignore"):
-            return np.where(prediction > 0, np.log(prediction), np.nan) - np.log(y)
+            r = np.log(prediction)
+            np.copyto(r, np.nan, where=~(prediction > 0))
+            r -= self.log_y if targets is None else np.log(targets)
+        return r
+
+    @cached_property
+    def log_y(self) -> np.ndarray:
+        """``log(y)``, the target of every log-space residual (computed once, not per evaluation)."""
+        with np.errstate(all="ignore"):
+            return np.log(self.y)
 
     def residual_jacobian(self, prediction: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
         if self.space == "linear":
@@ -238,16 +247,19 @@ class Problem:
     def point_weights(self, r: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Per-point weights times the over-prediction penalty."""
         base = self.weights if weights is None else weights
+        if self.asymmetry == 1.0:
+            return np.broadcast_to(base, r.shape)
         return base * side_weight(r, self.asymmetry)
 
     def objective_of_residuals(self, r: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """Weighted robust loss per batch row; ``inf`` where any residual is not finite."""
-        w = self.point_weights(r, weights)
+        """Weighted robust loss per batch row; ``inf`` where any residual is not finite (its loss is
+        not finite either, so neither is the row's sum: zero times inf is NaN)."""
         # A wild trial step can give residuals whose square overflows: that row scores inf, silently.
         with np.errstate(over="ignore", invalid="ignore"):
-            total = np.sum(w * rho(r, self.loss, self.delta), axis=-1)
-        finite = np.all(np.isfinite(r) | (w == 0), axis=-1)
-        return np.where(finite & np.isfinite(total), total, np.inf)
+            loss = rho(r, self.loss, self.delta)
+            loss *= self.point_weights(r, weights)
+            total = np.sum(loss, axis=-1)
+        return np.where(np.isfinite(total), total, np.inf)
 
     def objective(
         self,

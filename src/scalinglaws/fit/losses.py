@@ -15,7 +15,11 @@ def rho(r: np.ndarray, loss: Loss, delta: float) -> np.ndarray:
     if loss == "squared":
         return 0.5 * r * r
     a = np.abs(r)
-    return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+    out = a - 0.5 * delta
+    out *= delta
+    quadratic = a <= delta
+    np.multiply(0.5 * r, r, out=out, where=quadratic)
+    return out
 
 
 def psi(r: np.ndarray, loss: Loss, delta: float) -> np.ndarray:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from scipy.interpolate import Akima1DInterpolator
 
 Method = Literal["parabola", "cubic", "akima"]
 MIN_POINTS: Mapping[str, int] = {"parabola": 3, "cubic": 5, "akima": 4}
@@ -39,11 +38,19 @@ class Profile:
         lo, hi = self.log_n_range
         inside = (x >= lo - 1e-12) & (x <= hi + 1e-12)
         if self.knots is not None:
-            values = Akima1DInterpolator(*self.knots)(np.clip(x, lo, hi))
+            values = _akima(*self.knots)(np.clip(x, lo, hi))
         else:
             centre, half = sweep_centre(lo, hi)
             values = vandermonde((x - centre) / half, self.coefs.size - 1) @ self.coefs
         return np.where(inside, np.exp(values), np.nan)
+
+
+def _akima(x: np.ndarray, y: np.ndarray) -> Any:
+    """scipy's Akima interpolant through ``(x, y)``; scipy.interpolate is imported on first use, as only
+    the ``akima`` method needs it (importing it costs half a second of every report's start)."""
+    from scipy.interpolate import Akima1DInterpolator
+
+    return Akima1DInterpolator(x, y)
 
 
 def vandermonde(x: np.ndarray, degree: int) -> np.ndarray:
@@ -115,7 +122,7 @@ def budget_minima(
         if xs.size < 3:
             continue
         grid = np.linspace(xs[0], xs[-1], _DENSE)
-        values = Akima1DInterpolator(xs, ys)(grid)
+        values = _akima(xs, ys)(grid)
         best = int(np.argmin(values))
         out_x[b], out_y[b] = grid[best], values[best]
         spans = xs[0] - lo <= _SAME_SIZE and hi - xs[-1] <= _SAME_SIZE  # the resample kept both ends

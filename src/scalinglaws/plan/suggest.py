@@ -88,9 +88,9 @@ class Suggestion:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def interval(self, after: bool = True) -> tuple[float, float]:
-        from scipy import stats
+        from scipy import special
 
-        z = float(stats.norm.ppf((1 + self.prob) / 2))
+        z = float(special.ndtri((1 + self.prob) / 2))
         se = self.se_after if after else self.se_before
         return self.target_loss * math.exp(-z * se), self.target_loss * math.exp(z * se)
 
