@@ -139,9 +139,9 @@ def test_a_bootstrap_too_big_for_memory_is_refused_before_any_work(
     text = flat(result.stderr)
     # Refits run in chunks, so what grows with the draws is per resample and point 3 x 8 bytes
     # (1e6 x 30 x 24 = 0.72 GB) and per resample and parameter 88 bytes (0.44 GB), plus one chunk's
-    # solver arrays: 1.3 GB in all.
+    # solver arrays (2,000 resamples x 30 points x 48 doubles, 23 MB): 1.2 GB in all.
     assert "Invalid value for '--bootstrap': must be at most" in text
-    assert "1000000 resamples of 5 parameters need about 1.3 GB of memory, and 1.0 GB is available" in text
+    assert "1000000 resamples of 5 parameters need about 1.2 GB of memory, and 1.0 GB is available" in text
 
 
 def test_a_table_too_big_for_memory(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -175,37 +175,40 @@ class Problem:
 
     def _with_hessian(
         self, params: np.ndarray, owner: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, np.ndarray]]]:
-        """Predictions, Jacobian, and per block the non-zero second derivatives ``(E, batch, rows)``,
-        all from one fused evaluation per block."""
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, list[np.ndarray]]]]:
+        """Predictions, the Jacobian parameter-major ``(batch, n_params, n_points)`` (each parameter's
+        derivatives contiguous, as the objective's gradient and curvature sum over points), and per
+        block its non-zero second derivatives (one ``(batch, rows)`` array per Hessian pair), all from
+        one fused evaluation per block."""
         compiled = self.law.compiled
-        batch, p, n_pairs = params.shape[0], len(self.law.param_names), len(compiled.hessian_pairs)
+        batch, p = params.shape[0], len(self.law.param_names)
         if self._single:
             shape = (batch, self.n_points)
             outs = _evaluate_all(compiled.with_hessian, self._arguments(self.blocks[0], params), shape)
-            second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
-            return outs[0], _columns(outs[1 : 1 + p]), [(self.blocks[0], second)]
+            return outs[0], np.stack(outs[1 : 1 + p], axis=1), [(self.blocks[0], outs[1 + p :])]
         prediction = np.empty((batch, self.n_points))
-        jac = np.zeros((batch, self.n_points, self.n_params))
+        jac = np.zeros((batch, self.n_params, self.n_points))
         seconds = []
         for block in self.blocks:
             shape = (batch, block.rows.size)
             outs = _evaluate_all(compiled.with_hessian, self._arguments(block, params), shape)
             prediction[:, block.rows] = outs[0]
-            jac[:, block.rows[:, None], block.index[None, :]] = _columns(outs[1 : 1 + p])
-            second = np.stack(outs[1 + p :]) if n_pairs else np.zeros((0, *shape))
-            seconds.append((block, second))
+            jac[:, block.index[:, None], block.rows[None, :]] = np.stack(outs[1 : 1 + p], axis=1)
+            seconds.append((block, outs[1 + p :]))
         return prediction, jac, seconds
 
-    def _contract(self, seconds: list[tuple[Block, np.ndarray]], coefficients: np.ndarray) -> np.ndarray:
+    def _contract(self, seconds: list[tuple[Block, list[np.ndarray]]], coefficients: np.ndarray) -> np.ndarray:
         """``sum_n coefficients[b, n] * d2(prediction[b, n])/d(params)2``, shape ``(batch, p, p)``."""
         out = np.zeros((coefficients.shape[0], self.n_params, self.n_params))
         pairs = np.array(self.law.compiled.hessian_pairs, dtype=int).reshape(-1, 2)
         for block, second in seconds:
             if not pairs.size:
                 continue
+            coefficient = coefficients[:, block.rows]
+            total = np.empty((coefficients.shape[0], len(second)))
             with np.errstate(invalid="ignore", over="ignore"):
-                total = np.einsum("ebn,bn->be", second, coefficients[:, block.rows])
+                for e, values in enumerate(second):  # a sum per batch row: the same bits in any batch
+                    total[:, e] = np.sum(values * coefficient, axis=1)
             total = _finite(total)
             a, c = block.index[pairs[:, 0]], block.index[pairs[:, 1]]
             out[:, a, c] += total
@@ -306,25 +309,27 @@ class Problem:
 
             return kernels.derivatives(self, params, weights, targets, owner)
         weights, targets = self._rows_data(owner, weights, targets)
-        prediction, jacobian, seconds = self._with_hessian(params, owner)
+        prediction, jac, seconds = self._with_hessian(params, owner)
         r = self.residuals(prediction, targets)
-        jac = self.residual_jacobian(prediction, jacobian)
+        if self.space == "log":
+            with np.errstate(all="ignore"):
+                jac /= prediction[:, None, :]
         w = self.point_weights(r, weights)
         with np.errstate(invalid="ignore"):
             slope = _finite(w * psi(r, self.loss, self.delta))
             curvature = _finite(w * irls_weight(r, self.loss, self.delta))
             inside = _finite(w * psi_slope(r, self.loss, self.delta))
-        jac = _finite(jac)
+        jac = _finite(jac)  # (batch, params, points)
         jac_t = jac.transpose(0, 2, 1)
-        grad = (jac_t @ slope[..., None])[..., 0]
-        irls = (jac_t * curvature[:, None, :]) @ jac
+        grad = (jac @ slope[..., None])[..., 0]
+        irls = (jac * curvature[:, None, :]) @ jac_t
         if self.space == "linear":
-            exact = (jac_t * inside[:, None, :]) @ jac + self._contract(seconds, slope)
+            exact = (jac * inside[:, None, :]) @ jac_t + self._contract(seconds, slope)
         else:
             # d2 log f = d2 f / f - (d log f)(d log f)^T
             with np.errstate(all="ignore"):
                 per_prediction = _finite(slope / prediction)
-            exact = (jac_t * (inside - slope)[:, None, :]) @ jac + self._contract(seconds, per_prediction)
+            exact = (jac * (inside - slope)[:, None, :]) @ jac_t + self._contract(seconds, per_prediction)
         if self.prior is not None:
             # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
             index, precision = self.prior.index, self.prior.precision

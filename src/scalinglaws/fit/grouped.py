@@ -120,12 +120,11 @@ class Stack(Problem):
 
     def _with_hessian(
         self, params: np.ndarray, owner: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, np.ndarray]]]:
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Block, list[np.ndarray]]]]:
         p = len(self.law.param_names)
         shape = (params.shape[0], self.n_points)
         outs = _evaluate_all(self.law.compiled.with_hessian, self._arguments_of(params, owner), shape)
-        seconds = np.stack(outs[1 + p :]) if len(outs) > 1 + p else np.zeros((0, *shape))
-        return outs[0], np.stack(outs[1 : 1 + p], axis=-1), [(self.blocks[0], seconds)]
+        return outs[0], np.stack(outs[1 : 1 + p], axis=1), [(self.blocks[0], outs[1 + p :])]
 
     def basis(self, linear: np.ndarray, params: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Offset ``(B, rows)`` and linear columns ``(B, rows, k)`` of each batch row on its group's data."""

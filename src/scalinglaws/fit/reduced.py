@@ -49,8 +49,10 @@ def _schur(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The reduced curvature and gradient on ``keep`` after eliminating ``eliminate`` (batched), and
     the decrease a Newton step on ``eliminate`` alone promises (``g_e' H_ee^-1 g_e / 2``)."""
-    h_kk = h[:, keep][:, :, keep]
-    h_ke = h[:, keep][:, :, eliminate]
+    # Contiguous blocks: NumPy's batched matmul picks its kernel (and so its rounding) by the memory
+    # layout, which fancy indexing makes depend on the batch size; a row must give the same bits in any.
+    h_kk = np.ascontiguousarray(h[:, keep][:, :, keep])
+    h_ke = np.ascontiguousarray(h[:, keep][:, :, eliminate])
     h_ee = h[:, eliminate][:, :, eliminate] + 1e-12 * np.eye(eliminate.size)
     with np.errstate(all="ignore"):
         try:

@@ -5,6 +5,14 @@ with a result code per row, as optimistix does. Each row of the parameter batch 
 problem (a start, a grid candidate or a bootstrap resample, via per-row point weights); rows stop on
 their own. Bounds are handled by projection: a parameter held at a bound by the gradient is frozen for
 that step, and one whose two bounds are equal (a fixed parameter) never moves.
+
+With ``log_positive``, a parameter bounded only below by zero (an amplitude, a floor) whose start is
+positive in every row moves in ``log`` of its value for the first ``LOG_ITERATIONS`` iterations: a law's
+amplitudes trade off against its exponents along ridges that are curved in the parameters
+(``B ~ exp(c beta)``) and nearly straight in their logarithms, so steps follow the ridge instead of
+crawling along it. The minimum is the same; the path to it is shorter (10,000 Epoch bootstrap refits:
+9.5 iterations on average instead of 26.5). The few rows still descending then go on in the
+parameters themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from scalinglaws.fit._problem import Problem
 
 _LAMBDA_INIT = 1e-3
 _LAMBDA_MAX = 1e12
+LOG_ITERATIONS = 50
+"""Iterations in log coordinates (``log_positive``) before a row that still descends goes on in the
+parameters themselves."""
 
 
 class Outcome(enum.IntEnum):
@@ -88,6 +99,9 @@ class LevenbergMarquardt:
 
     max_iter: int = 200
     rtol: float = 1e-12
+    log_positive: bool = False
+    """Move the parameters bounded by ``(0, inf)`` whose start is positive in every row in log space
+    (for ``LOG_ITERATIONS``, then as they are)."""
 
     def solve(
         self,
@@ -110,15 +124,65 @@ class LevenbergMarquardt:
         ``backend="jax"`` is solved by the same iteration jitted (:mod:`scalinglaws.fit._jax.solver`),
         which reports progress each time its jitted loop returns to the host.
         """
+        logged = None
+        if self.log_positive:
+            low = problem.lower if lower is None else np.min(lower, axis=0)
+            high = problem.upper if upper is None else np.max(upper, axis=0)
+            logged = (low == 0) & np.isposinf(high) & np.all(start > 0, axis=0)
+        if logged is None or not logged.any():
+            return self._run(problem, start, weights, targets, lower, upper, owner, progress, None, self.max_iter)
+        first = self._run(
+            problem, start, weights, targets, lower, upper, owner, progress, logged,
+            min(self.max_iter, LOG_ITERATIONS),
+        )
+        # Rows still descending after LOG_ITERATIONS go on in the parameters themselves, from where
+        # they are (a few ridges, e.g. a floor traded against an amplitude, are straighter there).
+        rest = np.flatnonzero(first.outcome == Outcome.MAX_ITER)
+        if rest.size == 0 or self.max_iter <= LOG_ITERATIONS:
+            return first
+        done = start.shape[0] - rest.size
+
+        def pick(per_row: np.ndarray | None) -> np.ndarray | None:  # the rows of a per-row argument
+            return per_row if per_row is None or np.ndim(per_row) < 2 else per_row[rest]
+
+        second = self._run(
+            problem, first.params[rest], pick(weights), pick(targets), pick(lower), pick(upper),
+            None if owner is None else owner[rest],
+            None if progress is None else (lambda stopped: progress(done + stopped)),
+            None, self.max_iter - LOG_ITERATIONS,
+        )
+        params, value, outcome, n_iter = (
+            first.params.copy(), first.objective.copy(), first.outcome.copy(), first.n_iter.copy()
+        )
+        params[rest], value[rest], outcome[rest] = second.params, second.objective, second.outcome
+        n_iter[rest] += second.n_iter
+        return Solution(params, value, outcome, n_iter, first.nfev + second.nfev)
+
+    def _run(
+        self, problem: Problem, start: np.ndarray, weights: np.ndarray | None, targets: np.ndarray | None,
+        lower: np.ndarray | None, upper: np.ndarray | None, owner: np.ndarray | None,
+        progress: Callable[[int], None] | None, logged: np.ndarray | None, max_iter: int,
+    ) -> Solution:
+        """One run of the iteration on the problem's backend."""
         if problem.backend == "jax":
             from scalinglaws.fit._jax import solver
 
             return solver.solve(
-                problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
+                problem, start, weights, targets, lower, upper, max_iter, self.rtol, owner, progress, logged
             )
         return _levenberg_marquardt(
-            problem, start, weights, targets, lower, upper, self.max_iter, self.rtol, owner, progress
+            problem, start, weights, targets, lower, upper, max_iter, self.rtol, owner, progress, logged
         )
+
+
+def _natural(u: np.ndarray, logged: np.ndarray | None) -> np.ndarray:
+    """Parameter values from the solver's coordinates (``exp`` of the logged columns)."""
+    if logged is None:
+        return u
+    out = u.copy()
+    with np.errstate(over="ignore"):
+        out[:, logged] = np.exp(u[:, logged])
+    return out
 
 
 def _levenberg_marquardt(
@@ -132,7 +196,10 @@ def _levenberg_marquardt(
     rtol: float,
     owner: np.ndarray | None = None,
     progress: Callable[[int], None] | None = None,
+    logged: np.ndarray | None = None,
 ) -> Solution:
+    """The iteration, in the coordinates ``u`` of the parameters: their values, or their logarithms
+    for the ``logged`` columns (whose bounds, ``(0, inf)``, become ``(-inf, inf)``)."""
     batch = start.shape[0]
 
     def of(rows: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -144,9 +211,12 @@ def _levenberg_marquardt(
     lower = np.broadcast_to(problem.lower if lower is None else lower, shape)
     upper = np.broadcast_to(problem.upper if upper is None else upper, shape)
     params = np.clip(start.astype(float), lower, upper)
+    if logged is not None:
+        params[:, logged] = np.log(params[:, logged])
+        lower, upper = np.where(logged, -np.inf, lower), np.where(logged, np.inf, upper)
     w = None if weights is None else np.broadcast_to(weights, (batch, problem.n_points))
     t = None if targets is None else np.broadcast_to(targets, (batch, problem.n_points))
-    value = problem.objective(params, w, t, **of(None))
+    value = problem.objective(_natural(params, logged), w, t, **of(None))
     started = np.isfinite(value)
     lam = np.full(batch, _LAMBDA_INIT)
     growth = np.full(batch, 2.0)
@@ -161,7 +231,7 @@ def _levenberg_marquardt(
             break
         wr = None if w is None else w[rows]
         tr = None if t is None else t[rows]
-        grad, exact, irls = problem.derivatives(params[rows], wr, tr, **of(rows))
+        grad, exact, irls = _derivatives(problem, params[rows], wr, tr, of(rows), logged)
         damping = np.einsum("bii->bi", irls)
         free = _free_mask(params[rows], grad, lower[rows], upper[rows])
         gauss_newton = _damped_steps(grad, irls, damping, free, np.zeros(rows.size))
@@ -189,7 +259,7 @@ def _levenberg_marquardt(
         predicted = -(
             np.einsum("bi,bi->b", grad, step) + 0.5 * np.einsum("bi,bij,bj->b", step, model, step)
         )
-        trial_value = problem.objective(trial, wr, tr, **of(rows))
+        trial_value = problem.objective(_natural(trial, logged), wr, tr, **of(rows))
         nfev += rows.size
         better = trial_value < value[rows]
         with np.errstate(all="ignore"):
@@ -209,4 +279,24 @@ def _levenberg_marquardt(
         [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],
         Outcome.STALLED,
     )
-    return Solution(params, value, outcome, n_iter, nfev)
+    return Solution(_natural(params, logged), value, outcome, n_iter, nfev)
+
+
+def _derivatives(
+    problem: Problem, u: np.ndarray, weights: np.ndarray | None, targets: np.ndarray | None,
+    owner: dict[str, np.ndarray], logged: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The objective's gradient, exact and IRLS Hessians in the solver's coordinates: by the chain
+    rule through ``theta = exp(u)`` on the logged columns (``d theta / du = theta``), whose exact
+    curvature gains the gradient term ``theta * g`` on the diagonal."""
+    theta = _natural(u, logged)
+    grad, exact, irls = problem.derivatives(theta, weights, targets, **owner)
+    if logged is None:
+        return grad, exact, irls
+    scale = np.where(logged, theta, 1.0)
+    outer = scale[:, :, None] * scale[:, None, :]
+    grad = grad * scale
+    exact = exact * outer
+    index = np.flatnonzero(logged)
+    exact[:, index, index] += grad[:, index]
+    return grad, exact, irls * outer

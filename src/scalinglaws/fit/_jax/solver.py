@@ -3,7 +3,8 @@
 The iteration is the NumPy solver's (:mod:`scalinglaws.fit.solver`), row for row: the same convergence
 test on the predicted decrease of a Gauss-Newton step, the same damped exact-Hessian step (Gauss-Newton
 where it points uphill), the same projection onto the bounds, the same Nielsen update of the damping and
-the same stall limit. Rows are independent; a row that has stopped is carried along unchanged.
+the same stall limit, in the same coordinates (``log`` of the ``logged`` parameters). Rows are
+independent; a row that has stopped is carried along unchanged.
 
 NumPy works only on the rows still running. A jitted loop has a fixed shape, so the loop runs on a
 batch padded to a power of two (:func:`~scalinglaws.fit._jax.arrays.bucket`) and returns to the host
@@ -121,11 +122,26 @@ def _damped_steps(grad: Array, hess: Array, damping: Array, free: Array, lam: Ar
     return jnp.where(free, step / scale, 0.0)
 
 
-def _iteration(spec: Spec, tables: Tables, rows: Rows, s: State, rtol: Array, floor: Array) -> State:
+def _natural(u: Array, logged: Array) -> Array:
+    import jax.numpy as jnp
+
+    return jnp.where(logged, jnp.exp(u), u)
+
+
+def _iteration(
+    spec: Spec, tables: Tables, rows: Rows, s: State, rtol: Array, floor: Array, logged: Array
+) -> State:
     """One pass of the NumPy solver's loop over every row (stopped rows are left as they are)."""
     import jax.numpy as jnp
 
-    grad, exact, irls = batch_derivatives(spec, tables, rows, s.params)
+    theta = _natural(s.params, logged)
+    grad, exact, irls = batch_derivatives(spec, tables, rows, theta)
+    # The chain rule through theta = exp(u) on the logged columns, as the NumPy solver's _derivatives.
+    scale = jnp.where(logged, theta, 1.0)
+    outer = scale[:, :, None] * scale[:, None, :]
+    grad = grad * scale
+    exact = exact * outer + jnp.where(logged, grad, 0.0)[:, :, None] * jnp.eye(grad.shape[-1])
+    irls = irls * outer
     damping = jnp.einsum("bii->bi", irls)
     free = _free_mask(s.params, grad, s.lower, s.upper)
     gauss_newton = _damped_steps(grad, irls, damping, free, jnp.zeros_like(s.lam), s.active)
@@ -143,7 +159,7 @@ def _iteration(spec: Spec, tables: Tables, rows: Rows, s: State, rtol: Array, fl
     predicted = -(
         jnp.einsum("bi,bi->b", grad, step) + 0.5 * jnp.einsum("bi,bij,bj->b", step, model, step)
     )
-    trial_value = batch_objective(spec, tables, rows, trial)
+    trial_value = batch_objective(spec, tables, rows, _natural(trial, logged))
     better = go & (trial_value < s.value)
     gain = (s.value - trial_value) / predicted
     # Nielsen's update: shrink the damping by how well the model predicted the decrease.
@@ -166,7 +182,7 @@ def _iteration(spec: Spec, tables: Tables, rows: Rows, s: State, rtol: Array, fl
 
 def _loop(
     spec: Spec, tables: Tables, rows: Rows, state: State, n_steps: Array, keep_going: Array, rtol: Array,
-    floor: Array,
+    floor: Array, logged: Array,
 ) -> tuple[State, Array]:
     """Iterate until ``n_steps`` passes are done or at most ``keep_going`` rows still run."""
     import jax
@@ -178,7 +194,7 @@ def _loop(
 
     def step(carry: tuple[Array, State]) -> tuple[Array, State]:
         k, s = carry
-        return k + 1, _iteration(spec, tables, rows, s, rtol, floor)
+        return k + 1, _iteration(spec, tables, rows, s, rtol, floor, logged)
 
     k, state = jax.lax.while_loop(running, step, (jnp.asarray(0), state))
     return state, k
@@ -202,6 +218,7 @@ def solve(
     rtol: float,
     owner: np.ndarray | None = None,
     progress: Callable[[int], None] | None = None,
+    logged: np.ndarray | None = None,
 ) -> Solution:
     """Minimise the objective from each row of ``start``, as the NumPy solver does (same arguments;
     ``progress`` is called with the number of stopped rows each time the jitted loop returns)."""
@@ -213,6 +230,9 @@ def solve(
     high = np.array(np.broadcast_to(problem.upper if upper is None else upper, shape), dtype=float)
     params = np.clip(start.astype(float), low, high)
     value = objective(problem, params, weights, targets, owner)
+    logged = np.zeros(problem.n_params, dtype=bool) if logged is None else logged
+    params[:, logged] = np.log(params[:, logged])
+    low[:, logged], high[:, logged] = -np.inf, np.inf
     started = np.isfinite(value)
     lam = np.full(batch, _LAMBDA_INIT)
     growth = np.full(batch, 2.0)
@@ -243,6 +263,7 @@ def solve(
             state, ran = _jitted_loop()(
                 layout.spec, tables, batch_rows, state, jnp.asarray(max_iter - passes), jnp.asarray(keep_going),
                 jnp.asarray(rtol, dtype=jnp.float64), jnp.asarray(floor, dtype=jnp.float64),
+                jnp.asarray(logged),
             )
             n = live.size
             params[live] = np.asarray(state.params)[:n]
@@ -260,5 +281,6 @@ def solve(
         [Outcome.CONVERGED, Outcome.NONFINITE, Outcome.MAX_ITER],
         Outcome.STALLED,
     )
+    params[:, logged] = np.exp(params[:, logged])
     return Solution(params, value, outcome, n_iter.astype(int), int(batch + n_iter.sum()))
 
