@@ -36,7 +36,7 @@ from scalinglaws.fit._varpro import (
 from scalinglaws.fit.config import FitConfig
 from scalinglaws.fit.init import _lattice, auto, local_minima, solve, start_points
 from scalinglaws.fit.layout import ParamLayout
-from scalinglaws.fit.multistart import Multistart, unit_coordinates
+from scalinglaws.fit.multistart import Multistart, ranked, unit_coordinates
 from scalinglaws.fit.solver import _LAMBDA_INIT, _LAMBDA_MAX, LevenbergMarquardt, Outcome
 from scalinglaws.laws import Law, evaluate
 
@@ -504,12 +504,12 @@ def solve_grouped(problem: Problem, config: FitConfig, executor: AbstractExecuto
     if shape.shared.size == 0:
         vector = shape.vector(alone, problem.n_params)
         worst = Outcome(int(np.max(outcomes)))  # the worst outcome of any group decides
-        return _multistart(problem, vector[None], np.array([float(np.sum(objectives))]), worst,
-                           int(np.max(iterations)), nfev, int(np.all(outcomes == Outcome.CONVERGED)))
+        return _multistart(vector[None], np.array([float(np.sum(objectives))]), np.array([worst]),
+                           np.array([int(np.max(iterations))]), nfev)
     candidates = [np.median(alone[:, shape.shared], axis=0)]
     if stack.n_groups <= 8:  # few groups: each group's own values of the shared parameters too
         candidates += list(alone[:, shape.shared])
-    ends, values, results = [], [], []
+    ends, values, ends_outcomes, ends_iterations = [], [], [], []
     for shared_values in candidates:
         start = alone.copy()
         start[:, shape.shared] = shared_values
@@ -517,21 +517,21 @@ def solve_grouped(problem: Problem, config: FitConfig, executor: AbstractExecuto
         nfev += evaluations
         ends.append(shape.vector(params, problem.n_params))
         values.append(value)
-        results.append((outcome, n_iter))
-    order = int(np.argmin(values))
-    multistart = _multistart(problem, np.array(ends), np.array(values), results[order][0], results[order][1],
-                             nfev, sum(r[0] == Outcome.CONVERGED for r in results))
-    return multistart.pick(order)
+        ends_outcomes.append(outcome)
+        ends_iterations.append(n_iter)
+    return _multistart(np.array(ends), np.array(values), np.array(ends_outcomes),
+                       np.array(ends_iterations), nfev)
 
 
 def _multistart(
-    problem: Problem, ends: np.ndarray, values: np.ndarray, outcome: Outcome, n_iter: int, nfev: int, n_converged: int
+    ends: np.ndarray, values: np.ndarray, outcomes: np.ndarray, iterations: np.ndarray, nfev: int
 ) -> Multistart:
-    best = int(np.argmin(values))
+    best = int(ranked(values, outcomes)[0])
     return Multistart(
-        params=ends[best], objective=float(values[best]), outcome=outcome, n_iter=n_iter, nfev=nfev,
-        starts=ends, start_objectives=values, n_converged=n_converged,
-        start_outcomes=np.full(ends.shape[0], int(outcome)), start_iterations=np.full(ends.shape[0], n_iter),
+        params=ends[best], objective=float(values[best]), outcome=Outcome(int(outcomes[best])),
+        n_iter=int(iterations[best]), nfev=nfev, starts=ends, start_objectives=values,
+        n_converged=int(np.sum(outcomes == Outcome.CONVERGED)), start_outcomes=outcomes.astype(int),
+        start_iterations=iterations.astype(int),
     )
 
 

@@ -335,7 +335,7 @@ def solve(problem: Problem, config: FitConfig, strategy: StartStrategy = auto) -
         fallback.append(starts.reserve)
     if not fallback or sum(f.shape[0] for f in fallback) == 0:
         return first
-    return merge(first, best_of(problem, np.concatenate(fallback), solver))
+    return merge(first, best_of(problem, np.concatenate(fallback), solver), solver.rtol)
 
 
 def _reduced(problem: Problem, points: np.ndarray) -> np.ndarray:

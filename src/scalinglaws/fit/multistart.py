@@ -50,7 +50,8 @@ class Multistart:
 
 
 def best_of(problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_scored: int = 0) -> Multistart:
-    """Polish every row of ``starts`` and keep the one with the lowest objective.
+    """Polish every row of ``starts`` and keep the one with the lowest objective (a converged one
+    among those equal to it within the solver's tolerance: see :func:`ranked`).
 
     ``n_scored`` counts the evaluations that chose the starts (added to ``nfev``).
 
@@ -69,7 +70,7 @@ def best_of(problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_
         )
     solved = solver.solve(problem, starts)
     params = sorted_exchangeable(problem, solved.params)
-    best = int(np.argmin(solved.objective))
+    best = int(ranked(solved.objective, solved.outcome, solver.rtol)[0])
     return Multistart(
         params=params[best],
         objective=float(solved.objective[best]),
@@ -82,6 +83,24 @@ def best_of(problem: Problem, starts: np.ndarray, solver: LevenbergMarquardt, n_
         start_outcomes=solved.outcome,
         start_iterations=solved.n_iter,
     )
+
+
+def ranked(objectives: np.ndarray, outcomes: np.ndarray, rtol: float = LevenbergMarquardt.rtol) -> np.ndarray:
+    """End points best first: by objective, except that the lowest converged one comes first when it
+    is within ``rtol`` (relative) of the lowest of all.
+
+    A row converges once a full Gauss-Newton step would gain less than ``rtol`` times its objective,
+    so a row still crawling along a flat ridge may end a few ulps lower at the iteration limit: the
+    same optimum, which the converged row reports with its honest status.
+    """
+    order = np.argsort(objectives, kind="stable")
+    converged = order[outcomes[order] == Outcome.CONVERGED]
+    if converged.size == 0 or converged[0] == order[0]:
+        return order
+    first = converged[0]
+    if not objectives[first] <= objectives[order[0]] + rtol * abs(objectives[order[0]]):
+        return order
+    return np.concatenate([[first], order[order != first]])
 
 
 def sorted_exchangeable(problem: Problem, params: np.ndarray) -> np.ndarray:
@@ -122,17 +141,16 @@ def unit_coordinates(problem: Problem, params: np.ndarray, columns: np.ndarray) 
     return (values - lo) / np.where(hi > lo, hi - lo, 1.0)
 
 
-def merge(first: Multistart, second: Multistart) -> Multistart:
-    """Two multistarts of one problem as one: every end point, the best of both as the fit."""
-    starts = np.concatenate([first.starts, second.starts])
-    objectives = np.concatenate([first.start_objectives, second.start_objectives])
-    best = first if first.objective <= second.objective else second
-    return replace(
-        best,
+def merge(first: Multistart, second: Multistart, rtol: float) -> Multistart:
+    """Two multistarts of one problem as one: every end point, the best of both (:func:`ranked`)
+    as the fit."""
+    both = replace(
+        first,
         nfev=first.nfev + second.nfev,
-        starts=starts,
-        start_objectives=objectives,
+        starts=np.concatenate([first.starts, second.starts]),
+        start_objectives=np.concatenate([first.start_objectives, second.start_objectives]),
         n_converged=first.n_converged + second.n_converged,
         start_outcomes=np.concatenate([first.start_outcomes, second.start_outcomes]),
         start_iterations=np.concatenate([first.start_iterations, second.start_iterations]),
     )
+    return both.pick(int(ranked(both.start_objectives, both.start_outcomes, rtol)[0]))

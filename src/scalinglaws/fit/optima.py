@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from scalinglaws.fit._problem import Problem
-from scalinglaws.fit.multistart import Multistart, unit_coordinates
+from scalinglaws.fit.multistart import Multistart, ranked, unit_coordinates
 from scalinglaws.fit.solver import LevenbergMarquardt
 from scalinglaws.fit.splits import cut_points
 
@@ -63,7 +63,7 @@ class Optimum:
 
 def distinct(problem: Problem, solution: Multistart) -> list[int]:
     """Indices (into the solution's end points) of up to ``MAX_OPTIMA`` distinct finite optima, best first."""
-    order = np.argsort(solution.start_objectives, kind="stable")
+    order = ranked(solution.start_objectives, solution.start_outcomes)
     free = problem.free
     coordinates = unit_coordinates(problem, solution.starts, free)
     chosen: list[int] = []
