@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "_validation": {"errors"},
     "_views": set(),
     "_lazy": set(),
+    "_pickle": set(),
     "executors": {"errors"},
     "laws": {"errors", "_validation"},
     "schedules": {"errors"},

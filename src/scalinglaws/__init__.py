@@ -11,7 +11,11 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-from scalinglaws import _lazy, _views
+from scalinglaws import (
+    _lazy,
+    _pickle,  # noqa: F401  (registers how results pickle)
+    _views,
+)
 from scalinglaws.errors import (
     ArgumentError,
     ConvergenceError,

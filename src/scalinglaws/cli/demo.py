@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -142,11 +143,12 @@ def demo_command(
 
     Needs no files; takes a few seconds.
     """
-    from scalinglaws.report import render_report
+    from scalinglaws.report import figure_pool, render_report
 
     _io.check_output(out, "--out")
     draw = figures_available()
     with (
+        figure_pool() if draw else nullcontext() as pool,
         recorded_warnings() as notes,
         _console.progress(5, f"fitting the {LAW!r} law to synthetic runs (seed {seed})") as advance,
     ):
@@ -172,6 +174,7 @@ def demo_command(
             source=f"scalinglaws.testing.synthetic_runs({LAW!r}, noise={NOISE}, seed={seed})",
             command=f"scalinglaws demo --seed {seed}",
             notes=notes,
+            pool=pool,
         )
         advance("")
     out = out if out is not None else _new_report_path()

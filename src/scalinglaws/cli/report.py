@@ -11,7 +11,7 @@ import os
 import shlex
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -330,7 +330,8 @@ def report_command(
 
     Prints the path of the report on stdout.
     """
-    from scalinglaws.report import render_report
+    from scalinglaws.report import figure_pool, render_report
+    from scalinglaws.report.pool import warm_up
 
     goal = parse_at(at)
     config = fit_config(
@@ -351,10 +352,13 @@ def report_command(
     destination = _log_to.prepare(log_to, log_experiment, log_run, tracking_uri, frame)
     steps = 3 + (bootstrap > 0) + calibrate + backtest + bool(budgets)
     with (
+        figure_pool() if draw else nullcontext() as pool,
         recorded_warnings() as notes,
         _console.progress(steps, f"fitting {law!r} to {frame.height} runs") as advance,
     ):
         result = sl.fit(frame, law, config=config)
+        if pool is not None:
+            pool.submit(warm_up, result.law)
         if bootstrap:
             advance(f"bootstrap: refitting on {bootstrap} resamples")
             draws = sl.bootstrap(result, frame, n_boot=bootstrap, seed=seed)
@@ -400,6 +404,7 @@ def report_command(
             command=command_line(ctx),
             notes=notes,
             created=creation_time(),
+            pool=pool,
         )
         advance("")
     if not result.is_usable:

@@ -21,10 +21,12 @@ from scalinglaws.report.figures import (
 )
 from scalinglaws.report.html import render_report
 from scalinglaws.report.notebook import backtest_html, bootstrap_html, fit_html, selection_html
+from scalinglaws.report.pool import figure_pool
 
 __all__ = [
     "backtest_html",
     "bootstrap_html",
+    "figure_pool",
     "fit_html",
     "has_matplotlib",
     "plot_backtest",

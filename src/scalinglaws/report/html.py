@@ -13,6 +13,7 @@ URIs, and a Content-Security-Policy forbids any other source. The sections live 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ from scalinglaws.report.figures._common import (
 )
 from scalinglaws.report.sections import fit as fit_sections
 from scalinglaws.report.sections import plan as plan_sections
+from scalinglaws.report.sections._blocks import rendering
 from scalinglaws.report.sections.trust import backtest_section
 
 if TYPE_CHECKING:
@@ -153,6 +155,7 @@ def render_report(
     command: str | None = None,
     notes: Sequence[str] = (),
     created: str | None = None,
+    pool: Executor | None = None,
 ) -> str:
     """The report of a fit as one self-contained HTML page (a string; write it wherever you like).
 
@@ -193,6 +196,10 @@ def render_report(
     title, source, command, notes, created
         Heading; where the data came from; the command line that made the report; warnings raised
         while computing the results; a timestamp. All shown as given.
+    pool
+        An executor of other processes (e.g. ``ProcessPoolExecutor(1, mp_context=spawn)``, see
+        :func:`scalinglaws.report.figure_pool`) that draws every other figure while this process draws
+        the rest; the page is the same byte for byte. Figures it fails to draw are drawn here.
 
     Returns
     -------
@@ -232,46 +239,47 @@ def render_report(
     coverage = checks.under_coverage(backtest) if backtest is not None else None
     extrapolation = checks.extrapolation_finding(result, target) if target else None
     findings = [*checks.lack_of_fit(result, data), *(f for f in (coverage, extrapolation) if f)]
-    heading = title or f"Scaling-law report: {result.law.label}"
-    sections = [
-        ("law", "Law", fit_sections.law_section(result)),
-        ("parameters", "Parameters", fit_sections.parameter_section(result, prob)),
-        ("prediction", "Prediction", fit_sections.target_section(result, target, prob, kind, extrapolation)
-         if target else ""),
-        ("optima", "Optima", fit_sections.optima_section(result)),
-        ("diagnostics", "Diagnostics", fit_sections.diagnostics_section(result, notes, findings)),
-        ("figures", "Figures", fit_sections.figures_section(result, data, target, prob, kind) if figures else (
-            '<h2 id="figures">Figures</h2><p class="sl-note">Figures need matplotlib: '
-            f"<code>{h.esc(PLOT_EXTRA)}</code>, then make the report again.</p>"
-        )),
-        ("backtest", "Backtest", backtest_section(backtest, figures, result.config.target, coverage)
-         if backtest is not None else ""),
-        ("frontier", "Frontier", _frontier(result, data, target, plan, frontier, prob) if figures else ""),
-        ("plan", "Plan", plan_sections.plan_section(plan) if plan is not None else ""),
-        ("isoflop", "IsoFLOP", plan_sections.isoflop_section(
-            isoflop, data if isoflop_data is None else isoflop_data,
-            _law_at_budgets(result, isoflop, prob), figures,
-        ) if isoflop is not None else ""),
-        ("provenance", "Provenance",
-         fit_sections.provenance_section(result, source, command, created, backtest)),
-    ]
-    shown = [(a, t, s) for a, t, s in sections if s]
-    nav = "<nav>" + "".join(f'<a href="#{a}">{t}</a>' for a, t, _ in shown) + "</nav>"
-    subtitle = (
-        f'<p class="sl-sub">{h.status_badge(result.status.value)} {result.n_points} runs · '
-        f"{h.esc(result.config.loss)} loss in {h.esc(result.config.space)} space · data "
-        f"<code>{h.esc(result.data_digest[:19])}…</code>"
-        + (f" · {h.badge(f'{len(findings)} warning' + ('s' if len(findings) > 1 else ''), '#9a6700')}"
-           if findings else "")
-        + "</p>"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,">'
-        f"<title>{h.esc(heading)}</title><style>{CSS}</style></head>\n<body><main>"
-        f"<h1>{h.esc(heading)}</h1>{subtitle}{nav}"
-        + "\n".join(s for _, _, s in shown)
-        + "</main></body></html>\n"
-    )
+    with rendering(pool) as fill:
+        heading = title or f"Scaling-law report: {result.law.label}"
+        sections = [
+            ("law", "Law", fit_sections.law_section(result)),
+            ("parameters", "Parameters", fit_sections.parameter_section(result, prob)),
+            ("prediction", "Prediction", fit_sections.target_section(result, target, prob, kind, extrapolation)
+             if target else ""),
+            ("optima", "Optima", fit_sections.optima_section(result)),
+            ("diagnostics", "Diagnostics", fit_sections.diagnostics_section(result, notes, findings)),
+            ("figures", "Figures", fit_sections.figures_section(result, data, target, prob, kind) if figures else (
+                '<h2 id="figures">Figures</h2><p class="sl-note">Figures need matplotlib: '
+                f"<code>{h.esc(PLOT_EXTRA)}</code>, then make the report again.</p>"
+            )),
+            ("backtest", "Backtest", backtest_section(backtest, figures, result.config.target, coverage)
+             if backtest is not None else ""),
+            ("frontier", "Frontier", _frontier(result, data, target, plan, frontier, prob) if figures else ""),
+            ("plan", "Plan", plan_sections.plan_section(plan) if plan is not None else ""),
+            ("isoflop", "IsoFLOP", plan_sections.isoflop_section(
+                isoflop, data if isoflop_data is None else isoflop_data,
+                _law_at_budgets(result, isoflop, prob), figures,
+            ) if isoflop is not None else ""),
+            ("provenance", "Provenance",
+             fit_sections.provenance_section(result, source, command, created, backtest)),
+        ]
+        shown = [(a, t, s) for a, t, s in sections if s]
+        nav = "<nav>" + "".join(f'<a href="#{a}">{t}</a>' for a, t, _ in shown) + "</nav>"
+        subtitle = (
+            f'<p class="sl-sub">{h.status_badge(result.status.value)} {result.n_points} runs · '
+            f"{h.esc(result.config.loss)} loss in {h.esc(result.config.space)} space · data "
+            f"<code>{h.esc(result.data_digest[:19])}…</code>"
+            + (f" · {h.badge(f'{len(findings)} warning' + ('s' if len(findings) > 1 else ''), '#9a6700')}"
+               if findings else "")
+            + "</p>"
+        )
+        return fill(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="icon" href="data:,">'
+            f"<title>{h.esc(heading)}</title><style>{CSS}</style></head>\n<body><main>"
+            f"<h1>{h.esc(heading)}</h1>{subtitle}{nav}"
+            + "\n".join(s for _, _, s in shown)
+            + "</main></body></html>\n"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -226,17 +227,17 @@ def figures_section(
         "own inputs." if len(result.law.point_inputs) > 1 else "Runs (points) and the fitted law."
     )
     out.append(figure(
-        lambda fig: panels.fit_figure(fig, result, data, target=target, prob=prob, kind=kind),
+        partial(panels.fit_figure, result=result, data=data, target=target, prob=prob, kind=kind),
         (8.4, 4.8), "Runs and fitted law", structure + extrapolated, "fit",
     ))
     if not result.law.compiled.history_inputs:
         out.append(figure(
-            lambda fig: panels.predicted_figure(fig, result, data), (5.4, 4.6),
+            partial(panels.predicted_figure, result=result, data=data), (5.4, 4.6),
             "Fitted against observed values",
             "The law's value at every run against the observed value; grey is y = x.", "predicted",
         ))
     out.append(figure(
-        lambda fig: panels.residuals_figure(fig, result, data), panels.residuals_size(result),
+        partial(panels.residuals_figure, result=result, data=data), panels.residuals_size(result),
         "Residuals against each input",
         "Residuals of the fit against each input, with the quadratic trend the lack-of-fit test fits "
         "(title: its F statistic and p-value, red when significant); a trend means the law misses "
@@ -245,7 +246,7 @@ def figures_section(
     ))
     if result.bootstrap is not None and result.bootstrap.good_draws().shape[0] > 2:
         out.append(figure(
-            lambda fig: panels.bootstrap_figure(fig, result), panels.bootstrap_size(result),
+            partial(panels.bootstrap_figure, result=result), panels.bootstrap_size(result),
             "Bootstrap parameter draws",
             f"Bootstrap draws of the parameters ({h.esc(result.bootstrap.label)}): histograms, pairs and "
             "correlations; amplitudes on log axes (correlations of their logs); the red mark is the "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,21 +71,21 @@ def frontier_section(
         f"D* \u221d C<sup>{frontier.exponent_b:.3f}</sup>.</p>"
     )
     out += figure(
-        lambda fig: panels.compute_figure(fig, result, data, flops=(lo, hi), prob=prob),
+        partial(panels.compute_figure, result=result, data=data, flops=(lo, hi), prob=prob),
         (7.8, 4.8), "Loss against compute with the compute-optimal frontier",
         "Loss against training compute: runs coloured by model size, the law at fixed model sizes "
         f"(thin curves, same colours) and the lowest loss it reaches at each compute, L*(C) (black){band}.",
         "compute",
     )
     out += figure(
-        lambda fig: panels.contours_figure(fig, result, data, flops=(lo, hi)), (6.8, 5.2),
+        partial(panels.contours_figure, result=result, data=data, flops=(lo, hi)), (6.8, 5.2),
         "Iso-loss contours in model size and tokens",
         "The fitted loss over model size N and tokens D (contours), iso-FLOP lines at whole decades "
         "of compute (dotted), the efficient frontier N*(C), D*(C) (red) and the runs (black).",
         "contours",
     )
     out += figure(
-        lambda fig: panels.allocation_figure(fig, frontier), (6.0, 4.2),
+        partial(panels.allocation_figure, allocation=frontier), (6.0, 4.2),
         "Compute-optimal model size and tokens",
         "Compute-optimal model size N* and tokens D* against compute, with their interval fans.",
         "allocation",
@@ -114,7 +115,7 @@ def isoflop_section(
     out += h.frame_table(isoflop.budgets, caption="One row per budget: the fitted minimum of its profile.")
     if figures:
         out += figure(
-            lambda fig: panels.isoflop_figure(fig, isoflop, data, allocation), (11.4, 4.6),
+            partial(panels.isoflop_figure, isoflop=isoflop, data=data, allocation=allocation), (11.4, 4.6),
             "IsoFLOP profiles and compute-optimal model sizes",
             "Left: loss against model size per compute budget with each budget's fitted profile; stars "
             "are the profile minima with their intervals (hollow: at the edge of the sweep, left out of "

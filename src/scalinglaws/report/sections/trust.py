@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from scalinglaws.report import _html as h
@@ -34,7 +35,7 @@ def backtest_section(
     )
     if figures:
         out += figure(
-            lambda fig: panels.backtest_figure(fig, backtest, target), (4.8, 4.6),
+            partial(panels.backtest_figure, backtest=backtest, target=target), (4.8, 4.6),
             "Predicted against actual held-out values",
             "Held-out runs: predicted against actual values "
             f"with {backtest.prob:.0%} prediction intervals; grey is y = x.",
