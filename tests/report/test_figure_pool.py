@@ -15,7 +15,7 @@ import pytest
 import scalinglaws as sl
 from scalinglaws.report import figure_pool, render_report
 from scalinglaws.report.pool import warm_up
-from scalinglaws.report.sections._blocks import figure, rendering
+from scalinglaws.report.sections._blocks import QUEUED, figure, rendering
 
 
 class _Broken(Executor):
@@ -71,23 +71,39 @@ def _warning_figure(figure: Any) -> None:
     warnings.warn("drawn with a caveat", sl.ExtrapolationWarning, stacklevel=1)
 
 
-class _Here(Executor):
-    """An executor that runs each job at once, in this process (as the worker would, by pickle)."""
+class _Held(Executor):
+    """An executor that holds each job (pickled, as a worker would receive it) until ``release``."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
         fn, args = pickle.loads(pickle.dumps((fn, args)))
-        future.set_result(fn(*args, **kwargs))
+        self.held.append((future, fn, args))
         return future
 
+    def release(self) -> None:
+        for future, fn, args in self.held:
+            future.set_result(fn(*args))
 
-def test_warnings_raised_while_a_worker_draws_are_raised_again_here() -> None:
-    with rendering(_Here()) as fill, warnings.catch_warnings(record=True) as caught:
+
+def _four_figures() -> str:
+    return "".join(figure(_warning_figure, (2.0, 1.5), "a", "b", f"f{i}") for i in range(4))
+
+
+def test_figures_go_to_the_worker_while_it_keeps_up_and_are_drawn_here_otherwise() -> None:
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        first = figure(_warning_figure, (2.0, 1.5), "a", "b", "one")  # sent to the "worker"
-        second = figure(_warning_figure, (2.0, 1.5), "a", "b", "two")  # drawn here
-        assert len(caught) == 1  # the worker's is held back
-        page = fill(first + second)
-    assert [(w.category, str(w.message)) for w in caught] == [(sl.ExtrapolationWarning, "drawn with a caveat")] * 2
-    assert "\x00" not in page
-    assert page.count("data:image/png;base64,") == 2
+        alone = _four_figures()
+        assert len(caught) == 4
+        held = _Held()
+        with rendering(held) as fill:
+            composed = _four_figures()
+            assert len(held.held) == QUEUED  # the rest were drawn here, their warnings raised now
+            assert len(caught) == 4 + 4 - QUEUED
+            held.release()
+            page = fill(composed)
+    assert page == alone
+    # the worker's warnings are raised again here, when its figures are filled in
+    assert [(w.category, str(w.message)) for w in caught] == [(sl.ExtrapolationWarning, "drawn with a caveat")] * 8

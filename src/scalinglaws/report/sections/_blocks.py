@@ -32,10 +32,13 @@ class _Sent:
     """Figures handed to a worker: their futures, and how to draw each here if the worker fails."""
 
     pool: Executor
-    drawn: int = 0
     jobs: list[tuple[Future[tuple[bytes, list[Warning]]], Callable[[Figure], object], tuple[float, float], Layout]] = field(
         default_factory=list
     )
+
+    def waiting(self) -> int:
+        """Figures sent and not drawn yet."""
+        return sum(not future.done() for future, *_ in self.jobs)
 
     def fill(self, page: str) -> str:
         """``page`` with each placeholder replaced by its figure (drawn here when the worker failed)."""
@@ -50,13 +53,18 @@ class _Sent:
         return page
 
 
+QUEUED = 2
+"""A figure goes to the worker while fewer than this many sent ones wait; else it is drawn here. So the
+worker (warm before the figures start) takes more of them while this process still imports matplotlib,
+and which process draws which figure never changes the page."""
+
 _SENT: ContextVar[_Sent | None] = ContextVar("scalinglaws_report_figures", default=None)
 
 
 @contextmanager
 def rendering(pool: Executor | None) -> Iterator[Callable[[str], str]]:
-    """Within the block, every other figure is drawn on ``pool`` (when given); the function yielded
-    fills the placeholders of a page composed in the block."""
+    """Within the block, figures are drawn on ``pool`` (when given) while it keeps up (``QUEUED``), the
+    others here; the function yielded fills the placeholders of a page composed in the block."""
     if pool is None:
         yield lambda page: page
         return
@@ -96,13 +104,11 @@ def figure(
     give a picklable callable (``functools.partial`` of a module-level function).
     """
     sent = _SENT.get()
-    if sent is not None and sent.drawn % 2 == 0:
+    if sent is not None and sent.waiting() < QUEUED:
         sent.jobs.append((sent.pool.submit(_drawn, draw, size, layout), draw, size, layout))
         data = _placeholder(len(sent.jobs) - 1)
     else:
         data = _encoded(figure_bytes(draw, size, "png", layout=layout))
-    if sent is not None:
-        sent.drawn += 1
     return (
         f'<figure id="fig-{h.esc(key)}"><img src="data:image/png;base64,{data}" '
         f'width="{round(size[0] * 96)}" alt="{h.esc(alt)}"><figcaption>{caption}</figcaption></figure>'
