@@ -1,9 +1,11 @@
-"""Wall time of `scalinglaws report` on the Epoch Chinchilla data (240 points), with and without figures.
+"""Wall time of `scalinglaws report` on the Epoch Chinchilla data (245 runs), with and without figures.
 
 Each command runs in a fresh interpreter (what a user pays), interleaved round by round so load on
 the machine hits both alike; medians and minima. The speed issue's targets: under 5 s without
 figures, under 8 s with them. A second table draws the same report's figures in this process, alone
 and with the figure worker (`scalinglaws.report.figure_pool`), and checks the pages are identical.
+
+Data: ../shared/data/chinchilla_epoch (or the folder in SCALINGLAWS_DATA_DIR).
 
 Run:  python benchmarks/bench_report.py [--rounds 5]
 """
@@ -20,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chinchilla_epoch" / "chinchilla_approach3.csv"
+ROOT = Path(os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = ROOT / "chinchilla_epoch" / "chinchilla_approach3.csv"
 
 
 def wall(command: list[str]) -> float:
