@@ -198,8 +198,9 @@ def render_report(
         while computing the results; a timestamp. All shown as given.
     pool
         An executor of other processes (e.g. ``ProcessPoolExecutor(1, mp_context=spawn)``, see
-        :func:`scalinglaws.report.figure_pool`) that draws every other figure while this process draws
-        the rest; the page is the same byte for byte. Figures it fails to draw are drawn here.
+        :func:`scalinglaws.report.figure_pool`) that draws figures while this process draws others
+        (each goes there while it keeps up); the page is the same byte for byte. Figures it fails to
+        draw are drawn here, and what drawing them warned is raised here.
 
     Returns
     -------
