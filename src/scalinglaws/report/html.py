@@ -200,7 +200,9 @@ def render_report(
         An executor of other processes (e.g. ``ProcessPoolExecutor(1, mp_context=spawn)``, see
         :func:`scalinglaws.report.figure_pool`) that draws figures while this process draws others
         (each goes there while it keeps up); the page is the same byte for byte. Figures it fails to
-        draw are drawn here, and what drawing them warned is raised here.
+        draw are drawn here, and what drawing them warned is raised here. The worker draws with the
+        style its own matplotlib loads (matplotlibrc, environment): rcParams changed at run time in
+        this process do not reach it, so draw without a pool to see them on every figure.
 
     Returns
     -------
