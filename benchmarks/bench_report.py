@@ -16,20 +16,17 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_startup import interleaved
+
 ROOT = Path(os.environ.get("SCALINGLAWS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 DATA = ROOT / "chinchilla_epoch" / "chinchilla_approach3.csv"
-
-
-def wall(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 def commands(out: Path) -> dict[str, list[str]]:
@@ -74,13 +71,7 @@ def main() -> None:
     if not DATA.is_file():
         sys.exit(f"skipped: {DATA} is not here (the shared data sets live beside the repository)")
     with tempfile.TemporaryDirectory() as folder:
-        cases = commands(Path(folder))
-        for command in cases.values():  # warm the file cache once
-            wall(command)
-        times: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(args.rounds):
-            for name, command in cases.items():
-                times[name].append(wall(command))
+        times = interleaved(commands(Path(folder)), args.rounds)
     targets = {"report (figures)": 8.0, "report --no-figures": 5.0}
     print(f"{'command':<24} {'median s':>9} {'min s':>7} {'target s':>9}")
     for name, values in times.items():

@@ -37,16 +37,23 @@ def wall(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def interleaved(cases: dict[str, list[str]], rounds: int) -> dict[str, list[float]]:
+    """Wall seconds of each command over ``rounds`` rounds, every command once per round (after one
+    run each that warms the file cache), so load on the machine hits them alike."""
+    for command in cases.values():
+        wall(command)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, command in cases.items():
+            times[name].append(wall(command))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    for command in CASES.values():  # warm the file cache once
-        wall(command)
-    times: dict[str, list[float]] = {name: [] for name in CASES}
-    for _ in range(args.rounds):
-        for name, command in CASES.items():
-            times[name].append(wall(command))
+    times = interleaved(CASES, args.rounds)
     median = {name: statistics.median(values) for name, values in times.items()}
     base = median["import numpy, polars"]
     print(f"{'command':<38} {'median s':>9} {'min s':>7}  {'/ numpy+polars':>14}  {'/ numpy':>8}")
