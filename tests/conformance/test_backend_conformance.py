@@ -27,23 +27,10 @@ RTOL = 1e-8
 rounding (1e-14 to 1e-15 here), so 1e-8 leaves room for a flatter optimum, not for another one."""
 
 
-MACHINE_DEPENDENT = {
-    "farseer": (
-        "NumPy's multistart and JAX's reach different optima of farseer (9 parameters, correlations of "
-        "+-1.000) depending on the machine's rounding: on one 2-core CI machine NumPy ends at 4.5454e-4 "
-        "(ill-conditioned) and JAX at 4.4954e-4 (at-bound), also with the code of 43be29c; on another "
-        "both agreed. The lower optimum NumPy misses is a multistart gap (issue 17), not a backend one."
-    ),
-}
-"""Laws whose agreement depends on the machine: expected to fail on some, and recorded when they pass."""
-
-
 def cases() -> list[object]:
     params = []
     for law in sl.list_laws():
         marks = [] if law.name in REPRESENTATIVE else [pytest.mark.slow]
-        if law.name in MACHINE_DEPENDENT:
-            marks.append(pytest.mark.xfail(reason=MACHINE_DEPENDENT[law.name], strict=False))
         params.append(pytest.param(law, id=law.name, marks=marks))
     return params
 
@@ -60,14 +47,12 @@ def test_numpy_and_jax_backends_agree(law: Law) -> None:
     assert result.status is reference.status, (reference.summary(), result.summary())
     if reference.status is sl.FitStatus.MAX_ITER:
         # Both stopped at the iteration limit, not at an optimum, and where each stops depends on the
-        # rounding of every step before it (farseer here: 7.8e-4 apart). With room to finish, both
-        # must reach the same optimum.
+        # rounding of every step before it. With room to finish, both must reach the same optimum.
         max_iter = 8 * reference.config.max_iter
         reference = sl.fit(runs, law, max_iter=max_iter)
         result = sl.fit(runs, law, max_iter=max_iter, backend="jax")
         assert result.status is reference.status, (reference.summary(), result.summary())
-        if reference.status is sl.FitStatus.MAX_ITER:
-            return
+        assert reference.status is not sl.FitStatus.MAX_ITER, "no optimum to compare at 8x iterations"
     assert result.objective == pytest.approx(reference.objective, rel=RTOL)
     assert result.config.backend == "jax"
     assert list(result.params) == list(reference.params)

@@ -22,11 +22,6 @@ from scalinglaws.testing import PLANTED, synthetic_runs
 
 CORE = ("chinchilla", "kaplan_nd", "power", "bnsl")
 UNIDENTIFIABLE = {
-    "farseer": (
-        "60 runs at 0.5% noise cannot separate its 9 parameters (condition number ~1e10; recovered or "
-        "not depending on the seed); Li et al. fit ~1,000 runs piecewise and report that end-to-end fits "
-        "fail (App. H). tests/catalog checks its fitted predictions."
-    ),
     "busbridge_distillation": (
         "at the published constants the distillation-token term is ~0.3% of the student term, so "
         "(A, alpha, B, beta, gamma) are nearly redundant (condition number ~1e7 even noise-free) and c1 "

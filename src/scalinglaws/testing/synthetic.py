@@ -69,8 +69,8 @@ PLANTED: Mapping[str, Mapping[str, float]] = {
     "alabdulmohsin_m4": {"eps_inf": 0.2, "eps_0": 1.0, "alpha": 0.5, "beta": 30.0, "c": -0.4},
     # Li et al. Eq. 15 rounded, with N in billions as the catalog law takes it.
     "farseer": {
-        "a1": -1.586, "alpha": 0.123, "b1": 0.424, "a2": 11.08, "beta": -0.1, "b2": -6.287,
-        "a3": -0.697, "gamma": 0.169, "b3": -0.091,
+        "c1": -1.162, "g1": -0.1951, "alpha": 0.123, "c2": 4.793, "g2": -1.108, "beta": -0.1,
+        "c3": -0.788, "g3": -0.1178, "gamma": 0.169,
     },
     "krajewski_moe": {
         "c": 0.47, "a": 18.1, "alpha": 0.115, "b": 30.8, "beta": 0.147, "g": 2.1, "gamma": 0.58,

@@ -362,35 +362,65 @@ _FARSEER_EQ15 = {
 }
 """Eq. 15 as printed (2-4 digits), with N in parameters; fitted on 201M-6.4B parameter models."""
 
-_FARSEER_LI2025 = {
-    **_FARSEER_EQ15,
-    "a1": _FARSEER_EQ15["a1"] * 1e9 ** _FARSEER_EQ15["alpha"],
-    "a2": _FARSEER_EQ15["a2"] * 1e9 ** _FARSEER_EQ15["beta"],
-    "a3": _FARSEER_EQ15["a3"] * 1e9 ** _FARSEER_EQ15["gamma"],
-}
-"""Eq. 15 with N in billions: each amplitude absorbs 1e9 to the power it multiplies."""
+def _farseer_levels_and_slopes(printed: dict[str, float]) -> dict[str, float]:
+    """Eq. 15's (a, power, b) per term as the catalog's (c, g, power) with N in billions.
+
+    Each term is exp(a N^power + b). With n = N/1e9 the amplitude becomes a' = a 1e9^power, and
+    exp(a' n^power + b) = exp(c + g (n^power - 1)/power) with c = a' + b (the log-term at 1B) and
+    g = a' power (its slope in log N at 1B): the same function, rewritten exactly.
+    """
+    values: dict[str, float] = {}
+    for term, power in (("1", "alpha"), ("2", "beta"), ("3", "gamma")):
+        amplitude = printed["a" + term] * 1e9 ** printed[power]
+        values["c" + term] = amplitude + printed["b" + term]
+        values["g" + term] = amplitude * printed[power]
+        values[power] = printed[power]
+    return values
+
+
+_FARSEER_LI2025 = _farseer_levels_and_slopes(_FARSEER_EQ15)
+"""Eq. 15 in the catalog's parameters (N in billions, levels and slopes at 1B)."""
+
+
+def _farseer_term(term: str, power: str) -> str:
+    return f"exp(c{term} + g{term}*((N/1e9)**{power} - 1)/{power})"
+
+
+def _farseer_params(
+    term: str, power: str, what: str, init: dict[str, tuple[float, float]]
+) -> dict[str, ParamSpec]:
+    return {
+        f"c{term}": ParamSpec(
+            f"c{term}", -50.0, 50.0, init=init["c"], description=f"log {what} at N = 1B"
+        ),
+        f"g{term}": ParamSpec(
+            f"g{term}", -50.0, 50.0, init=init["g"], description=f"slope of log {what} in log N at 1B"
+        ),
+        power: ParamSpec(power, -1.0, 1.0, init=init["power"], description=f"power of N in {what}"),
+    }
+
 
 farseer = Law.from_formula(
-    "exp(a3*(N/1e9)**gamma + b3) + exp(a2*(N/1e9)**beta + b2)*D**(-exp(a1*(N/1e9)**alpha + b1))",
+    f"{_farseer_term('3', 'gamma')} + {_farseer_term('2', 'beta')}*D**(-{_farseer_term('1', 'alpha')})",
     inputs=("N", "D"),
     params={
-        "a1": ParamSpec("a1", -20.0, 20.0, init=(-3.0, 0.0), description="data-exponent scale at 1B"),
-        "alpha": ParamSpec("alpha", -1.0, 1.0, init=(0.05, 0.3), description="data-exponent power of N"),
-        "b1": ParamSpec("b1", -20.0, 20.0, init=(-1.0, 1.0), description="data-exponent offset"),
-        "a2": ParamSpec("a2", -100.0, 100.0, init=(1.0, 30.0), description="data-coefficient scale at 1B"),
-        "beta": ParamSpec("beta", -1.0, 1.0, init=(-0.3, -0.02), description="data-coefficient power of N"),
-        "b2": ParamSpec("b2", -50.0, 50.0, init=(-10.0, 0.0), description="data-coefficient offset"),
-        "a3": ParamSpec("a3", -20.0, 20.0, init=(-2.0, 0.0), description="model-term scale at 1B"),
-        "gamma": ParamSpec("gamma", -1.0, 1.0, init=(0.05, 0.3), description="model-term power of N"),
-        "b3": ParamSpec("b3", -20.0, 20.0, init=(-1.0, 1.0), description="model-term offset"),
+        **_farseer_params("1", "alpha", "the data exponent A(N)",
+                          {"c": (-3.0, 0.0), "g": (-1.0, 0.5), "power": (0.05, 0.3)}),
+        **_farseer_params("2", "beta", "the data coefficient B(N)",
+                          {"c": (0.0, 10.0), "g": (-3.0, 0.5), "power": (-0.3, -0.02)}),
+        **_farseer_params("3", "gamma", "the model term",
+                          {"c": (-2.0, 1.0), "g": (-1.0, 0.5), "power": (0.05, 0.3)}),
     },
     name="farseer",
     description=(
-        "Farseer L(N, D) = exp(a3 n^gamma + b3) + exp(a2 n^beta + b2) D^-exp(a1 n^alpha + b1) with "
-        "n = N/1e9: the data coefficient B(N) and the data exponent A(N) are stretched exponentials "
-        "of N, so the law is not separable. The paper writes N in parameters; measuring it in "
-        "billions only rescales each amplitude (a = a_paper 1e9^power, so the preset is Eq. 15 "
-        "exactly) and keeps an amplitude and its power from being nearly redundant. The authors "
+        "Farseer L(N, D) = exp(a3 N^gamma + b3) + exp(a2 N^beta + b2) D^-exp(a1 N^alpha + b1): the "
+        "data coefficient B(N) and the data exponent A(N) are stretched exponentials of N, so the "
+        "law is not separable. Each term exp(a N^p + b) is written here as "
+        "exp(c + g (n^p - 1)/p) with n = N/1e9: c is the log-term at 1B, g its slope in log N "
+        "there. This is the same function (the preset is Eq. 15 exactly: a = g/p 1e9^-p, "
+        "b = c - g/p), but its parameters stay finite as p -> 0, where the term becomes the power "
+        "law e^c n^g. In the paper's (a, p, b) that limit is a ridge to infinity (a -> +-inf, "
+        "b -> -+inf), along which a fit crawls to its iteration limit or its bounds. The authors "
         "fit it piecewise (finite differences in D per N, then A(N) and B(N), then the N-only "
         "residual) and report that an end-to-end fit finds worse optima; here it is fitted end to "
         "end like any law. Target: bits per character (BPC) on the authors' validation set."
