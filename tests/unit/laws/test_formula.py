@@ -309,7 +309,12 @@ def test_positive_inputs_keep_input_order() -> None:
     assert law.positive_inputs == ("N", "D")
 
 
-def test_history_evaluators_give_the_same_values_a_few_batch_rows_at_a_time(monkeypatch) -> None:
+@pytest.mark.parametrize(
+    "elements",
+    [2 * 7 * 5, 3 * 5],  # two batch rows a call; a row longer than that: three points of one row a call
+    ids=["rows", "points"],
+)
+def test_history_evaluators_give_the_same_values_in_tiles(monkeypatch, elements: int) -> None:
     law = sl.get_law("multi_power")
     compiled = law.compiled
     rng = np.random.default_rng(3)
@@ -324,7 +329,7 @@ def test_history_evaluators_give_the_same_values_a_few_batch_rows_at_a_time(monk
     params[law.param_names.index("L0")] = np.full((1, 1), 2.0)  # a parameter shared by every row
     whole_value = compiled.value(*inputs, *params)
     whole_fused = compiled.with_hessian(*inputs, *params)
-    monkeypatch.setattr("scalinglaws.laws._formula.HISTORY_ELEMENTS", 2 * n * width)  # two rows a call
+    monkeypatch.setattr("scalinglaws.laws._formula.HISTORY_ELEMENTS", elements)
     chunked_value = compiled.value(*inputs, *params)
     chunked_fused = compiled.with_hessian(*inputs, *params)
     assert chunked_value.shape == (batch, n)
