@@ -314,7 +314,7 @@ class CompiledFormula:
             batch = max(np.shape(v)[0] for v in params if np.ndim(v) > 0)
             rows = max(1, HISTORY_ELEMENTS // max(n_points * width, 1))
             span = n_points if rows > 1 else min(n_points, max(1, HISTORY_ELEMENTS // max(width, 1)))
-            if batch <= rows and span == n_points:
+            if (batch <= rows and span == n_points) or n_points == 0:
                 return function(*shaped)
             # Every operation inside a history sum makes a (history, batch, points) temporary, and the
             # evaluator keeps its shared subexpressions alive to the end: a few batch rows (or a span

@@ -391,10 +391,10 @@ def _farseer_params(
 ) -> dict[str, ParamSpec]:
     return {
         f"c{term}": ParamSpec(
-            f"c{term}", -50.0, 50.0, init=init["c"], description=f"log {what} at N = 1B"
+            f"c{term}", -50.0, 50.0, init=init["c"], description=f"log of {what} at N = 1B"
         ),
         f"g{term}": ParamSpec(
-            f"g{term}", -50.0, 50.0, init=init["g"], description=f"slope of log {what} in log N at 1B"
+            f"g{term}", -50.0, 50.0, init=init["g"], description=f"slope of the log of {what} in log N at 1B"
         ),
         power: ParamSpec(power, -1.0, 1.0, init=init["power"], description=f"power of N in {what}"),
     }
@@ -419,8 +419,9 @@ farseer = Law.from_formula(
         "exp(c + g (n^p - 1)/p) with n = N/1e9: c is the log-term at 1B, g its slope in log N "
         "there. This is the same function (the preset is Eq. 15 exactly: a = g/p 1e9^-p, "
         "b = c - g/p), but its parameters stay finite as p -> 0, where the term becomes the power "
-        "law e^c n^g. In the paper's (a, p, b) that limit is a ridge to infinity (a -> +-inf, "
-        "b -> -+inf), along which a fit crawls to its iteration limit or its bounds. The authors "
+        "law e^c n^g (p = 0 itself is 0/0: fix p at 1e-6 for that law). In the paper's (a, p, b) "
+        "that limit is a ridge to infinity (a -> +-inf, b -> -+inf), along which a fit crawls to "
+        "its iteration limit or its bounds. The authors "
         "fit it piecewise (finite differences in D per N, then A(N) and B(N), then the N-only "
         "residual) and report that an end-to-end fit finds worse optima; here it is fitted end to "
         "end like any law. Target: bits per character (BPC) on the authors' validation set."
