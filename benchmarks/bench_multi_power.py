@@ -3,8 +3,13 @@
 For each model size, fit on the authors' train curves {cosine_24000, constant_24000, wsdcon_9}, then
 score both parameter sets on the six held-out schedules with the authors' metrics (averaged per curve).
 
-Run:  python benchmarks/bench_multi_power.py [--n-blocks 32] [--n-grid 1024]
+Run:  python benchmarks/bench_multi_power.py [--n-blocks 32] [--n-grid 1024] [--times-only]
 Data: ../shared/data/lr_schedule_curves_mpl_luo2025 (or the folder in SCALINGLAWS_DATA_DIR).
+
+``--times-only`` prints each fit's time, status and objective only, through ``sl.fit`` and
+``datasets.mpl_curves`` alone, so it runs on older versions of the package too: the speed-up over an
+older commit is ``PYTHONPATH=<worktree of that commit>/src python benchmarks/bench_multi_power.py
+--times-only`` against the same command on this one (one after the other, with the load printed).
 """
 
 from __future__ import annotations
@@ -19,8 +24,6 @@ import polars as pl
 
 import scalinglaws as sl
 from scalinglaws import datasets
-from scalinglaws.data.io import columns_of
-from scalinglaws.fit.gate import prepare
 
 TRAIN = ("cosine_24000", "constant_24000", "wsdcon_9")
 TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
@@ -51,7 +54,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n-blocks", type=int, default=32)
     parser.add_argument("--n-grid", type=int, default=1024)
+    parser.add_argument("--times-only", action="store_true", help="time the fits, score nothing")
     args = parser.parse_args()
+    if args.times_only:
+        print(f"scalinglaws from {Path(sl.__file__).parent}")
+        for size in (25, 100, 400):
+            train = curves(size, TRAIN, args.n_blocks)
+            start = time.perf_counter()
+            result = sl.fit(train, law="multi_power", n_grid=args.n_grid)
+            seconds = time.perf_counter() - start
+            print(f"{size}M: {seconds:.2f} s, {result.status.value}, objective {result.objective!r}, "
+                  f"load {os.getloadavg()[0]:.2f}", flush=True)
+        return
+    from scalinglaws.data.io import columns_of
+    from scalinglaws.fit.gate import prepare
+
     print("size | params | train objective | fit s | R2 | MAE | RMSE | PredE | WorstE | alpha, beta, gamma")
     for size in (25, 100, 400):
         train = curves(size, TRAIN, args.n_blocks)
