@@ -44,7 +44,7 @@ def in_process() -> tuple[float, float, bool]:
 
     import scalinglaws as sl
     from scalinglaws.report import figure_pool, render_report
-    from scalinglaws.report.pool import warm_up
+    from scalinglaws.report.pool import compile_law
 
     runs = pl.read_csv(DATA)
     result = sl.fit(runs, "chinchilla")
@@ -57,7 +57,7 @@ def in_process() -> tuple[float, float, bool]:
     with figure_pool() as pool:
         if pool is None:
             return t_alone, float("nan"), True
-        pool.submit(warm_up, result.law).result()
+        pool.submit(compile_law, result.law).result()
         start = time.perf_counter()
         shared = render_report(result, runs, backtest=scores, pool=pool)
         t_pool = time.perf_counter() - start

@@ -14,7 +14,7 @@ import pytest
 
 import scalinglaws as sl
 from scalinglaws.report import figure_pool, render_report
-from scalinglaws.report.pool import warm_up
+from scalinglaws.report.pool import compile_law
 from scalinglaws.report.sections._blocks import QUEUED, figure, rendering
 
 
@@ -51,7 +51,7 @@ def test_the_page_is_the_same_with_figures_drawn_by_a_worker(
     alone = _page(fitted, runs, scores, None)
     with figure_pool() as pool:
         assert pool is not None  # the test machines have two cores
-        pool.submit(warm_up, fitted.law).result()
+        pool.submit(compile_law, fitted.law).result()
         shared = _page(fitted, runs, scores, pool)
     assert "\x00" not in shared
     assert shared == alone

@@ -331,7 +331,7 @@ def report_command(
     Prints the path of the report on stdout.
     """
     from scalinglaws.report import figure_pool, render_report
-    from scalinglaws.report.pool import warm_up
+    from scalinglaws.report.pool import compile_law
 
     goal = parse_at(at)
     config = fit_config(
@@ -358,7 +358,7 @@ def report_command(
     ):
         result = sl.fit(frame, law, config=config)
         if pool is not None:
-            pool.submit(warm_up, result.law)
+            pool.submit(compile_law, result.law)
         if bootstrap:
             advance(f"bootstrap: refitting on {bootstrap} resamples")
             draws = sl.bootstrap(result, frame, n_boot=bootstrap, seed=seed)

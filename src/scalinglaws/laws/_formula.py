@@ -313,7 +313,7 @@ class CompiledFormula:
             n_points, width = np.shape(values[positions[0]])
             batch = max(np.shape(v)[0] for v in params if np.ndim(v) > 0)
             rows = max(1, HISTORY_ELEMENTS // max(n_points * width, 1))
-            span = n_points if rows > 1 else min(n_points, max(1, HISTORY_ELEMENTS // max(width, 1)))
+            span = min(n_points, max(1, HISTORY_ELEMENTS // max(width, 1)))  # all points when rows > 1
             if (batch <= rows and span == n_points) or n_points == 0:
                 return function(*shaped)
             # Every operation inside a history sum makes a (history, batch, points) temporary, and the

@@ -1,9 +1,9 @@
 """A second process that draws report figures while this one draws the others.
 
-Start it early (:func:`figure_pool`): it imports matplotlib, loads the fonts and compiles the law
-while this process fits, so by the time the figures are drawn it is ready, and the figures take about
-half the time on two cores. Pass it to :func:`scalinglaws.report.render_report` as ``pool``; the page
-is the same byte for byte.
+Start it early (:func:`figure_pool`): it imports matplotlib and loads the fonts while this process
+fits, and compiles the law once it is known (:func:`compile_law`), so by the time the figures are
+drawn it is ready, and the figures take about half the time on two cores. Pass it to
+:func:`scalinglaws.report.render_report` as ``pool``; the page is the same byte for byte.
 """
 
 from __future__ import annotations
@@ -45,11 +45,14 @@ def figure_pool() -> Iterator[Executor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def warm_up(law: Law | None = None) -> None:
-    """Import what figures need and draw a small one (fonts, mathtext, log axes); compile ``law``."""
+def warm_up() -> None:
+    """Import what figures need and draw a small one (fonts, mathtext, log axes)."""
     figure_bytes(_sample, (2.0, 1.6), "png")
-    if law is not None:
-        _ = law.compiled.value, law.compiled.with_gradient  # compiled once per process, then shared
+
+
+def compile_law(law: Law) -> None:
+    """Compile ``law``'s evaluators in the worker (once per process, then shared by its figures)."""
+    _ = law.compiled.value, law.compiled.with_gradient
 
 
 def _sample(figure: Figure) -> None:
