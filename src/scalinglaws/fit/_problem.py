@@ -308,8 +308,40 @@ class Problem:
             from scalinglaws.fit._jax import kernels
 
             return kernels.derivatives(self, params, weights, targets, owner)
+        grad, irls, exact = self._derivatives(params, weights, targets, owner, exact=True)
+        assert exact is not None
+        return grad, exact, irls
+
+    def gauss_newton(
+        self,
+        params: np.ndarray,
+        weights: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
+        owner: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Objective gradient and its IRLS (Gauss-Newton) Hessian, as :meth:`derivatives` gives them,
+        from the law's values and gradient alone: no second derivatives of the law are evaluated."""
+        if self.backend == "jax":
+            grad, _, irls = self.derivatives(params, weights, targets, owner)
+            return grad, irls
+        grad, irls, _ = self._derivatives(params, weights, targets, owner, exact=False)
+        return grad, irls
+
+    def _derivatives(
+        self,
+        params: np.ndarray,
+        weights: np.ndarray | None,
+        targets: np.ndarray | None,
+        owner: np.ndarray | None,
+        exact: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Gradient, IRLS Hessian and (when ``exact``) the exact Hessian, on the NumPy backend."""
         weights, targets = self._rows_data(owner, weights, targets)
-        prediction, jac, seconds = self._with_hessian(params, owner)
+        if exact:
+            prediction, jac, seconds = self._with_hessian(params, owner)
+        else:
+            prediction, by_point = self.with_jacobian(params, owner)
+            jac, seconds = np.ascontiguousarray(by_point.transpose(0, 2, 1)), []
         r = self.residuals(prediction, targets)
         if self.space == "log":
             with np.errstate(all="ignore"):
@@ -318,25 +350,29 @@ class Problem:
         with np.errstate(invalid="ignore"):
             slope = _finite(w * psi(r, self.loss, self.delta))
             curvature = _finite(w * irls_weight(r, self.loss, self.delta))
-            inside = _finite(w * psi_slope(r, self.loss, self.delta))
         jac = _finite(jac)  # (batch, params, points)
         jac_t = jac.transpose(0, 2, 1)
         grad = (jac @ slope[..., None])[..., 0]
         irls = (jac * curvature[:, None, :]) @ jac_t
-        if self.space == "linear":
-            exact = (jac * inside[:, None, :]) @ jac_t + self._contract(seconds, slope)
-        else:
-            # d2 log f = d2 f / f - (d log f)(d log f)^T
-            with np.errstate(all="ignore"):
-                per_prediction = _finite(slope / prediction)
-            exact = (jac * (inside - slope)[:, None, :]) @ jac_t + self._contract(seconds, per_prediction)
+        hessian = None
+        if exact:
+            with np.errstate(invalid="ignore"):
+                inside = _finite(w * psi_slope(r, self.loss, self.delta))
+            if self.space == "linear":
+                hessian = (jac * inside[:, None, :]) @ jac_t + self._contract(seconds, slope)
+            else:
+                # d2 log f = d2 f / f - (d log f)(d log f)^T
+                with np.errstate(all="ignore"):
+                    per_prediction = _finite(slope / prediction)
+                hessian = (jac * (inside - slope)[:, None, :]) @ jac_t + self._contract(seconds, per_prediction)
         if self.prior is not None:
             # Normal priors are quadratic: their gradient and (exact = Gauss-Newton) curvature add on.
             index, precision = self.prior.index, self.prior.precision
             grad[:, index] += precision * (params[:, index] - self.prior.mean)
-            exact[:, index, index] += precision
             irls[:, index, index] += precision
-        return grad, exact, irls
+            if hessian is not None:
+                hessian[:, index, index] += precision
+        return grad, irls, hessian
 
 
 def build_problem(

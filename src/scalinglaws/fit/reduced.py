@@ -99,9 +99,8 @@ def polish(
             break
         wr = None if w is None else w[rows]
         tr = None if t is None else t[rows]
-        grad, exact, irls = problem.derivatives(params[rows], wr, tr)
-        h, g, _ = _schur(exact, grad, linear, nonlinear)
-        gn, _, unfinished = _schur(irls, grad, linear, nonlinear)
+        grad, irls = problem.gauss_newton(params[rows], wr, tr)
+        gn, g, unfinished = _schur(irls, grad, linear, nonlinear)
         theta = params[rows][:, nonlinear]
         free = ~(((theta <= lower) & (g > 0)) | ((theta >= upper) & (g < 0))) & (lower < upper)
         damping = np.where(np.einsum("bii->bi", gn) > 0, np.einsum("bii->bi", gn), 1.0)
@@ -113,12 +112,10 @@ def polish(
         done = ~(decrease > np.maximum(rtol * value[rows] + floor, unfinished))
         active[rows[done]] = False
         keep = ~done
-        rows, h, g, gn, theta, free, damping = rows[keep], h[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
+        rows, g, gn, theta, free, damping = rows[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
         if rows.size == 0:
             break
-        step = _step(h, g, damping, free, lam[rows])
-        uphill = ~(np.einsum("bi,bi->b", g, step) < 0)
-        step[uphill] = _step(gn[uphill], g[uphill], damping[uphill], free[uphill], lam[rows[uphill]])
+        step = _step(gn, g, damping, free, lam[rows])
         trial = params[rows].copy()
         trial[:, nonlinear] = np.clip(theta + step, lower, upper)
         wr = None if w is None else w[rows]
