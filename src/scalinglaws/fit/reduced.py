@@ -6,10 +6,13 @@ Pereyra's variable projection). The long curved ridges of the full problem (an a
 against its exponent) then disappear: along the ridge the linear parameters follow by construction, so
 a few steps do what the full polish needs tens or hundreds of iterations for.
 
-The reduced gradient and curvature are the Schur complements of the full ones on the linear block
-(Kaufman's approximation for the Gauss-Newton part), so no new derivatives are needed: they come from
-the same fused evaluators as the full polish. The full polish then certifies convergence from the
-reduced polish's end points (usually in a handful of iterations).
+The reduced gradient and curvature are the Schur complements of the full gradient and Gauss-Newton
+(IRLS) curvature on the linear block (Kaufman's approximation), so the steps need the law's values and
+first derivatives only: no second derivatives of the law. On Luo et al.'s curves (multi_power, whose
+history sums make second derivatives costly) Gauss-Newton steps also took fewer iterations than exact
+Newton ones (30 against 46 from 16 starts), and more starts met on the way (4 or 1 left, against 10).
+The full polish, with the exact Hessian, then certifies convergence from the reduced polish's end
+points (usually in a handful of iterations).
 """
 
 from __future__ import annotations

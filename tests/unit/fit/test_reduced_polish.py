@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
+import pytest
 
 import scalinglaws as sl
 from scalinglaws.data.io import columns_of
@@ -76,3 +78,28 @@ def test_the_polish_stops_where_the_linear_parameters_hold_the_rest_of_the_desce
     assert finished.converged.all()
     assert direct.converged.all()
     np.testing.assert_allclose(finished.objective, direct.objective, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        sl.FitConfig(),
+        sl.FitConfig(space="linear", loss="squared"),
+        sl.FitConfig(priors={"alpha": (0.3, 0.05)}),
+        sl.FitConfig(group="family", shared=("alpha", "beta")),
+    ],
+    ids=["log-huber", "linear-squared", "prior", "grouped"],
+)
+def test_gauss_newton_is_the_gradient_and_curvature_that_derivatives_gives(config: sl.FitConfig) -> None:
+    # The reduced polish takes Gauss-Newton steps from the law's first derivatives alone; they must be
+    # the gradient and IRLS curvature of the full derivatives (which also evaluate second derivatives).
+    runs = sl.testing.synthetic_runs("chinchilla", n_runs=60, noise=0.01, seed=0)
+    runs = runs.with_columns(family=pl.Series(["a", "b", "c"] * 20))
+    problem = prepare(columns_of(runs, "test"), "chinchilla", config).problem
+    rng = np.random.default_rng(0)
+    params = problem.lower + (np.minimum(problem.upper, 10.0) - problem.lower) * rng.uniform(0.1, 0.9, (3, problem.n_params))
+    grad, irls = problem.gauss_newton(params)
+    full_grad, _, full_irls = problem.derivatives(params)
+    np.testing.assert_allclose(grad, full_grad, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(irls, full_irls, rtol=1e-12, atol=1e-300)
+    assert np.any(irls != 0)
