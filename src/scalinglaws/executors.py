@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import abc
 import importlib.util
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -165,6 +166,8 @@ class LocalExecutor(AbstractExecutor):
 
 
 RAY_EXTRA = 'pip install "scalinglaws[ray]"'
+CONNECT_ATTEMPTS = 2
+"""Tries of ``ray.init`` when Ray Client's head fails to start the connection's server process."""
 
 
 def _apply(function: Callable[[C, T], R], context: C, chunk: T) -> R:
@@ -264,16 +267,27 @@ class RayExecutor(AbstractExecutor):
         if not (self.address or "").startswith("ray://"):
             # Workers' output goes to their log files; this process's stdout carries results only.
             options["log_to_driver"] = False
-        try:
-            ray.init(address=self.address, **options)
-        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
-            where = "a local cluster" if self.address is None else f"the Ray cluster at {self.address!r}"
-            raise ExecutorError(
-                f"could not connect to {where}: {type(exc).__name__}: {exc}. Check the address (Ray Client: "
-                "ray://HOST:10001; from a cluster node: HOST:6379 or 'auto') and that the cluster is up "
-                "(`ray status`)."
-            ) from exc
+        for attempt in range(CONNECT_ATTEMPTS):
+            try:
+                ray.init(address=self.address, **options)
+                break
+            except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+                # Ray Client's head starts one server process per connection; on a busy head it can
+                # die while starting ("Starting Ray client server failed", a ConnectionAbortedError
+                # here). Ray disconnects a failed client, so another try gets a new server.
+                if attempt + 1 < CONNECT_ATTEMPTS and "client server failed" in str(exc):
+                    time.sleep(1.0)
+                    continue
+                raise self._unreachable(exc) from exc
         return ray
+
+    def _unreachable(self, exc: Exception) -> ExecutorError:
+        where = "a local cluster" if self.address is None else f"the Ray cluster at {self.address!r}"
+        return ExecutorError(
+            f"could not connect to {where}: {type(exc).__name__}: {str(exc).rstrip('.')}. Check the address (Ray Client: "
+            "ray://HOST:10001; from a cluster node: HOST:6379 or 'auto') and that the cluster is up "
+            "(`ray status`)."
+        )
 
     def map(
         self,

@@ -252,3 +252,45 @@ def test_cli_backtest_and_select_take_the_executor(tmp_path: Path, command: list
     assert here.exit_code == 0, here.output
     assert there.exit_code == 0, there.output
     assert there.stdout == here.stdout  # the same JSON document
+
+
+class _FlakyRay:
+    """A stand-in for the ``ray`` module whose ``init`` fails with the given errors, then connects."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+        self.connected = False
+
+    def is_initialized(self) -> bool:
+        return self.connected
+
+    def init(self, address: str | None = None, **options: object) -> None:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.connected = True
+
+
+def test_a_client_server_that_dies_while_starting_is_tried_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scalinglaws import executors
+
+    monkeypatch.setattr(executors.time, "sleep", lambda seconds: None)
+    died = ConnectionAbortedError("Initialization failure from server:\nRuntimeError: Starting Ray client server failed.")
+    flaky = _FlakyRay(died)
+    monkeypatch.setattr(executors, "_import_ray", lambda: flaky)
+    assert RayExecutor("ray://head:10001").connect() is flaky
+    assert flaky.calls == 2
+
+    twice = _FlakyRay(died, died)
+    monkeypatch.setattr(executors, "_import_ray", lambda: twice)
+    with pytest.raises(ExecutorError, match=r"(?s)could not connect to the Ray cluster at 'ray://head:10001': "
+                       r"ConnectionAbortedError: .*Starting Ray client server failed\. Check the address"):
+        RayExecutor("ray://head:10001").connect()
+    assert twice.calls == executors.CONNECT_ATTEMPTS
+
+    refused = _FlakyRay(ConnectionError("refused"))
+    monkeypatch.setattr(executors, "_import_ray", lambda: refused)
+    with pytest.raises(ExecutorError, match=r"ConnectionError: refused\. Check the address"):
+        RayExecutor("ray://head:10001").connect()
+    assert refused.calls == 1  # not a server that died while starting: no second try
