@@ -284,9 +284,9 @@ class RayExecutor(AbstractExecutor):
     def _unreachable(self, exc: Exception) -> ExecutorError:
         where = "a local cluster" if self.address is None else f"the Ray cluster at {self.address!r}"
         return ExecutorError(
-            f"could not connect to {where}: {type(exc).__name__}: {str(exc).rstrip('.')}. Check the address (Ray Client: "
-            "ray://HOST:10001; from a cluster node: HOST:6379 or 'auto') and that the cluster is up "
-            "(`ray status`)."
+            f"could not connect to {where}: {type(exc).__name__}: {str(exc).rstrip('.')}. Check the "
+            "address (Ray Client: ray://HOST:10001; from a cluster node: HOST:6379 or 'auto') and that "
+            "the cluster is up (`ray status`)."
         )
 
     def map(
