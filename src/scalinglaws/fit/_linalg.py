@@ -24,11 +24,7 @@ def solve_spd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vector = b.ndim == 2
     rhs = b[..., None] if vector else b
     if n < _VECTORISED_FROM or k > _LARGEST:
-        with np.errstate(all="ignore"):
-            try:
-                out = np.linalg.solve(a, rhs)
-            except np.linalg.LinAlgError:
-                out = np.stack([_least_squares(m, r) for m, r in zip(a, rhs, strict=True)])
+        out = solve_batch(a, rhs)
         return out[..., 0] if vector else out
     m = a.astype(float, copy=True)
     r = rhs.astype(float, copy=True)
@@ -45,5 +41,17 @@ def solve_spd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x[..., 0] if vector else x
 
 
-def _least_squares(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.linalg.lstsq(a, b, rcond=None)[0]
+def solve_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a^-1 b`` for a batch of square ``a`` ``(N, k, k)`` and ``b`` ``(N, k, m)`` by LAPACK, never an
+    exception: when an entry is exactly singular (a Gauss-Newton step on a flat ridge) every entry is
+    solved by least squares instead, and an entry with a value that is not finite (a trial step that
+    left the law's domain) gives NaN, where LAPACK's SVD would raise for the whole batch."""
+    with np.errstate(all="ignore"):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            out = np.full((b.shape[0], a.shape[-1], *b.shape[2:]), np.nan)
+            finite = np.all(np.isfinite(a), axis=(1, 2)) & np.all(np.isfinite(b.reshape(b.shape[0], -1)), axis=1)
+            for i in np.flatnonzero(finite):
+                out[i] = np.linalg.lstsq(a[i], b[i], rcond=None)[0]
+            return out

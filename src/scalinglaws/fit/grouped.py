@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from scalinglaws.executors import AbstractExecutor, run_chunks
+from scalinglaws.fit._linalg import solve_batch
 from scalinglaws.fit._problem import Block, Problem, _evaluate_all, build_problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -377,24 +378,16 @@ def _arrowhead_step(
     d_sh = np.where(d_sh > 0, d_sh, 1.0)
     c = c + np.diag(lam * d_sh * free[0, s] + (~free[0, s])) + 1e-14 * np.diag(d_sh)
     with np.errstate(all="ignore"):
-        a_inv_g = _solve(a, g_own[..., None])[..., 0]
-        a_inv_b = _solve(a, b) if s.size else np.zeros((*a.shape[:2], 0))
+        a_inv_g = solve_batch(a, g_own[..., None])[..., 0]
+        a_inv_b = solve_batch(a, b) if s.size else np.zeros((*a.shape[:2], 0))
         schur = c - np.einsum("gks,gkt->st", b, a_inv_b)
         rhs = g_sh - np.einsum("gks,gk->s", b, a_inv_g)
-        step_sh = -_solve(schur[None], rhs[None, :, None])[0, :, 0] if s.size else np.zeros(0)
+        step_sh = -solve_batch(schur[None], rhs[None, :, None])[0, :, 0] if s.size else np.zeros(0)
         step_own = -a_inv_g - np.einsum("gks,s->gk", a_inv_b, step_sh)
     step = np.zeros_like(grad)
     step[:, o] = np.where(free[:, o], step_own, 0.0)
     step[:, s] = np.where(free[0, s], step_sh, 0.0)[None, :]
     return step
-
-
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Batched ``a^-1 b``; least squares for a batch entry that is exactly singular."""
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        return np.stack([np.linalg.lstsq(m, r, rcond=None)[0] for m, r in zip(a, b, strict=True)])
 
 
 def joint_polish(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scalinglaws.fit._linalg import solve_batch
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -57,12 +58,7 @@ def _schur(
     h_kk = np.ascontiguousarray(h[:, keep][:, :, keep])
     h_ke = np.ascontiguousarray(h[:, keep][:, :, eliminate])
     h_ee = h[:, eliminate][:, :, eliminate] + 1e-12 * np.eye(eliminate.size)
-    with np.errstate(all="ignore"):
-        try:
-            solved = np.linalg.solve(h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2))
-        except np.linalg.LinAlgError:
-            solved = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(
-                h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2), strict=True)])
+    solved = solve_batch(h_ee, np.concatenate([h_ke.transpose(0, 2, 1), g[:, eliminate, None]], axis=2))
     reduced_h = h_kk - h_ke @ solved[:, :, : keep.size]
     reduced_g = g[:, keep] - (h_ke @ solved[:, :, keep.size :])[..., 0]
     eliminated = np.einsum("bi,bi->b", g[:, eliminate], solved[:, :, keep.size]) / 2
@@ -165,9 +161,5 @@ def _step(h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, l
     eye = np.eye(h.shape[-1])
     hs = hs + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
     rhs = -np.where(free, g / scale, 0.0)[..., None]
-    with np.errstate(all="ignore"):
-        try:
-            out = np.linalg.solve(hs, rhs)[..., 0]
-        except np.linalg.LinAlgError:
-            out = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(hs, rhs, strict=True)])
+    out = solve_batch(hs, rhs)[..., 0]
     return np.where(free, out / scale, 0.0)

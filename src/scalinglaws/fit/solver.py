@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scalinglaws.fit._linalg import solve_batch
 from scalinglaws.fit._problem import Problem
 
 _LAMBDA_INIT = 1e-3
@@ -81,11 +82,7 @@ def _damped_steps(
     eye = np.eye(h.shape[-1])
     h = h + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
     rhs = -np.where(free, g, 0.0)[..., None]
-    with np.errstate(all="ignore"):
-        try:
-            step = np.linalg.solve(h, rhs)[..., 0]
-        except np.linalg.LinAlgError:  # an exactly singular row (a Gauss-Newton step on a flat ridge)
-            step = np.stack([np.linalg.lstsq(a, b, rcond=None)[0][:, 0] for a, b in zip(h, rhs, strict=True)])
+    step = solve_batch(h, rhs)[..., 0]
     return np.where(free, step / scale, 0.0)
 
 
