@@ -8,8 +8,11 @@ second offset), or a parameter that ran off towards a bound it was never given (
 Its predictions off the data are meaningless. After every fit, every sum in the formula that reads an
 input is checked, term by term, at the optimum and on the data:
 
-- ``vanishing``: a term is below ``VANISHING`` of the sum it belongs to on every point (or a data term
-  such as ``lr`` in ``lr - F*N**gamma`` is swamped by the fitted terms, so the law ignores it);
+- ``vanishing``: a term is below ``VANISHING`` of the sum it belongs to on every point, so the
+  parameters inside it are not determined (or a data term such as ``lr`` in ``lr - F*N**gamma`` is
+  swamped by the fitted terms, so the law ignores it). A term that is a parameter alone, such as an
+  offset ``E`` at 0, is not one: its value is the estimate (and a status of ``at-bound`` when the data
+  pushed it onto its bound, as the irreducible loss of a few Hitchhiker's-Guide families);
 - ``cancelling``: a term exceeds ``CANCELLING`` times that sum somewhere (or overflows);
 - ``flat``: an input-dependent term varies by less than ``FLAT`` of its size while its inputs vary;
 - ``runaway``: a searched parameter with no bound on that side ended beyond ``RUNAWAY`` times its start
@@ -134,7 +137,7 @@ def check(problem: Problem, params: np.ndarray) -> list[Degeneracy]:
                         f"reaches {size:.3g} where the sum it belongs to, `{total}`, is at most {scale:.3g}: "
                         "two terms cancel to a few digits"
                     )
-                elif np.isfinite(scale) and scale > 0 and size < VANISHING * scale:
+                elif np.isfinite(scale) and scale > 0 and size < VANISHING * scale and not term.is_Symbol:
                     kind, detail = "vanishing", (
                         f"is at most {size:.3g} on the data against {scale:.3g} for the sum `{total}`: it "
                         "contributes nothing, so its parameters are not determined"

@@ -122,6 +122,26 @@ def test_a_vanishing_term(ladder: pl.DataFrame) -> None:
     assert "contributes nothing" in found[0].message
 
 
+def test_an_offset_at_zero_is_an_estimate_not_a_degenerate_optimum(ladder: pl.DataFrame) -> None:
+    # E = 0 leaves a pure power law, every other parameter determined: not degenerate. An amplitude at
+    # 0 leaves its exponent undetermined: degenerate.
+    assert _check("E + A*N**-alpha + B*D**-beta", ladder, {"E": 0.0, "A": 400.0, "alpha": 0.3, "B": 400.0, "beta": 0.3}) == []
+    found = _check("E + A*N**-alpha + B*D**-beta", ladder, {"E": 1.8, "A": 0.0, "alpha": 0.3, "B": 400.0, "beta": 0.3})
+    assert [(d.kind, d.params) for d in found] == [("vanishing", ("A", "alpha"))]
+
+
+def test_the_fit_of_an_offset_pushed_onto_its_bound_is_at_bound_not_degenerate() -> None:
+    # A loss that falls below a pure power law: the data put E on its bound 0 (as on the Hitchhiker's
+    # T5/Pile family).
+    law = sl.Law.from_formula("A*N**(-alpha) + B*D**(-beta) - C", inputs=["N", "D"])
+    planted = {"A": 400.0, "alpha": 0.3, "B": 400.0, "beta": 0.3, "C": 0.2}
+    runs = sl.testing.synthetic_runs(law, planted, n_runs=40, seed=0)
+    result = sl.fit(runs, "chinchilla")
+    assert result.params["E"] == 0.0
+    assert result.status is sl.FitStatus.BOUND_HIT
+    assert not [d for d in result.diagnostics if d.kind == "degenerate"]
+
+
 def test_a_runaway_exponent(ladder: pl.DataFrame) -> None:
     found = _check("E + A*N**-alpha", ladder, {"E": 1.8, "A": 1.0, "alpha": 1e12})
     assert {d.kind for d in found} == {"runaway", "vanishing"}
