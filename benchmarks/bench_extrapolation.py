@@ -137,6 +137,10 @@ def backtest(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 
 
 PRIOR_PRESET = "chinchilla:hoffmann2022"
+PRIOR_SEEN = frozenset({"chinchilla_epoch"})
+"""Tasks whose rows :data:`PRIOR_PRESET`'s constants were fitted on: Hoffmann et al. fitted them to the
+Chinchilla runs that Epoch reconstructed. A prior there knows the held-out runs, so the summary also
+compares the prior methods with the default on the other tasks alone."""
 """Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants. On the Epoch task they
 are not independent of the data (Hoffmann fitted those very runs)."""
 
@@ -337,6 +341,8 @@ degenerate-optimum guard is part of the engine, so every method has it)."""
 REFERENCES: dict[str, Callable[[Task], Prediction]] = {"best_seen": best_seen, "today_cluster": today_cluster}
 """Methods run only when named in ``--methods``: a no-fit reference and a run-level bootstrap variant."""
 DEFAULT, BASELINE = "today", "naive"
+PRIOR_METHODS = frozenset({"priors", "weak_priors", "weak_priors_calibrated"})
+"""The methods that fit with priors at :data:`PRIOR_PRESET`."""
 
 
 # ------------------------------------------------------------------------------------ scores
@@ -497,6 +503,18 @@ def summarise(scores: Sequence[Score], methods: Sequence[str]) -> dict[str, Any]
             "error_reduction": float(1 - ours / theirs),
             "tasks_won": sum(a < b for a, b in pairs),
         }
+    default = {s.task: s.mape for s in head if s.method == DEFAULT and s.task not in PRIOR_SEEN}
+    for method in [m for m in methods if m in PRIOR_METHODS]:
+        pairs = [(s.mape, default[s.task]) for s in head if s.method == method and s.task in default
+                 and math.isfinite(s.mape) and math.isfinite(default[s.task])]
+        if pairs:
+            out[method]["vs_default_prior_unseen"] = {
+                "n_tasks": len(pairs),
+                "mean_mape": float(np.mean([p[0] for p in pairs])),
+                "default_mean_mape": float(np.mean([p[1] for p in pairs])),
+                "tasks_lower": sum(a < b for a, b in pairs),
+                "tasks_higher": sum(a > b for a, b in pairs),
+            }
     return out
 
 
@@ -548,6 +566,14 @@ def summary_text(summary: Mapping[str, Any]) -> str:
                 f"{method} {verdict} {BASELINE} by {_pct(abs(v['error_reduction']), 1)} in mean error "
                 f"({_pct(v['mean_mape'])} vs {_pct(v['baseline_mean_mape'])} over {v['n_tasks']} tasks); "
                 f"lower error on {v['tasks_won']} of {v['n_tasks']} tasks"
+            )
+    for method, s in summary.items():
+        u = s.get("vs_default_prior_unseen")
+        if u:
+            lines.append(
+                f"{method} on the {u['n_tasks']} tasks whose rows the prior was not fitted on: mean MAPE "
+                f"{_pct(u['mean_mape'])} vs {DEFAULT}'s {_pct(u['default_mean_mape'])}; lower on "
+                f"{u['tasks_lower']}, higher on {u['tasks_higher']}"
             )
     return "\n".join(lines)
 

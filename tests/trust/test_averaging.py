@@ -43,3 +43,11 @@ def test_average_needs_two_candidates(runs: pl.DataFrame) -> None:
         sl.average(["chinchilla"], runs)
     with pytest.raises(sl.ArgumentError, match=r"`by` of average must be 'backtest'"):
         sl.average(["chinchilla", "kaplan_nd"], runs, by="aic")  # type: ignore[arg-type]
+
+
+def test_average_along_an_axis_with_one_value_says_so(runs: pl.DataFrame) -> None:
+    # One model size: nothing lies beyond the training runs along N, so no stacking weights exist.
+    one_size = runs.with_columns(pl.lit(1e8).alias("n_params"))
+    fits = [sl.fit(runs, "chinchilla"), sl.fit(runs, "kaplan_nd")]
+    with pytest.raises(sl.DataError, match=r"`split_by` axis 'N' of average has a single value \(1e\+08\)"):
+        sl.average(fits, one_size, split_by="N")

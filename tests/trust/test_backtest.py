@@ -33,6 +33,9 @@ def test_backtest_by_a_column_and_errors(runs: pl.DataFrame) -> None:
         sl.backtest(runs, "chinchilla", split_by="width")
     with pytest.raises(ValueError, match="`train_fractions` must lie strictly between 0 and 1"):
         sl.backtest(runs, "chinchilla", train_fractions=(1.5,))
+    one_size = runs.with_columns(pl.lit(3e8).alias("n_params"))
+    with pytest.raises(sl.DataError, match=r"`split_by` axis 'n_params' of backtest has a single value \(3e\+08\)"):
+        sl.backtest(one_size, "chinchilla", split_by="n_params", n_boot=0)
 
 
 def test_select_prefers_the_law_that_extrapolates(runs: pl.DataFrame) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from scalinglaws.errors import ArgumentError, MissingColumnError
+from scalinglaws.errors import ArgumentError, DataError, MissingColumnError
 from scalinglaws.laws import DEFAULT_COST, ColumnMap, CostModel, Law, as_cost_model
 
 
@@ -42,6 +42,26 @@ def split_axis(
         f"`split_by` {split_by!r} is neither a column nor an input of law {law.label!r} with a column. "
         f"Columns: {sorted(columns)}. Pass a column name, or C, N or D."
     )
+
+
+def check_axis(axis: np.ndarray, split_by: str, function: str) -> None:
+    """Refuse an axis a past and a future cannot be cut from.
+
+    Raises
+    ------
+    DataError
+        If the axis has non-finite values (naming the first rows) or a single value.
+    """
+    if not np.all(np.isfinite(axis)):
+        bad = np.flatnonzero(~np.isfinite(axis))[:5].tolist()
+        raise DataError(
+            f"`split_by` axis {split_by!r} of {function} has non-finite values at rows {bad}; fix them first."
+        )
+    if np.unique(axis).size < 2:
+        raise DataError(
+            f"`split_by` axis {split_by!r} of {function} has a single value ({float(axis[0]):.6g}), so there "
+            "is no future to hold out. Split by a column that varies (`split_by`), or add runs at other scales."
+        )
 
 
 def cut_points(axis: np.ndarray, fractions: Sequence[float]) -> list[float]:

@@ -26,7 +26,7 @@ from scalinglaws.fit.config import FitConfig, FitOptions
 from scalinglaws.fit.gate import choose_axis, config_for, mapping_for, prepare, resolve_law
 from scalinglaws.fit.result import FitResult
 from scalinglaws.fit.solver import LevenbergMarquardt
-from scalinglaws.fit.splits import cut_points
+from scalinglaws.fit.splits import check_axis, cut_points
 from scalinglaws.laws import Law
 
 DEFAULT_FRACTIONS = (0.6, 0.7, 0.8)
@@ -194,6 +194,8 @@ def average(
     ------
     ArgumentError
         If fewer than two candidates are given, or ``by`` is not ``"backtest"``.
+    DataError
+        If the split axis has non-finite values or a single value (no future to hold out).
     """
     if by != "backtest":
         raise ArgumentError(f"`by` of average must be 'backtest'. Got {by!r} instead.", argument="by", function="average")
@@ -212,6 +214,7 @@ def average(
             argument="candidates", function="average",
         )
     axis = choose_axis(columns, fits[0].law, fits[0].config.mapping, split_by)
+    check_axis(axis, split_by, "average")
     cuts = cut_points(axis, train_fractions)
     test_rows = np.concatenate([np.flatnonzero(axis > cut) for cut in cuts])
     target = np.asarray(columns[fits[0].config.target], dtype=float)[test_rows]

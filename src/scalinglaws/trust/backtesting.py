@@ -12,13 +12,13 @@ import polars as pl
 from scalinglaws import _validation as v
 from scalinglaws import _views
 from scalinglaws.data.io import columns_of
-from scalinglaws.errors import DataError, FitError
+from scalinglaws.errors import FitError
 from scalinglaws.executors import AbstractExecutor, executor_for, run_chunks
 from scalinglaws.fit import api as engine
 from scalinglaws.fit.config import FitConfig, FitOptions
 from scalinglaws.fit.gate import check_target, resolve_law
 from scalinglaws.fit.resampling import Method
-from scalinglaws.fit.splits import cut_points, split_axis
+from scalinglaws.fit.splits import check_axis, cut_points, split_axis
 from scalinglaws.laws import DEFAULT_COST, CostModel, Law
 from scalinglaws.trust._rules import RULES
 
@@ -202,11 +202,7 @@ def backtest(
     check_target(columns, config.target)
     resolved, _ = resolve_law(law, list(columns), config.mapping, config.target)
     axis, note = split_axis(columns, resolved, config.mapping, split_by, cost)
-    if not np.all(np.isfinite(axis)):
-        bad = np.flatnonzero(~np.isfinite(axis))[:5].tolist()
-        raise DataError(f"`split_by` axis {split_by!r} has non-finite values at rows {bad}; fix them first.")
-    if np.unique(axis).size < 2:
-        raise DataError(f"`split_by` axis {split_by!r} has a single value; nothing to extrapolate to.")
+    check_axis(axis, split_by, "backtest")
     runner = executor_for(executor, address, function="backtest")
     cuts = list(enumerate(cut_points(axis, train_fractions)))
     context = _SplitContext(columns, law, config, axis, prob, n_boot, boot_method)
