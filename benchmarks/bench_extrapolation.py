@@ -137,12 +137,12 @@ def backtest(task: Task, train: pl.DataFrame, held: pl.DataFrame) -> Part:
 
 
 PRIOR_PRESET = "chinchilla:hoffmann2022"
+"""Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants. On the Epoch task they
+are not independent of the data (Hoffmann fitted those very runs)."""
 PRIOR_SEEN = frozenset({"chinchilla_epoch"})
 """Tasks whose rows :data:`PRIOR_PRESET`'s constants were fitted on: Hoffmann et al. fitted them to the
 Chinchilla runs that Epoch reconstructed. A prior there knows the held-out runs, so the summary also
 compares the prior methods with the default on the other tasks alone."""
-"""Priors for the Chinchilla-form tasks: Hoffmann et al.'s published constants. On the Epoch task they
-are not independent of the data (Hoffmann fitted those very runs)."""
 
 
 def _prior_options(task: Task, width: float) -> dict[str, Any]:

@@ -191,6 +191,8 @@ def backtest(
     ------
     ArgumentError
         If ``executor`` names no executor.
+    DataError
+        If the split axis has non-finite values or a single value (no future to hold out).
     ImportError
         If ``executor`` is Ray and Ray is not installed (``pip install "scalinglaws[ray]"``).
     ExecutorError, ChunkError
