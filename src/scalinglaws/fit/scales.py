@@ -8,7 +8,8 @@ leave the range (a start range is where the search looks first, not a constraint
 - An **exponent of an input** (``N**gamma``, ``N**-alpha``): a box ``(-b, b)`` with ``b = 3 / d`` for an
   input spanning ``d`` decades (clipped to ``[0.5, 10]``): the power then moves by at most three
   decades across the data, more than any loss term does.
-- A **scale of an input** (``N/N_c``, ``x/(1 + x/K)``): log-spaced over the input's observed range.
+- A **scale of the data** (``N/N_c``, ``x/(1 + x/K)``, ``exp(-(D/U - 1)/R)``): log-spaced over the
+  observed range of what it divides (an input, or an expression of inputs alone).
 - A **coefficient of a term added to data** (``F`` in ``lr - F*N**gamma``): log-spaced over six
   decades around the size of what it is added to (``lr``), so the term can match it.
 
@@ -83,7 +84,9 @@ def _as_exponent(
 def _as_scale(
     expr: sp.Expr, symbol: sp.Symbol, inputs: Mapping[sp.Symbol, str], x: Mapping[str, np.ndarray]
 ) -> dict[str, Any] | None:
-    """A parameter that divides (or is divided by) an input inside a power, exp or log."""
+    """A parameter that divides (or is divided by) data inside a power, exp or log: an input
+    (``N/N_c``) or any expression of the inputs alone (``(D/U - 1)/R``, the epochs beyond the first
+    over a saturation constant). Its range is that data's observed (positive) range, log-spaced."""
     for node in sp.preorder_traversal(expr):
         inner = node.base if isinstance(node, sp.Pow) else node.args[0] if isinstance(node, sp.exp | sp.log) else None
         if inner is None or symbol not in inner.free_symbols:
@@ -91,14 +94,32 @@ def _as_scale(
         for factor in sp.preorder_traversal(inner):
             if not isinstance(factor, sp.Mul):
                 continue
-            powers = dict(f.as_base_exp() for f in factor.args)
-            if powers.get(symbol) in (-1, 1):
-                for s in set(powers) & set(inputs):
-                    if powers[s] == -powers[symbol]:
-                        values = x[inputs[s]]
-                        if _decades(values) is not None:
-                            return {"init": (float(values.min()), float(values.max())), "init_scale": "log"}
+            power = dict(f.as_base_exp() for f in factor.args).get(symbol)
+            if power not in (-1, 1):
+                continue
+            data = factor / symbol**power
+            if not data.free_symbols or not data.free_symbols <= set(inputs):
+                continue
+            span = _data_range(data, inputs, x)
+            if span is not None:
+                low, high = span if power == -1 else (1.0 / span[1], 1.0 / span[0])
+                return {"init": (low, high), "init_scale": "log"}
     return None
+
+
+def _data_range(
+    data: sp.Expr, inputs: Mapping[sp.Symbol, str], x: Mapping[str, np.ndarray]
+) -> tuple[float, float] | None:
+    """The smallest and largest positive size of ``data`` (an expression of the inputs) on the rows."""
+    symbols = sorted(data.free_symbols, key=str)
+    function = sp.lambdify(symbols, data, modules="numpy")
+    with np.errstate(all="ignore"):
+        values = np.abs(np.asarray(function(*(x[inputs[s]] for s in symbols)), dtype=float))
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    return (low, high) if low < high else None
 
 
 def _as_coefficient(
