@@ -1,4 +1,4 @@
-"""Many small linear systems at once.
+"""Many small linear systems at once, and the damped (Levenberg-Marquardt) steps made from them.
 
 The grid solves one k x k system per cell (k linear parameters, k <= a handful) and a grouped fit one per
 group. LAPACK's batched solve loops over the matrices in C at about a microsecond each; elimination
@@ -55,3 +55,22 @@ def solve_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             for i in np.flatnonzero(finite):
                 out[i] = np.linalg.lstsq(a[i], b[i], rcond=None)[0]
             return out
+
+
+def damped_steps(
+    grad: np.ndarray, hess: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray
+) -> np.ndarray:
+    """Solve ``(H + lam*diag(D)) step = -grad`` on the free parameters, zero on the others.
+
+    ``D`` is the diagonal of a positive semi-definite Hessian; it also scales the parameters, so the
+    step does not depend on their units.
+    """
+    scale = np.where(free & (damping > 0), np.sqrt(np.maximum(damping, 1e-300)), 1.0)
+    h = hess / scale[:, :, None] / scale[:, None, :]
+    g = grad / scale
+    h = np.where(free[:, :, None] & free[:, None, :], h, 0.0)
+    eye = np.eye(h.shape[-1])
+    h = h + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
+    rhs = -np.where(free, g, 0.0)[..., None]
+    step = solve_batch(h, rhs)[..., 0]
+    return np.where(free, step / scale, 0.0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglaws.fit._linalg import solve_batch
+from scalinglaws.fit._linalg import damped_steps, solve_batch
 from scalinglaws.fit._problem import Problem
 from scalinglaws.fit._varpro import (
     MAX_ACTIVE_SETS,
@@ -103,7 +103,7 @@ def polish(
         theta = params[rows][:, nonlinear]
         free = ~(((theta <= lower) & (g > 0)) | ((theta >= upper) & (g < 0))) & (lower < upper)
         damping = np.where(np.einsum("bii->bi", gn) > 0, np.einsum("bii->bi", gn), 1.0)
-        gauss_newton = _step(gn, g, damping, free, np.zeros(rows.size))
+        gauss_newton = damped_steps(g, gn, damping, free, np.zeros(rows.size))
         decrease = -np.einsum("bi,bi->b", g, gauss_newton) / 2
         # Done when the nonlinear parameters promise less than the linear ones' own unfinished descent
         # (their reweighting passes stop short of the optimum): from there the full polish converges
@@ -114,7 +114,7 @@ def polish(
         rows, g, gn, theta, free, damping = rows[keep], g[keep], gn[keep], theta[keep], free[keep], damping[keep]
         if rows.size == 0:
             break
-        step = _step(gn, g, damping, free, lam[rows])
+        step = damped_steps(g, gn, damping, free, lam[rows])
         trial = params[rows].copy()
         trial[:, nonlinear] = np.clip(theta + step, lower, upper)
         wr = None if w is None else w[rows]
@@ -151,15 +151,3 @@ def _following(problem: Problem, params: np.ndarray, value: np.ndarray, nonlinea
         leaders[i] = not np.any(close[i, :i] & leaders[:i])
     out[order[~leaders]] = True
     return out
-
-
-def _step(h: np.ndarray, g: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """``(H + lam*diag(D)) step = -g`` on the free parameters (scaled by ``D``), zero on the others."""
-    scale = np.sqrt(damping)
-    hs = h / scale[:, :, None] / scale[:, None, :]
-    hs = np.where(free[:, :, None] & free[:, None, :], hs, 0.0)
-    eye = np.eye(h.shape[-1])
-    hs = hs + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
-    rhs = -np.where(free, g / scale, 0.0)[..., None]
-    out = solve_batch(hs, rhs)[..., 0]
-    return np.where(free, out / scale, 0.0)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalinglaws.fit._linalg import solve_batch
+from scalinglaws.fit._linalg import damped_steps
 from scalinglaws.fit._problem import Problem
 
 _LAMBDA_INIT = 1e-3
@@ -65,25 +65,6 @@ def _free_mask(params: np.ndarray, grad: np.ndarray, lower: np.ndarray, upper: n
     at_lower = (params <= lower) & (grad > 0)
     at_upper = (params >= upper) & (grad < 0)
     return ~(at_lower | at_upper) & (lower < upper)
-
-
-def _damped_steps(
-    grad: np.ndarray, hess: np.ndarray, damping: np.ndarray, free: np.ndarray, lam: np.ndarray
-) -> np.ndarray:
-    """Solve ``(H + lam*diag(D)) step = -grad`` on the free parameters, zero on the others.
-
-    ``D`` is the diagonal of a positive semi-definite Hessian; it also scales the parameters, so the
-    step does not depend on their units.
-    """
-    scale = np.where(free & (damping > 0), np.sqrt(np.maximum(damping, 1e-300)), 1.0)
-    h = hess / scale[:, :, None] / scale[:, None, :]
-    g = grad / scale
-    h = np.where(free[:, :, None] & free[:, None, :], h, 0.0)
-    eye = np.eye(h.shape[-1])
-    h = h + eye * (lam[:, None, None] * free[:, None, :] + (~free)[:, None, :]) + 1e-14 * eye
-    rhs = -np.where(free, g, 0.0)[..., None]
-    step = solve_batch(h, rhs)[..., 0]
-    return np.where(free, step / scale, 0.0)
 
 
 @dataclass(frozen=True)
@@ -231,7 +212,7 @@ def _levenberg_marquardt(
         grad, exact, irls = _derivatives(problem, params[rows], wr, tr, of(rows), logged)
         damping = np.einsum("bii->bi", irls)
         free = _free_mask(params[rows], grad, lower[rows], upper[rows])
-        gauss_newton = _damped_steps(grad, irls, damping, free, np.zeros(rows.size))
+        gauss_newton = damped_steps(grad, irls, damping, free, np.zeros(rows.size))
         decrease = -np.einsum("bi,bi->b", grad, gauss_newton) / 2
         done = decrease <= rtol * value[rows] + floor
         converged[rows[done]] = True
@@ -245,9 +226,9 @@ def _levenberg_marquardt(
         wr = None if w is None else w[rows]
         tr = None if t is None else t[rows]
         n_iter[rows] += 1
-        step = _damped_steps(grad, exact, damping, free, lam[rows])
+        step = damped_steps(grad, exact, damping, free, lam[rows])
         uphill = ~(np.einsum("bi,bi->b", grad, step) < 0)
-        step[uphill] = _damped_steps(
+        step[uphill] = damped_steps(
             grad[uphill], irls[uphill], damping[uphill], free[uphill], lam[rows[uphill]]
         )
         model = np.where(uphill[:, None, None], irls, exact)
