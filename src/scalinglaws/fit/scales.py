@@ -111,10 +111,7 @@ def _data_range(
     data: sp.Expr, inputs: Mapping[sp.Symbol, str], x: Mapping[str, np.ndarray]
 ) -> tuple[float, float] | None:
     """The smallest and largest positive size of ``data`` (an expression of the inputs) on the rows."""
-    symbols = sorted(data.free_symbols, key=str)
-    function = sp.lambdify(symbols, data, modules="numpy")
-    with np.errstate(all="ignore"):
-        values = np.abs(np.asarray(function(*(x[inputs[s]] for s in symbols)), dtype=float))
+    values = _sizes(data, inputs, x)
     values = values[np.isfinite(values) & (values > 0)]
     if values.size == 0:
         return None
@@ -137,11 +134,17 @@ def _as_coefficient(
         data = [t for t in node.args if t.free_symbols and t.free_symbols <= set(inputs)]
         if len(mine) != 1 or not data or any(str(s) in params for t in data for s in t.free_symbols):
             continue
-        function = sp.lambdify(list(inputs), sum(data), modules="numpy")
-        with np.errstate(all="ignore"):
-            values = np.abs(np.asarray(function(*(x[n] for n in inputs.values())), dtype=float))
+        values = _sizes(sum(data), inputs, x)
         size = float(np.median(values[np.isfinite(values)])) if np.isfinite(values).any() else 0.0
         if size > 0:
             spread = 10.0**_COEFFICIENT_DECADES
             return {"init": (size / spread, size * spread), "init_scale": "log"}
     return None
+
+
+def _sizes(data: sp.Expr, inputs: Mapping[sp.Symbol, str], x: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``|data|`` on every row, for an expression of the inputs alone (NaN or inf where undefined)."""
+    symbols = sorted(data.free_symbols, key=str)
+    function = sp.lambdify(symbols, data, modules="numpy")
+    with np.errstate(all="ignore"):
+        return np.abs(np.asarray(function(*(x[inputs[s]] for s in symbols)), dtype=float))
