@@ -4,7 +4,7 @@ When several laws (or several optima of one law) fit the data about equally well
 model uncertainty away. :func:`average` scores each candidate as a backtest does — polished on the runs
 below each cut along a scale axis, predicting the runs above — and finds the stacking weights (Yao et
 al. 2018): the convex combination of the candidates' held-out log predictions closest to the held-out
-log targets. Predictions are the weighted geometric mean of the candidates'; prediction intervals come
+log targets in mean absolute error, the error each candidate is scored by. Predictions are the weighted geometric mean of the candidates'; prediction intervals come
 from the mixture of their predictive distributions, so disagreement between laws widens the band.
 """
 
@@ -125,26 +125,34 @@ def _mixture_quantile(weights: np.ndarray, mean: np.ndarray, sd: np.ndarray, q: 
 
 
 def _stacking_weights(held: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """Simplex weights minimising the squared error of the combined held-out predictions."""
-    from scipy.optimize import minimize
+    """Simplex weights minimising the mean absolute error of the combined held-out predictions: the
+    error that scores each candidate, so the mixture is never worse than the best of them on it, and,
+    like the fit's Huber loss, robust to a few outlying runs (squared error let them decide). A linear
+    programme (HiGHS): weights ``w`` and per-point bounds ``t`` on ``|w @ held - actual|``."""
+    from scipy import sparse
+    from scipy.optimize import linprog
 
     k = held.shape[0]
     usable = np.all(np.isfinite(held), axis=1)
     if usable.sum() == 0:
         return np.full(k, 1.0 / k)
     sub = held[usable]
-    start = np.full(sub.shape[0], 1.0 / sub.shape[0])
-    solution = minimize(
-        lambda w: float(np.mean((w @ sub - actual) ** 2)),
-        start,
-        jac=lambda w: 2 * sub @ (w @ sub - actual) / actual.size,
-        method="SLSQP",
-        bounds=[(0.0, 1.0)] * sub.shape[0],
-        constraints=({"type": "eq", "fun": lambda w: float(np.sum(w) - 1.0)},),
-        options={"ftol": 1e-12, "maxiter": 500},
+    n, m = sub.shape
+    eye = sparse.identity(m, format="csr")
+    solution = linprog(
+        np.concatenate([np.zeros(n), np.full(m, 1.0 / m)]),
+        A_ub=sparse.vstack([sparse.hstack([sub.T, -eye]), sparse.hstack([-sub.T, -eye])], format="csr"),
+        b_ub=np.concatenate([actual, -actual]),
+        A_eq=np.concatenate([np.ones(n), np.zeros(m)])[None, :],
+        b_eq=[1.0],
+        bounds=[(0.0, 1.0)] * n + [(0.0, None)] * m,
+        method="highs",
     )
+    if not solution.success:  # feasible (equal weights) and bounded (t >= 0): only a solver failure
+        raise FitError(f"the stacking weights of average were not found: {solution.message}")
+    chosen = np.clip(solution.x[:n], 0.0, None)
     weights = np.zeros(k)
-    weights[usable] = np.clip(solution.x, 0.0, None) / np.sum(np.clip(solution.x, 0.0, None))
+    weights[usable] = chosen / np.sum(chosen)
     return weights
 
 
